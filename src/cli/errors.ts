@@ -1,0 +1,2 @@
+/** An error the CLI reports as one line, without a stack trace. */
+export class CliError extends Error {}

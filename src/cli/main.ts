@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { ConfigError } from '../common/config.js';
+import { DatabaseOpenError } from '../db/connect.js';
+import { IdentityError } from '../services/identity/identity.js';
+import { registerAdminCommands } from './admin.js';
+import { CliError } from './errors.js';
+import { serve } from './serve.js';
+
+const program = new Command();
+program.name('vbs').description('Volume Backup Service').showHelpAfterError();
+program.command('serve').description('start the HTTP service (settings from VBS_* environment variables)').action(serve);
+registerAdminCommands(program);
+
+// Errors a user can cause end the process with one clear line and a non-zero exit.
+const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError];
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (EXPECTED.some((cls) => err instanceof cls)) {
+    console.error(`vbs: ${(err as Error).message}`);
+  } else {
+    console.error(`vbs: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../common/config.js';
+import { createServices } from '../services/container.js';
+import { buildApp } from '../http/app.js';
+import { writeClientFiles } from './client-files.js';
+import { CliError } from './errors.js';
+
+function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.write-probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.unlinkSync(probe);
+  } catch (err) {
+    throw new CliError(`data directory ${dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** `vbs serve`: the HTTP service on the configured database and store, until SIGTERM/SIGINT. */
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  ensureWritableDir(config.dataDir);
+  const services = await createServices(config);
+  const password = config.adminPassword ?? randomBytes(18).toString('base64url');
+  if (await services.identity.bootstrap(password)) {
+    const files = writeClientFiles(config.dataDir, {
+      authUrl: `${config.publicUrl}/identity/v3`,
+      region: config.region,
+      username: 'admin',
+      password,
+      projectName: 'admin',
+    });
+    console.log(`vbs: bootstrapped user "admin" in project "admin"; credentials written to ${files.cloudsYaml} (cloud "vbs") and ${files.openrc}`);
+  }
+
+  const app = await buildApp(services);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await services.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use`);
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
+    if (code === 'EADDRNOTAVAIL') throw new CliError(`address ${config.host} is not available on this machine`);
+    throw err;
+  }
+  console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'draining requests and stopping');
+    await app.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

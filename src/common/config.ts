@@ -1,0 +1,55 @@
+import path from 'node:path';
+
+/** Settings of one service process, read once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  /** Unset: the embedded SQLite file in the data dir. */
+  databaseUrl: string | undefined;
+  /** Unset: the local block store in the data dir. */
+  storeUrl: string | undefined;
+  adminPassword: string | undefined;
+  tokenTtlSeconds: number;
+  region: string;
+  workers: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.VBS_HOST || '127.0.0.1';
+  const port = intSetting(env, 'VBS_PORT', 8776, 0, 65535);
+  const dataDir = path.resolve(env.VBS_DATA_DIR || './data');
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (env.VBS_PUBLIC_URL || `http://${shownHost}:${port}`).replace(/\/+$/, '');
+  const databaseUrl = env.VBS_DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`VBS_DATABASE_URL must be a postgres:// URL, got "${databaseUrl}"`);
+  }
+  return {
+    host,
+    port,
+    dataDir,
+    publicUrl,
+    databaseUrl,
+    storeUrl: env.VBS_STORE_URL || undefined,
+    adminPassword: env.VBS_ADMIN_PASSWORD || undefined,
+    tokenTtlSeconds: intSetting(env, 'VBS_TOKEN_TTL', 24 * 3600, 1, 365 * 24 * 3600),
+    region: env.VBS_REGION || 'RegionOne',
+    workers: intSetting(env, 'VBS_WORKERS', 2, 0, 64),
+    logLevel: env.VBS_LOG_LEVEL || 'info',
+  };
+}

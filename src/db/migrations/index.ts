@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_identity.js';
+import * as m0002 from './0002_volumes.js';
+
+/** Every migration in order; names sort in the order they apply. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_identity': m0001,
+  '0002_volumes': m0002,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

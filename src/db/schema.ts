@@ -1,0 +1,108 @@
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are ISO 8601 UTC strings, booleans are
+ * 0/1 integers and structured values JSON text, so both engines store the same thing.
+ */
+export interface DomainTable {
+  id: string;
+  name: string;
+  enabled: number;
+  created_at: string;
+}
+
+export interface ProjectTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  description: string;
+  enabled: number;
+  created_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  password_hash: string;
+  default_project_id: string | null;
+  enabled: number;
+  created_at: string;
+}
+
+export interface RoleAssignmentTable {
+  user_id: string;
+  project_id: string;
+  role: string;
+}
+
+export interface TokenTable {
+  /** SHA-256 of the token: a database leak yields no usable token. */
+  token_hash: string;
+  audit_id: string;
+  user_id: string;
+  project_id: string | null;
+  methods: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface CredentialTable {
+  access_key: string;
+  secret_key: string;
+  user_id: string;
+  project_id: string;
+  created_at: string;
+}
+
+export interface VolumeTable {
+  id: string;
+  project_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  volume_type: string;
+  availability_zone: string;
+  bootable: number;
+  encrypted: number;
+  multiattach: number;
+  metadata: string;
+  snapshot_id: string | null;
+  source_volid: string | null;
+  backup_id: string | null;
+  attachments: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface SnapshotTable {
+  id: string;
+  project_id: string;
+  volume_id: string;
+  name: string | null;
+  description: string | null;
+  size: number;
+  status: string;
+  metadata: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface QuotaTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface Database {
+  domains: DomainTable;
+  projects: ProjectTable;
+  users: UserTable;
+  role_assignments: RoleAssignmentTable;
+  tokens: TokenTable;
+  credentials: CredentialTable;
+  volumes: VolumeTable;
+  snapshots: SnapshotTable;
+  quotas: QuotaTable;
+}

