@@ -95,6 +95,28 @@ export interface QuotaTable {
   hard_limit: number;
 }
 
+export interface JobTable {
+  id: string;
+  project_id: string;
+  job_type: string;
+  /** INIT, RUNNING, SUCCESS or FAIL. */
+  status: string;
+  parent_id: string | null;
+  /** What the handler needs to run the job; never shown to users. */
+  payload: string;
+  entities: string;
+  error_code: string | null;
+  fail_reason: string | null;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  run_after: string;
+  created_at: string;
+  begin_time: string | null;
+  end_time: string | null;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -105,4 +127,5 @@ export interface Database {
   volumes: VolumeTable;
   snapshots: SnapshotTable;
   quotas: QuotaTable;
+  jobs: JobTable;
 }

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_volumes.js';
+import * as m0010 from './0010_jobs.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_volumes': m0002,
+  '0010_jobs': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

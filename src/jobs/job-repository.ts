@@ -1,0 +1,256 @@
+import type { Db } from '../db/connect.js';
+import type { JobTable } from '../db/schema.js';
+import type { Clock } from '../common/clock.js';
+import { newHexId } from '../common/ids.js';
+import type { JobStatus } from './job-state.js';
+
+export interface Job {
+  id: string;
+  projectId: string;
+  type: string;
+  status: JobStatus;
+  parentId: string | null;
+  payload: Record<string, unknown>;
+  entities: Record<string, unknown>;
+  errorCode: string | null;
+  failReason: string | null;
+  attempts: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  beginTime: Date | null;
+  endTime: Date | null;
+}
+
+export interface NewJob {
+  projectId: string;
+  type: string;
+  payload?: Record<string, unknown>;
+  entities?: Record<string, unknown>;
+  parentId?: string;
+  /** Attempts allowed when a lease runs out; 1 = an interrupted run fails instead of retrying. */
+  maxAttempts?: number;
+  runAfter?: Date;
+}
+
+type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable'>;
+
+function toJob(row: JobTable): Job {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    type: row.job_type,
+    status: row.status as JobStatus,
+    parentId: row.parent_id,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    entities: JSON.parse(row.entities) as Record<string, unknown>,
+    errorCode: row.error_code,
+    failReason: row.fail_reason,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at ? new Date(row.lease_expires_at) : null,
+    createdAt: new Date(row.created_at),
+    beginTime: row.begin_time ? new Date(row.begin_time) : null,
+    endTime: row.end_time ? new Date(row.end_time) : null,
+  };
+}
+
+/**
+ * Durable job records. Every change of a running job is fenced by its lease owner, so a worker
+ * whose lease was taken over can no longer write the job's outcome.
+ */
+export class JobRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Inserts a job in INIT; pass a transaction to create it together with the records it acts on. */
+  async create(job: NewJob, executor: Executor = this.db): Promise<Job> {
+    const now = this.clock.now().toISOString();
+    const row: JobTable = {
+      id: newHexId(),
+      project_id: job.projectId,
+      job_type: job.type,
+      status: 'INIT',
+      parent_id: job.parentId ?? null,
+      payload: JSON.stringify(job.payload ?? {}),
+      entities: JSON.stringify(job.entities ?? {}),
+      error_code: null,
+      fail_reason: null,
+      attempts: 0,
+      max_attempts: job.maxAttempts ?? 1,
+      lease_owner: null,
+      lease_expires_at: null,
+      run_after: (job.runAfter ?? this.clock.now()).toISOString(),
+      created_at: now,
+      begin_time: null,
+      end_time: null,
+    };
+    await executor.insertInto('jobs').values(row).execute();
+    return toJob(row);
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  async children(parentId: string): Promise<Job[]> {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('parent_id', '=', parentId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toJob);
+  }
+
+  /**
+   * Takes the oldest runnable job of the given types for `owner`. The conditional update is the
+   * claim: of several processes racing for one job exactly one sees its row updated.
+   */
+  async claim(owner: string, types: readonly string[], leaseMs: number): Promise<Job | undefined> {
+    if (types.length === 0) return undefined;
+    for (let tries = 0; tries < 5; tries++) {
+      const now = this.clock.now();
+      const candidate = await this.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'INIT')
+        .where('run_after', '<=', now.toISOString())
+        .where('job_type', 'in', types)
+        .orderBy('run_after')
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!candidate) return undefined;
+      const result = await this.db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'RUNNING',
+          lease_owner: owner,
+          lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+          attempts: eb('attempts', '+', 1),
+          begin_time: eb.fn.coalesce('begin_time', eb.val(now.toISOString())),
+        }))
+        .where('id', '=', candidate.id)
+        .where('status', '=', 'INIT')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) return this.get(candidate.id);
+    }
+    return undefined;
+  }
+
+  /** Extends the lease; false when the job is no longer this owner's. */
+  async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ lease_expires_at: new Date(this.clock.now().getTime() + leaseMs).toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Merges entities into a job (e.g. the backup id once known); fenced like every write. */
+  async updateEntities(id: string, owner: string, entities: Record<string, unknown>): Promise<boolean> {
+    const job = await this.get(id);
+    if (!job || job.leaseOwner !== owner || job.status !== 'RUNNING') return false;
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ entities: JSON.stringify({ ...job.entities, ...entities }) })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'RUNNING')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async succeed(id: string, owner: string, entities: Record<string, unknown> = {}): Promise<boolean> {
+    return this.finish(id, owner, 'SUCCESS', entities, null, null);
+  }
+
+  async fail(id: string, owner: string, errorCode: string, reason: string, entities: Record<string, unknown> = {}): Promise<boolean> {
+    return this.finish(id, owner, 'FAIL', entities, errorCode, reason);
+  }
+
+  /** Fails a job that never started (e.g. its parent was cancelled). */
+  async failQueued(id: string, errorCode: string, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ status: 'FAIL', error_code: errorCode, fail_reason: reason, end_time: this.clock.now().toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'INIT')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  private async finish(
+    id: string,
+    owner: string,
+    status: 'SUCCESS' | 'FAIL',
+    entities: Record<string, unknown>,
+    errorCode: string | null,
+    reason: string | null,
+  ): Promise<boolean> {
+    const job = await this.get(id);
+    if (!job || job.leaseOwner !== owner || job.status !== 'RUNNING') return false;
+    const result = await this.db
+      .updateTable('jobs')
+      .set({
+        status,
+        entities: JSON.stringify({ ...job.entities, ...entities }),
+        error_code: errorCode,
+        fail_reason: reason,
+        end_time: this.clock.now().toISOString(),
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'RUNNING')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Jobs whose lease ran out (their worker died or hung): back to INIT while attempts remain,
+   * otherwise FAIL with the reason. Returns the jobs it failed, so their owners' records can be
+   * put right (e.g. a backup left `creating`).
+   */
+  async recoverExpired(): Promise<{ requeued: Job[]; failed: Job[] }> {
+    const now = this.clock.now().toISOString();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'RUNNING')
+      .where('lease_expires_at', '<', now)
+      .execute();
+    const requeued: Job[] = [];
+    const failed: Job[] = [];
+    for (const row of rows) {
+      const retry = row.attempts < row.max_attempts;
+      const result = await this.db
+        .updateTable('jobs')
+        .set(
+          retry
+            ? { status: 'INIT', lease_owner: null, lease_expires_at: null }
+            : {
+                status: 'FAIL',
+                error_code: 'VolumeBackup.p.0014',
+                fail_reason: `the job was interrupted (its worker stopped after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}); submit it again`,
+                end_time: now,
+                lease_owner: null,
+                lease_expires_at: null,
+              },
+        )
+        .where('id', '=', row.id)
+        .where('status', '=', 'RUNNING')
+        .where('lease_expires_at', '=', row.lease_expires_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) continue;
+      const job = await this.get(row.id);
+      if (job) (retry ? requeued : failed).push(job);
+    }
+    return { requeued, failed };
+  }
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Job, JobRepository } from './job-repository.js';
+
+/** Thrown by a handler to fail its job with a documented code and a reason the user reads. */
+export class JobFailure extends Error {
+  constructor(
+    readonly code: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export interface JobContext {
+  job: Job;
+  /** Aborted when the lease is lost or the runner stops: stop work, the job is not yours. */
+  signal: AbortSignal;
+  setEntities(entities: Record<string, unknown>): Promise<void>;
+}
+
+export interface JobHandler {
+  /** Does the work; the entities it returns are merged into the job's on success. */
+  run(ctx: JobContext): Promise<Record<string, unknown> | void>;
+  /** Puts the job's records right after it failed without its handler finishing (a crash). */
+  onAbandoned?(job: Job): Promise<void>;
+}
+
+export interface RunnerOptions {
+  workers: number;
+  leaseMs?: number;
+  pollMs?: number;
+  log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+const silent = { error: () => undefined, warn: () => undefined };
+
+/**
+ * Runs queued jobs with up to `workers` at once. Each claimed job holds a lease that a
+ * heartbeat renews; a process that dies leaves leases that run out, and any runner then
+ * re-queues or fails those jobs (recovery), so no job stays RUNNING.
+ */
+export class JobRunner {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly controllers = new Set<AbortController>();
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly log: NonNullable<RunnerOptions['log']>;
+  private timer: NodeJS.Timeout | undefined;
+  private recovering: Promise<void> | undefined;
+  private lastRecovery = 0;
+  private stopped = true;
+  private polling = false;
+
+  constructor(
+    private readonly repo: JobRepository,
+    private readonly options: RunnerOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.log = options.log ?? silent;
+  }
+
+  register(type: string, handler: JobHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Asks for a poll now, e.g. right after a job was queued. */
+  kick(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /** Stops claiming, tells running handlers to stop, and waits up to `graceMs` for them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.running.values()]);
+    const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    const finished = await Promise.race([all.then(() => true), timeout.then(() => false)]);
+    if (!finished) for (const c of this.controllers) c.abort(new Error('the service is stopping'));
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  }
+
+  /** Runs recovery now; for start-up and tests. */
+  async recover(): Promise<void> {
+    this.recovering ??= (async () => {
+      try {
+        const { failed } = await this.repo.recoverExpired();
+        for (const job of failed) {
+          await this.handlers.get(job.type)?.onAbandoned?.(job).catch((err: unknown) => {
+            this.log.error({ err, job: job.id }, 'could not put an abandoned job\'s records right');
+          });
+        }
+      } finally {
+        this.recovering = undefined;
+        this.lastRecovery = Date.now();
+      }
+    })();
+    return this.recovering;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), ms);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    try {
+      if (Date.now() - this.lastRecovery > Math.min(10_000, this.leaseMs / 3)) await this.recover();
+      while (!this.stopped && this.running.size < this.options.workers) {
+        const job = await this.repo.claim(this.owner, [...this.handlers.keys()], this.leaseMs);
+        if (!job) break;
+        const done = this.execute(job).finally(() => {
+          this.running.delete(job.id);
+          this.kick();
+        });
+        this.running.set(job.id, done);
+      }
+    } catch (err) {
+      this.log.error({ err }, 'job poll failed');
+    } finally {
+      this.polling = false;
+      this.schedule(this.pollMs);
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.type);
+    if (!handler) return;
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const beat = setInterval(() => {
+      void this.repo.heartbeat(job.id, this.owner, this.leaseMs).then(
+        (ok) => {
+          if (!ok) controller.abort(new Error('the job lease was lost'));
+        },
+        (err: unknown) => this.log.warn({ err, job: job.id }, 'job heartbeat failed'),
+      );
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    beat.unref();
+    try {
+      const entities = await handler.run({
+        job,
+        signal: controller.signal,
+        setEntities: async (e) => {
+          await this.repo.updateEntities(job.id, this.owner, e);
+        },
+      });
+      await this.repo.succeed(job.id, this.owner, entities ?? {});
+    } catch (err) {
+      if (err instanceof JobFailure) {
+        await this.repo.fail(job.id, this.owner, err.code, err.message);
+      } else if (!controller.signal.aborted || !this.stopped) {
+        this.log.error({ err, job: job.id }, 'job failed unexpectedly');
+        await this.repo.fail(job.id, this.owner, 'VolumeBackup.p.0014', `internal error: ${(err as Error)?.message ?? String(err)}`);
+      }
+      // A job aborted because the service is stopping keeps its lease until it runs out; recovery takes it then.
+    } finally {
+      clearInterval(beat);
+      this.controllers.delete(controller);
+    }
+  }
+}

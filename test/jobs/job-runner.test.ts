@@ -1,0 +1,132 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { systemClock } from '../../src/common/clock.js';
+import { openDatabase, type DbHandle } from '../../src/db/connect.js';
+import { JobRepository } from '../../src/jobs/job-repository.js';
+import { JobFailure, JobRunner } from '../../src/jobs/job-runner.js';
+import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
+
+async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+for (const kind of DB_KINDS) {
+  describe(`job runner (${kind})`, () => {
+    let url: string | undefined;
+    let dataDir: string;
+    const handles: DbHandle[] = [];
+    const open = async () => {
+      const h = await openDatabase(url, dataDir);
+      handles.push(h);
+      return new JobRepository(h.db, systemClock);
+    };
+    before(async () => {
+      dataDir = tempDir();
+      url = kind === 'postgres' ? await freshPostgresDatabase() : undefined;
+    });
+    after(async () => {
+      for (const h of handles) await h.close();
+    });
+
+    it('runs a job once and records its entities and times', async () => {
+      const repo = await open();
+      const runner = new JobRunner(repo, { workers: 2, pollMs: 20 });
+      runner.register('echo', { run: async ({ job }) => ({ echoed: job.payload.value }) });
+      const job = await repo.create({ projectId: 'p1', type: 'echo', payload: { value: 42 }, entities: { volume_id: 'v' } });
+      assert.equal(job.status, 'INIT');
+      runner.start();
+      await until('success', async () => (await repo.get(job.id))?.status === 'SUCCESS');
+      await runner.stop();
+      const done = (await repo.get(job.id))!;
+      assert.deepEqual(done.entities, { volume_id: 'v', echoed: 42 });
+      assert.ok(done.beginTime && done.endTime && done.endTime >= done.beginTime);
+      assert.equal(done.attempts, 1);
+      assert.equal(done.errorCode, null);
+    });
+
+    it('fails a job with the code and reason its handler gives', async () => {
+      const repo = await open();
+      const runner = new JobRunner(repo, { workers: 1, pollMs: 20 });
+      runner.register('refuse', {
+        run: async () => {
+          throw new JobFailure('VolumeBackup.0089', 'backup status is not available');
+        },
+      });
+      const job = await repo.create({ projectId: 'p1', type: 'refuse' });
+      runner.start();
+      await until('failure', async () => (await repo.get(job.id))?.status === 'FAIL');
+      await runner.stop();
+      const failed = (await repo.get(job.id))!;
+      assert.equal(failed.errorCode, 'VolumeBackup.0089');
+      assert.equal(failed.failReason, 'backup status is not available');
+    });
+
+    it('never runs one job twice with two runners on separate connections', async () => {
+      const repoA = await open();
+      const repoB = await open();
+      const runs = new Map<string, number>();
+      const handler = {
+        run: async ({ job }: { job: { id: string } }) => {
+          runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+          await new Promise((r) => setTimeout(r, 5));
+        },
+      };
+      const a = new JobRunner(repoA, { workers: 2, pollMs: 5 });
+      const b = new JobRunner(repoB, { workers: 2, pollMs: 5 });
+      a.register('race', handler);
+      b.register('race', handler);
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await repoA.create({ projectId: 'p1', type: 'race' })).id);
+      a.start();
+      b.start();
+      await until('all done', async () => {
+        for (const id of ids) if ((await repoA.get(id))?.status !== 'SUCCESS') return false;
+        return true;
+      }, 30_000);
+      await Promise.all([a.stop(), b.stop()]);
+      assert.equal(runs.size, 40);
+      for (const id of ids) assert.equal(runs.get(id), 1, `job ${id} ran ${runs.get(id)} times`);
+    });
+
+    it('recovers the jobs of a dead worker: retried when allowed, otherwise failed with a reason', async () => {
+      const repo = await open();
+      const retryable = await repo.create({ projectId: 'p1', type: 'recover', maxAttempts: 2 });
+      const once = await repo.create({ projectId: 'p1', type: 'recover-once', maxAttempts: 1 });
+      // A worker that claims both and dies: it never heartbeats nor finishes.
+      assert.ok(await repo.claim('dead-worker', ['recover'], 100));
+      assert.ok(await repo.claim('dead-worker', ['recover-once'], 100));
+      const abandoned: string[] = [];
+      const runner = new JobRunner(repo, { workers: 2, pollMs: 20, leaseMs: 300 });
+      runner.register('recover', { run: async () => ({ recovered: true }) });
+      runner.register('recover-once', { run: async () => ({}), onAbandoned: async (job) => void abandoned.push(job.id) });
+      await new Promise((r) => setTimeout(r, 150));
+      runner.start();
+      await until('recovery', async () => (await repo.get(retryable.id))?.status === 'SUCCESS' && (await repo.get(once.id))?.status === 'FAIL');
+      await runner.stop();
+      const r = (await repo.get(retryable.id))!;
+      assert.equal(r.attempts, 2);
+      assert.equal(r.entities.recovered, true);
+      const f = (await repo.get(once.id))!;
+      assert.match(f.failReason ?? '', /interrupted/);
+      assert.deepEqual(abandoned, [once.id]);
+    });
+
+    it('does not let a worker whose lease was taken over write the outcome', async () => {
+      const repo = await open();
+      const job = await repo.create({ projectId: 'p1', type: 'fence', maxAttempts: 2 });
+      assert.ok(await repo.claim('slow-worker', ['fence'], 1));
+      await new Promise((r) => setTimeout(r, 20));
+      await repo.recoverExpired();
+      assert.ok(await repo.claim('new-worker', ['fence'], 60_000));
+      assert.equal(await repo.succeed(job.id, 'slow-worker', { by: 'slow' }), false);
+      assert.equal(await repo.heartbeat(job.id, 'slow-worker', 1000), false);
+      assert.equal(await repo.succeed(job.id, 'new-worker', { by: 'new' }), true);
+      assert.equal((await repo.get(job.id))!.entities.by, 'new');
+    });
+  });
+}
