@@ -30,4 +30,15 @@ export class NotFoundError extends Error {
 }
 
 /** The store could not be written or reached; the message says why (e.g. ENOSPC, connection refused). */
-export class StoreUnavailableError extends Error {}
+export class StoreUnavailableError extends Error {
+  /**
+   * The same request may well succeed in a moment (5xx, throttling, a reset connection, a
+   * timeout): the retry decorator tries again only then.
+   */
+  readonly transient: boolean;
+  constructor(message: string, options: { transient?: boolean } = {}) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+    this.transient = options.transient ?? false;
+  }
+}
