@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { loadConfig } from '../common/config.js';
+import { systemClock } from '../common/clock.js';
 import { createServices } from '../services/container.js';
 import { buildApp } from '../http/app.js';
 import { writeClientFiles } from './client-files.js';
@@ -22,7 +24,8 @@ function ensureWritableDir(dir: string): void {
 export async function serve(): Promise<void> {
   const config = loadConfig();
   ensureWritableDir(config.dataDir);
-  const services = await createServices(config);
+  const log = pino({ level: config.logLevel });
+  const services = await createServices(config, systemClock, log);
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   if (await services.identity.bootstrap(password)) {
     const files = writeClientFiles(config.dataDir, {
@@ -35,7 +38,7 @@ export async function serve(): Promise<void> {
     console.log(`vbs: bootstrapped user "admin" in project "admin"; credentials written to ${files.cloudsYaml} (cloud "vbs") and ${files.openrc}`);
   }
 
-  const app = await buildApp(services);
+  const app = await buildApp(services, { logger: log });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -46,6 +49,7 @@ export async function serve(): Promise<void> {
     if (code === 'EADDRNOTAVAIL') throw new CliError(`address ${config.host} is not available on this machine`);
     throw err;
   }
+  services.runner.start();
   console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
 
   let stopping = false;

@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
+import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors.js';
 import type { Services } from '../services/container.js';
@@ -10,6 +11,7 @@ import { registerMetrics } from './metrics.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
+import { jobRoutes } from './routes/jobs.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -17,6 +19,8 @@ export const BODY_LIMIT = 1024 * 1024;
 
 export interface AppOptions {
   logLevel?: string;
+  /** The process's logger, shared with the job runner; a new one at `logLevel` when absent. */
+  logger?: Logger;
 }
 
 function parseJson(request: FastifyRequest, body: Buffer): unknown {
@@ -33,7 +37,8 @@ function parseError(code: string): Error {
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? services.config.logLevel },
+    // pino's Logger is what Fastify logs with; its declared type is the narrower base interface.
+    loggerInstance: (options.logger ?? pino({ level: options.logLevel ?? services.config.logLevel })) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req-${randomUUID()}`,
     return503OnClosing: true,
@@ -102,6 +107,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(versionRoutes(services));
   await app.register(opsRoutes(services, metrics));
+  await app.register(jobRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });

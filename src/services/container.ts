@@ -2,6 +2,9 @@ import type { Config } from '../common/config.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { openDatabase, type DbHandle } from '../db/connect.js';
 import { IdentityService } from './identity/identity.js';
+import { JobRepository } from '../jobs/job-repository.js';
+import { JobRunner, type RunnerOptions } from '../jobs/job-runner.js';
+import { JobQueryService } from './jobs.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -9,18 +12,30 @@ export interface Services {
   clock: Clock;
   database: DbHandle;
   identity: IdentityService;
+  jobs: JobRepository;
+  jobQueries: JobQueryService;
+  /** Runs queued jobs; `vbs serve` starts it, tests start it when they need jobs to run. */
+  runner: JobRunner;
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, clock: Clock = systemClock): Promise<Services> {
+export async function createServices(config: Config, clock: Clock = systemClock, log?: RunnerOptions['log']): Promise<Services> {
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const { db } = database;
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds);
+  const jobs = new JobRepository(db, clock);
+  const runner = new JobRunner(jobs, { workers: config.workers, log });
   return {
     config,
     clock,
     database,
     identity,
-    close: () => database.close(),
+    jobs,
+    jobQueries: new JobQueryService(jobs),
+    runner,
+    close: async () => {
+      await runner.stop();
+      await database.close();
+    },
   };
 }

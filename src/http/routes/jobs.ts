@@ -1,0 +1,16 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { jobView } from '../views/jobs.js';
+
+export function jobRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Params: { project_id: string; job_id: string } }>(
+      '/v1/:project_id/jobs/:job_id',
+      { schema: { tags: ['vbs'], summary: 'Query the status of a job' } },
+      async (request) => {
+        const { job, subJobs } = await services.jobQueries.show(request.params.project_id, request.params.job_id);
+        return jobView(job, subJobs);
+      },
+    );
+  };
+}

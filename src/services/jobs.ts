@@ -1,0 +1,16 @@
+import { ApiError } from '../common/errors.js';
+import { isHexId } from '../common/ids.js';
+import type { Job, JobRepository } from '../jobs/job-repository.js';
+
+/** The job query use case: a project sees its own jobs only, and an unknown job is 404 common.0011. */
+export class JobQueryService {
+  constructor(private readonly jobs: JobRepository) {}
+
+  async show(projectId: string, jobId: string): Promise<{ job: Job; subJobs: Job[] }> {
+    const job = isHexId(jobId) ? await this.jobs.get(jobId) : undefined;
+    if (!job || job.projectId !== projectId || job.parentId !== null) {
+      throw new ApiError('common.0011', `query job fail: job ${jobId} does not exist in this project`);
+    }
+    return { job, subJobs: await this.jobs.children(job.id) };
+  }
+}
