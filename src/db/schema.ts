@@ -117,6 +117,37 @@ export interface JobTable {
   end_time: string | null;
 }
 
+export interface BackupTable {
+  id: string;
+  project_id: string;
+  volume_id: string;
+  snapshot_id: string | null;
+  name: string | null;
+  description: string | null;
+  status: string;
+  fail_reason: string | null;
+  /** GiB of the source volume. */
+  size: number;
+  object_count: number | null;
+  container: string | null;
+  availability_zone: string | null;
+  metadata: string;
+  /** VBS tags: JSON list of {key, value}. */
+  tags: string;
+  is_incremental: number;
+  /** Engine statistics (progress, Type, AT, SS, CS ...), shown as the service_metadata string. */
+  service_metadata: string;
+  /** What a restore gives the target volume: the source's bootable flag, type and metadata. */
+  volume_bootable: number;
+  volume_type: string | null;
+  volume_metadata: string;
+  /** The policy whose run made this backup; null for a manual backup. */
+  policy_id: string | null;
+  data_timestamp: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -128,4 +159,5 @@ export interface Database {
   snapshots: SnapshotTable;
   quotas: QuotaTable;
   jobs: JobTable;
+  backups: BackupTable;
 }

@@ -12,6 +12,7 @@ import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
 import { jobRoutes } from './routes/jobs.js';
+import { backupRoutes } from './routes/backups.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -108,6 +109,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(versionRoutes(services));
   await app.register(opsRoutes(services, metrics));
   await app.register(jobRoutes(services));
+  await app.register(backupRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });

@@ -5,6 +5,8 @@ import { IdentityService } from './identity/identity.js';
 import { JobRepository } from '../jobs/job-repository.js';
 import { JobRunner, type RunnerOptions } from '../jobs/job-runner.js';
 import { JobQueryService } from './jobs.js';
+import { BackupRepository } from './backups/backup-repository.js';
+import { BackupQueryService } from './backups/backup-queries.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -16,6 +18,8 @@ export interface Services {
   jobQueries: JobQueryService;
   /** Runs queued jobs; `vbs serve` starts it, tests start it when they need jobs to run. */
   runner: JobRunner;
+  backups: BackupRepository;
+  backupQueries: BackupQueryService;
   close(): Promise<void>;
 }
 
@@ -25,6 +29,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds);
   const jobs = new JobRepository(db, clock);
   const runner = new JobRunner(jobs, { workers: config.workers, log });
+  const backups = new BackupRepository(db);
   return {
     config,
     clock,
@@ -33,6 +38,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     jobs,
     jobQueries: new JobQueryService(jobs),
     runner,
+    backups,
+    backupQueries: new BackupQueryService(backups),
     close: async () => {
       await runner.stop();
       await database.close();

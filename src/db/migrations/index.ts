@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_volumes.js';
 import * as m0010 from './0010_jobs.js';
+import * as m0011 from './0011_backups.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_volumes': m0002,
   '0010_jobs': m0010,
+  '0011_backups': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,124 @@
+import type { Db } from '../../db/connect.js';
+import type { BackupTable } from '../../db/schema.js';
+import type { BackupStatus } from './backup-state.js';
+import type { ListQuery } from './list-query.js';
+
+export interface Backup {
+  id: string;
+  projectId: string;
+  volumeId: string;
+  snapshotId: string | null;
+  name: string | null;
+  description: string | null;
+  status: BackupStatus;
+  failReason: string | null;
+  size: number;
+  objectCount: number | null;
+  container: string | null;
+  availabilityZone: string | null;
+  metadata: Record<string, string>;
+  tags: Array<{ key: string; value: string }>;
+  isIncremental: boolean;
+  serviceMetadata: Record<string, unknown>;
+  volumeBootable: boolean;
+  volumeType: string | null;
+  volumeMetadata: Record<string, string>;
+  policyId: string | null;
+  dataTimestamp: Date | null;
+  createdAt: Date;
+  updatedAt: Date | null;
+}
+
+export function toBackup(row: BackupTable): Backup {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    volumeId: row.volume_id,
+    snapshotId: row.snapshot_id,
+    name: row.name,
+    description: row.description,
+    status: row.status as BackupStatus,
+    failReason: row.fail_reason,
+    size: row.size,
+    objectCount: row.object_count,
+    container: row.container,
+    availabilityZone: row.availability_zone,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    tags: JSON.parse(row.tags) as Array<{ key: string; value: string }>,
+    isIncremental: row.is_incremental === 1,
+    serviceMetadata: JSON.parse(row.service_metadata) as Record<string, unknown>,
+    volumeBootable: row.volume_bootable === 1,
+    volumeType: row.volume_type,
+    volumeMetadata: JSON.parse(row.volume_metadata) as Record<string, string>,
+    policyId: row.policy_id,
+    dataTimestamp: row.data_timestamp ? new Date(row.data_timestamp) : null,
+    createdAt: new Date(row.created_at),
+    updatedAt: row.updated_at ? new Date(row.updated_at) : null,
+  };
+}
+
+export function toRow(b: Backup): BackupTable {
+  return {
+    id: b.id,
+    project_id: b.projectId,
+    volume_id: b.volumeId,
+    snapshot_id: b.snapshotId,
+    name: b.name,
+    description: b.description,
+    status: b.status,
+    fail_reason: b.failReason,
+    size: b.size,
+    object_count: b.objectCount,
+    container: b.container,
+    availability_zone: b.availabilityZone,
+    metadata: JSON.stringify(b.metadata),
+    tags: JSON.stringify(b.tags),
+    is_incremental: b.isIncremental ? 1 : 0,
+    service_metadata: JSON.stringify(b.serviceMetadata),
+    volume_bootable: b.volumeBootable ? 1 : 0,
+    volume_type: b.volumeType,
+    volume_metadata: JSON.stringify(b.volumeMetadata),
+    policy_id: b.policyId,
+    data_timestamp: b.dataTimestamp?.toISOString() ?? null,
+    created_at: b.createdAt.toISOString(),
+    updated_at: b.updatedAt?.toISOString() ?? null,
+  };
+}
+
+const SORT_COLUMNS = {
+  name: 'name',
+  status: 'status',
+  size: 'size',
+  id: 'id',
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+} as const;
+
+type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable' | 'deleteFrom'>;
+
+/** Backup records of every project; callers scope by project. */
+export class BackupRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(b: Backup, executor: Executor = this.db): Promise<void> {
+    await executor.insertInto('backups').values(toRow(b)).execute();
+  }
+
+  async get(id: string): Promise<Backup | undefined> {
+    const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toBackup(row);
+  }
+
+  /** Every backup of the project that matches the query's filters, in the query's order. */
+  async list(projectId: string | null, q: ListQuery): Promise<Backup[]> {
+    let s = this.db.selectFrom('backups').selectAll();
+    if (projectId) s = s.where('project_id', '=', projectId);
+    for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id', '=', value);
+    for (const { key, dir } of q.sort) s = s.orderBy(SORT_COLUMNS[key], dir);
+    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
+    const rows = await s.execute();
+    // Fuzzy filters match anywhere in the value, case-insensitively; done here so both engines agree.
+    const fuzzy = Object.entries(q.fuzzy).map(([field, value]) => [field as keyof BackupTable, value.toLowerCase()] as const);
+    return rows.filter((r) => fuzzy.every(([f, v]) => String(r[f] ?? '').toLowerCase().includes(v))).map(toBackup);
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Backup } from '../../src/services/backups/backup-repository.js';
+import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+
+function record(projectId: string, i: number, over: Partial<Backup> = {}): Backup {
+  return {
+    id: randomUUID(),
+    projectId,
+    volumeId: i % 2 ? '11111111-1111-4111-8111-111111111111' : '22222222-2222-4222-8222-222222222222',
+    snapshotId: null,
+    name: `bk-${String(i).padStart(2, '0')}`,
+    description: null,
+    status: i % 3 === 0 ? 'error' : 'available',
+    failReason: null,
+    size: i + 1,
+    objectCount: 3,
+    container: 'vbs-store',
+    availabilityZone: 'az1',
+    metadata: { n: String(i) },
+    tags: [],
+    isIncremental: i > 1,
+    serviceMetadata: { progress: '100', Type: i > 1 ? 1 : 0 },
+    volumeBootable: false,
+    volumeType: 'SATA',
+    volumeMetadata: {},
+    policyId: null,
+    dataTimestamp: null,
+    createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)),
+    updatedAt: null,
+    ...over,
+  };
+}
+
+for (const db of DB_KINDS) {
+  describe(`backup listing, Cinder-compatible (${db})`, () => {
+    let server: TestServer;
+    let owner: Awaited<ReturnType<typeof projectWithUser>>;
+    let other: Awaited<ReturnType<typeof projectWithUser>>;
+    const mine: Backup[] = [];
+    before(async () => {
+      server = await startServer({ db });
+      owner = await projectWithUser(server, 'list-owner');
+      other = await projectWithUser(server, 'list-other');
+      for (let i = 0; i < 7; i++) {
+        const b = record(owner.projectId, i);
+        mine.push(b);
+        await server.services.backups.insert(b);
+      }
+      await server.services.backups.insert(record(other.projectId, 99, { name: 'bk-foreign' }));
+    });
+    after(async () => server.close());
+
+    it('lists summaries newest first with links, and only the project\'s own', async () => {
+      const r = await call(server, 'GET', `/v2/${owner.projectId}/backups`, { token: owner.token });
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.backups.map((b: { name: string }) => b.name), ['bk-06', 'bk-05', 'bk-04', 'bk-03', 'bk-02', 'bk-01', 'bk-00']);
+      assert.deepEqual(Object.keys(r.body.backups[0]).sort(), ['id', 'links', 'name']);
+      assert.equal(r.body.backups[0].links[0].href, `${server.url}/v2/${owner.projectId}/backups/${mine[6].id}`);
+      assert.equal(r.body.backups_links, undefined);
+    });
+
+    it('shows every detail field, with the project attribute named per API version', async () => {
+      const v2 = await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?name=bk-03`, { token: owner.token });
+      const b = v2.body.backups[0];
+      assert.equal(v2.body.backups.length, 1);
+      for (const k of ['id', 'name', 'status', 'description', 'links', 'availability_zone', 'volume_id', 'snapshot_id', 'fail_reason', 'size', 'object_count', 'container', 'created_at', 'updated_at', 'data_timestamp', 'has_dependent_backups', 'is_incremental', 'service_metadata']) {
+        assert.ok(k in b, `missing ${k}`);
+      }
+      assert.equal(b['os-bak-tenant-attr:tenant_id'], owner.projectId);
+      assert.equal(b.created_at, '2026-11-01T00:03:00.000000');
+      assert.equal(typeof b.service_metadata, 'string');
+      assert.equal(JSON.parse(b.service_metadata).Type, 1);
+      const v3 = await call(server, 'GET', `/v3/${owner.projectId}/backups/${mine[3].id}`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.43' } });
+      assert.equal(v3.status, 200);
+      assert.equal(v3.headers.get('openstack-api-version'), 'volume 3.43');
+      assert.equal(v3.body.backup['os-backup-project-attr:project_id'], owner.projectId);
+      assert.equal(v3.body.backup['os-bak-tenant-attr:tenant_id'], undefined);
+      assert.deepEqual(v3.body.backup.metadata, { n: '3' });
+      const v30 = await call(server, 'GET', `/v3/${owner.projectId}/backups/${mine[3].id}`, { token: owner.token });
+      assert.equal(v30.body.backup.metadata, undefined);
+    });
+
+    it('filters by status and volume, and fuzzy by name from 3.31', async () => {
+      const errs = await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?status=error`, { token: owner.token });
+      assert.deepEqual(errs.body.backups.map((b: { name: string }) => b.name), ['bk-06', 'bk-03', 'bk-00']);
+      const vol = await call(server, 'GET', `/v2/${owner.projectId}/backups?volume_id=11111111-1111-4111-8111-111111111111`, { token: owner.token });
+      assert.equal(vol.body.backups.length, 3);
+      const fuzzy = await call(server, 'GET', `/v3/${owner.projectId}/backups?name~=K-0`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.31' } });
+      assert.equal(fuzzy.body.backups.length, 7);
+      const old = await call(server, 'GET', `/v3/${owner.projectId}/backups?name~=zzz`, { token: owner.token });
+      assert.equal(old.body.backups.length, 7, 'before 3.31 the fuzzy filter is not applied');
+      const none = await call(server, 'GET', `/v3/${owner.projectId}/backups?name~=zzz`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.31' } });
+      assert.equal(none.body.backups.length, 0);
+    });
+
+    it('sorts by sort=key:dir lists and by sort_key/sort_dir', async () => {
+      const bySize = await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?sort_key=size&sort_dir=asc`, { token: owner.token });
+      assert.deepEqual(bySize.body.backups.map((b: { size: number }) => b.size), [1, 2, 3, 4, 5, 6, 7]);
+      const multi = await call(server, 'GET', `/v3/${owner.projectId}/backups/detail?sort=status:asc,name:desc`, { token: owner.token });
+      assert.deepEqual(multi.body.backups.map((b: { name: string }) => b.name), ['bk-05', 'bk-04', 'bk-02', 'bk-01', 'bk-06', 'bk-03', 'bk-00']);
+    });
+
+    it('pages with limit, marker and offset, linking the next page, and counts from 3.45', async () => {
+      const first = await call(server, 'GET', `/v3/${owner.projectId}/backups?limit=3&with_count=true`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.45' } });
+      assert.equal(first.body.backups.length, 3);
+      assert.equal(first.body.count, 7);
+      const next = new URL(first.body.backups_links[0].href);
+      assert.equal(first.body.backups_links[0].rel, 'next');
+      assert.equal(next.searchParams.get('marker'), mine[4].id);
+      assert.equal(next.searchParams.get('limit'), '3');
+      const second = await call(server, 'GET', next.pathname + next.search, { token: owner.token });
+      assert.deepEqual(second.body.backups.map((b: { name: string }) => b.name), ['bk-03', 'bk-02', 'bk-01']);
+      const last = await call(server, 'GET', `/v2/${owner.projectId}/backups?limit=3&offset=6`, { token: owner.token });
+      assert.deepEqual(last.body.backups.map((b: { name: string }) => b.name), ['bk-00']);
+      assert.equal(last.body.backups_links, undefined);
+    });
+
+    it('refuses bad list parameters with 400 badRequest', async () => {
+      for (const q of ['limit=-1', 'limit=abc', 'offset=x', 'sort_key=bogus', 'sort_dir=up', 'sort=name:sideways', `marker=${randomUUID()}`, 'marker=nope']) {
+        const r = await call(server, 'GET', `/v2/${owner.projectId}/backups?${q}`, { token: owner.token });
+        assert.equal(r.status, 400, q);
+        assert.equal(r.body.badRequest.code, 400, q);
+      }
+    });
+
+    it('answers 404 itemNotFound for unknown, malformed and foreign backup ids', async () => {
+      const foreign = (await call(server, 'GET', `/v2/${other.projectId}/backups`, { token: other.token })).body.backups[0].id;
+      for (const id of [randomUUID(), 'not-a-uuid', foreign]) {
+        const r = await call(server, 'GET', `/v3/${owner.projectId}/backups/${id}`, { token: owner.token });
+        assert.equal(r.status, 404, id);
+        assert.match(r.body.itemNotFound.message, /could not be found/);
+      }
+    });
+
+    it('negotiates microversions: echoes the legacy header, 406 above the maximum, 400 when malformed', async () => {
+      const legacy = await call(server, 'GET', `/v3/${owner.projectId}/backups`, { token: owner.token, headers: { 'X-OpenStack-Volume-API-Version': '3.40' } });
+      assert.equal(legacy.headers.get('openstack-api-version'), 'volume 3.40');
+      const high = await call(server, 'GET', `/v3/${owner.projectId}/backups`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.999' } });
+      assert.equal(high.status, 406);
+      assert.equal(high.body.notAcceptable.code, 406);
+      const junk = await call(server, 'GET', `/v3/${owner.projectId}/backups`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume three' } });
+      assert.equal(junk.status, 400);
+      const latest = await call(server, 'GET', `/v3/${owner.projectId}/backups`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume latest' } });
+      assert.match(latest.headers.get('openstack-api-version') ?? '', /^volume 3\.\d+$/);
+    });
+  });
+}
