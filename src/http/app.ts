@@ -13,6 +13,7 @@ import './types.js';
 import { identityRoutes } from './routes/identity.js';
 import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
+import { cbrRoutes } from './routes/cbr.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -110,6 +111,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(opsRoutes(services, metrics));
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));
+  await app.register(cbrRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });

@@ -7,6 +7,7 @@ import { JobRunner, type RunnerOptions } from '../jobs/job-runner.js';
 import { JobQueryService } from './jobs.js';
 import { BackupRepository } from './backups/backup-repository.js';
 import { BackupQueryService } from './backups/backup-queries.js';
+import { CbrListing } from './backups/cbr-listing.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -20,6 +21,7 @@ export interface Services {
   runner: JobRunner;
   backups: BackupRepository;
   backupQueries: BackupQueryService;
+  cbrListing: CbrListing;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     runner,
     backups,
     backupQueries: new BackupQueryService(backups),
+    cbrListing: new CbrListing(db),
     close: async () => {
       await runner.stop();
       await database.close();
