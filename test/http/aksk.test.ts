@@ -1,0 +1,190 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/common/clock.js';
+import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { send, signRequest, signedCall, type AccessKey, type SignedRequestOptions } from '../support/aksk.js';
+import { runCli } from '../support/cli.js';
+
+const MINUTE = 60 * 1000;
+const JOB_ID = '0123456789abcdef0123456789abcdef';
+
+for (const db of DB_KINDS) {
+  describe(`AK/SK signatures (${db})`, () => {
+    let server: TestServer;
+    // The server's clock; requests are signed as of its time, then the clock moves to test skew.
+    const clock = new ManualClock(new Date());
+    let a: { projectId: string; userName: string; token: string };
+    let b: { projectId: string; userName: string };
+    let key: AccessKey;
+    let adminKey: AccessKey;
+
+    before(async () => {
+      server = await startServer({ db, clock });
+      a = await projectWithUser(server, 'aksk-a', 'member');
+      b = await projectWithUser(server, 'aksk-b', 'member');
+      key = await server.services.identity.createCredential(a.userName);
+      adminKey = await server.services.identity.createCredential('admin');
+    });
+    after(async () => server.close());
+
+    const sign = (k: AccessKey, method: string, path: string, extra: Partial<SignedRequestOptions> = {}) =>
+      signRequest(server.url, k, method, { path, date: clock.now(), ...extra });
+
+    it('accepts a request signed by the SDK and acts as the key\'s user', async () => {
+      const r = await send(await sign(key, 'GET', '/identity/v3/auth/projects'));
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body.projects.map((p: { name: string }) => p.name), ['aksk-a']);
+    });
+
+    it('accepts a signed project route with X-Project-Id, the way BasicCredentials sends it', async () => {
+      const prepared = await sign(key, 'GET', `/v1/{project_id}/jobs/${JOB_ID}`, { projectId: a.projectId });
+      assert.equal(prepared.headers['X-Project-Id'], a.projectId);
+      assert.match(prepared.headers.Authorization, /SignedHeaders=host;x-project-id;x-sdk-date,/);
+      const r = await send(prepared);
+      // Past authentication and authorisation: the job itself is what is missing.
+      assert.equal(r.status, 404, r.text);
+      assert.equal(r.body.error.code, 'common.0011');
+    });
+
+    it('covers the query string: signed parameters pass, changed ones are refused', async () => {
+      const ok = await send(await sign(key, 'GET', '/identity/v3/projects', { query: { name: 'aksk-a', 'x y': 'a b/c*' } }));
+      assert.equal(ok.status, 200, ok.text);
+      assert.deepEqual(ok.body.projects.map((p: { name: string }) => p.name), ['aksk-a']);
+      const prepared = await sign(key, 'GET', '/identity/v3/projects', { query: { name: 'aksk-a' } });
+      const tampered = await send({ ...prepared, url: prepared.url.replace('name=aksk-a', 'name=aksk-b') });
+      assert.equal(tampered.status, 401);
+      const added = await send({ ...prepared, url: `${prepared.url}&limit=1` });
+      assert.equal(added.status, 401);
+    });
+
+    it('covers the path: a request sent to another path is refused', async () => {
+      const prepared = await sign(key, 'GET', '/identity/v3/auth/projects');
+      const r = await send({ ...prepared, url: prepared.url.replace('/auth/projects', '/projects') });
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.code, 401);
+      assert.equal(r.body.error.title, 'Unauthorized');
+      const job = await sign(key, 'GET', `/v1/{project_id}/jobs/${JOB_ID}`, { projectId: a.projectId });
+      const moved = await send({ ...job, url: job.url.replace(JOB_ID, JOB_ID.replace('0123', '3210')) });
+      assert.equal(moved.status, 401);
+      assert.equal(moved.body.error.code, 'common.0401');
+    });
+
+    it('covers the body: a changed body is refused and changes nothing', async () => {
+      const victim = await issueToken(server.url, a.userName, 'pw-' + a.userName, 'aksk-a');
+      const prepared = await sign(key, 'DELETE', '/identity/v3/auth/tokens', { headers: { 'X-Subject-Token': victim.token }, body: { reason: 'rotate' } });
+      const tampered = await send({ ...prepared, body: JSON.stringify({ reason: 'rotatE' }) });
+      assert.equal(tampered.status, 401);
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 200, 'the token survives a refused request');
+      // A JSON body may not opt out of hashing with UNSIGNED-PAYLOAD.
+      const unsigned = await sign(key, 'DELETE', '/identity/v3/auth/tokens', {
+        headers: { 'X-Subject-Token': victim.token, 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        body: { reason: 'rotate' },
+      });
+      assert.match(unsigned.headers.Authorization, /x-sdk-content-sha256/);
+      assert.equal((await send(unsigned)).status, 401);
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 200);
+      const genuine = await send(prepared);
+      assert.equal(genuine.status, 204, genuine.text);
+      assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 401);
+    });
+
+    it('refuses a wrong secret key and an unknown access key', async () => {
+      const wrong = await send(await sign({ access: key.access, secret: key.secret.slice(0, -1) + (key.secret.endsWith('A') ? 'B' : 'A') }, 'GET', '/identity/v3/auth/projects'));
+      assert.equal(wrong.status, 401);
+      assert.match(wrong.body.error.message, /signature does not match/);
+      const unknown = await send(await sign({ access: 'NOSUCHACCESSKEY00000', secret: key.secret }, 'GET', '/identity/v3/auth/projects'));
+      assert.equal(unknown.status, 401);
+      assert.match(unknown.body.error.message, /access key is unknown/);
+    });
+
+    it('refuses signatures dated more than 15 minutes from the server clock, either way', async () => {
+      const start = clock.now();
+      try {
+        const stale = await sign(key, 'GET', '/identity/v3/auth/projects', { date: new Date(start.getTime() - 16 * MINUTE) });
+        assert.equal((await send(stale)).status, 401);
+        const ahead = await sign(key, 'GET', '/identity/v3/auth/projects', { date: new Date(start.getTime() + 16 * MINUTE) });
+        assert.equal((await send(ahead)).status, 401);
+        const within = await sign(key, 'GET', '/identity/v3/auth/projects', { date: new Date(start.getTime() - 14 * MINUTE) });
+        assert.equal((await send(within)).status, 200);
+        // The same signed request, replayed once the server's clock has moved on.
+        const signed = await sign(key, 'GET', '/identity/v3/auth/projects');
+        assert.equal((await send(signed)).status, 200);
+        clock.advance(16 * MINUTE);
+        const replay = await send(signed);
+        assert.equal(replay.status, 401);
+        assert.match(replay.body.error.message, /15 minutes/);
+        clock.set(new Date(start.getTime() - 16 * MINUTE));
+        assert.equal((await send(signed)).status, 401);
+      } finally {
+        clock.set(start);
+      }
+    });
+
+    it('refuses malformed Authorization, a missing signed header, an unsigned Host and a bad date', async () => {
+      const prepared = await sign(key, 'GET', '/identity/v3/auth/projects', { headers: { 'X-Trace': 'abc' } });
+      assert.equal((await send(prepared)).status, 200);
+      const { 'X-Trace': _dropped, ...withoutTrace } = prepared.headers;
+      const missing = await send({ ...prepared, headers: withoutTrace });
+      assert.equal(missing.status, 401);
+      assert.match(missing.body.error.message, /x-trace is missing/);
+      const auth = prepared.headers.Authorization;
+      const variants = [
+        'SDK-HMAC-SHA256 garbage',
+        auth.replace(/SignedHeaders=[^,]+/, 'SignedHeaders=x-sdk-date;x-trace'),
+        auth.replace(/Signature=\w+/, 'Signature=zz'),
+        auth.replace(/, Signature=\w+/, ''),
+        auth.replace('Access=', 'Access= '),
+      ];
+      for (const Authorization of variants) {
+        const r = await send({ ...prepared, headers: { ...prepared.headers, Authorization } });
+        assert.equal(r.status, 401, Authorization);
+      }
+      const noHost = await send({ ...prepared, headers: { ...prepared.headers, Authorization: variants[1] } });
+      assert.match(noHost.body.error.message, /Host/);
+      for (const date of ['2026-11-23T00:00:00Z', '20261323T000000Z', '']) {
+        const r = await send({ ...prepared, headers: { ...prepared.headers, 'X-Sdk-Date': date } });
+        assert.equal(r.status, 401, date);
+      }
+    });
+
+    it('refuses the key of a disabled user', async () => {
+      const users = () => server.services.database.db.updateTable('users').where('name', '=', a.userName);
+      await users().set({ enabled: 0 }).execute();
+      try {
+        const r = await send(await sign(key, 'GET', '/identity/v3/auth/projects'));
+        assert.equal(r.status, 401);
+      } finally {
+        await users().set({ enabled: 1 }).execute();
+      }
+      assert.equal((await send(await sign(key, 'GET', '/identity/v3/auth/projects'))).status, 200);
+    });
+
+    it('keeps a non-admin key in its project: X-Project-Id or a path of another project is 403', async () => {
+      const other = await sign(key, 'GET', '/identity/v3/auth/projects', { projectId: b.projectId });
+      const r = await send(other);
+      assert.equal(r.status, 403, r.text);
+      const path = await send(await sign(key, 'GET', `/v1/${b.projectId}/jobs/${JOB_ID}`));
+      assert.equal(path.status, 403, path.text);
+      assert.equal(path.body.error.code, 'common.0403');
+      // An admin key may act in another project.
+      const admin = await send(await sign(adminKey, 'GET', `/v1/{project_id}/jobs/${JOB_ID}`, { projectId: b.projectId }));
+      assert.equal(admin.status, 404, admin.text);
+      assert.equal(admin.body.error.code, 'common.0011');
+    });
+
+    it('accepts a key made by `vbs admin credential create`', async () => {
+      const out = await runCli(['admin', 'credential', 'create', '--user', a.userName], {
+        VBS_DATA_DIR: server.dataDir,
+        VBS_DATABASE_URL: server.config.databaseUrl,
+        VBS_LOG_LEVEL: 'silent',
+      });
+      assert.equal(out.code, 0, out.stderr);
+      const access = /^AK: (\S+)$/m.exec(out.stdout)?.[1];
+      const secret = /^SK: (\S+)$/m.exec(out.stdout)?.[1];
+      assert.ok(access && secret, out.stdout);
+      const r = await signedCall(server, { access, secret }, 'GET', { path: '/identity/v3/auth/projects', date: clock.now() });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body.projects.map((p: { name: string }) => p.name), ['aksk-a']);
+    });
+  });
+}
