@@ -28,6 +28,8 @@ export interface S3StoreOptions {
   connectTimeoutMs?: number;
   /** How long a connection may stay silent mid-request before it counts as dead. */
   idleTimeoutMs?: number;
+  /** Keys per listing request; S3's own limit (1000) unless smaller. */
+  listPageSize?: number;
 }
 
 /** What the SDK attaches to its errors (and Node to socket errors); all optional. */
@@ -72,11 +74,13 @@ export class S3BlockStore implements BlockStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly where: string;
+  private readonly listPageSize: number | undefined;
   private bucketChecked: Promise<void> | undefined;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix ?? '';
+    this.listPageSize = options.listPageSize;
     const endpoint = options.endpoint ?? `https://s3.${options.region ?? 'us-east-1'}.amazonaws.com`;
     this.where = `S3 bucket "${this.bucket}" at ${endpoint}`;
     this.description = `s3 ${endpoint}/${this.bucket}${this.prefix ? `/${this.prefix.replace(/\/$/, '')}` : ''}`;
@@ -99,7 +103,7 @@ export class S3BlockStore implements BlockStore {
 
   async put(key: string, data: Buffer): Promise<void> {
     await this.checkBucket();
-    await this.call(`write ${key}`, key, () =>
+    await this.call(`write ${key}`, undefined, () =>
       this.client.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: data, ContentLength: data.length }),
       ),
@@ -108,18 +112,7 @@ export class S3BlockStore implements BlockStore {
 
   async get(key: string): Promise<Buffer> {
     await this.checkBucket();
-    return this.call(`read ${key}`, key, async () => {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-      if (out.ContentLength !== undefined && out.ContentLength !== bytes.length) {
-        // A connection cut mid-body must not pass for the object.
-        throw new StoreUnavailableError(
-          `${this.where}: read ${key} failed: got ${bytes.length} of ${out.ContentLength} bytes`,
-          { transient: true },
-        );
-      }
-      return bytes;
-    });
+    return this.call(`read ${key}`, key, async () => (await this.fetch(key)).bytes);
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
@@ -133,26 +126,29 @@ export class S3BlockStore implements BlockStore {
     }
     await this.checkBucket();
     return this.call(`read ${key}`, key, async () => {
-      let out;
       try {
-        out = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Range: `bytes=${offset}-${offset + length - 1}` }),
-        );
+        const { bytes, ranged } = await this.fetch(key, `bytes=${offset}-${offset + length - 1}`);
+        // A service that ignores Range answers with the whole object.
+        return ranged ? bytes : bytes.subarray(offset, offset + length);
       } catch (err) {
         // 416: the range starts at or past the end, which is the end of the object.
         if ((err as SdkErrorFields).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
         throw err;
       }
-      const bytes = out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
-      if (out.ContentLength !== undefined && out.ContentLength !== bytes.length) {
-        throw new StoreUnavailableError(
-          `${this.where}: read ${key} failed: got ${bytes.length} of ${out.ContentLength} bytes`,
-          { transient: true },
-        );
-      }
-      // A service that ignores Range answers with the whole object.
-      return out.ContentRange === undefined ? bytes.subarray(offset, offset + length) : bytes;
     });
+  }
+
+  private async fetch(key: string, range?: string): Promise<{ bytes: Buffer; ranged: boolean }> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Range: range }));
+    const array = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+    const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+    if (out.ContentLength !== undefined && out.ContentLength !== bytes.length) {
+      // A connection cut mid-body must not pass for the object.
+      throw new StoreUnavailableError(`${this.where}: read ${key} failed: got ${bytes.length} of ${out.ContentLength} bytes`, {
+        transient: true,
+      });
+    }
+    return { bytes, ranged: out.ContentRange !== undefined };
   }
 
   async has(key: string): Promise<boolean> {
@@ -182,7 +178,12 @@ export class S3BlockStore implements BlockStore {
     do {
       const page = await this.call(`list ${prefix || 'objects'}`, undefined, () =>
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ContinuationToken: token,
+            MaxKeys: this.listPageSize,
+          }),
         ),
       );
       for (const item of page.Contents ?? []) {
@@ -247,21 +248,22 @@ export class S3BlockStore implements BlockStore {
     if (key !== undefined && (name === 'NoSuchKey' || name === 'NotFound' || status === 404)) {
       return new NotFoundError(key);
     }
-    if (code === 'ECONNREFUSED') return fail('connection refused (is the endpoint right and the service running?)', true);
+    if (code === 'ECONNREFUSED') return fail('connection refused; is the endpoint right and the service running?', true);
     if (code === 'ENOTFOUND') return fail('the host name does not resolve', false);
     if (CONNECTION_DROPPED.has(code)) return fail(`the connection failed (${code})`, true);
     if (name === 'TimeoutError') return fail('timed out waiting for the service', true);
     if (name === 'CredentialsProviderError') return fail('no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)', false);
+    // A HEAD answer has no body, so the SDK can name its error only "Unknown"; the status says more.
+    const label = [status, name && !/^Unknown/.test(name) ? name : ''].filter(Boolean).join(' ');
     if (status === 403 || ACCESS.has(name)) {
       return fail(
-        `access denied (${name || status}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions`,
+        `access denied (${label}); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions`,
         false,
       );
     }
     if (status === 301 || status === 307 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
-      return fail(`the bucket lives in another region or endpoint (${name || status}); fix region= in VBS_STORE_URL`, false);
+      return fail(`the bucket lives in another region or endpoint (${label}); fix region= in VBS_STORE_URL`, false);
     }
-    const label = [status, name && name !== 'Unknown' && name !== 'UnknownError' ? name : ''].filter(Boolean).join(' ');
     if ((status !== undefined && (status >= 500 || status === 429)) || THROTTLING.has(name)) {
       return fail(`the service answered ${label || 'with a temporary failure'}`, true);
     }
