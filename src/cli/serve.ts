@@ -26,6 +26,18 @@ export async function serve(): Promise<void> {
   ensureWritableDir(config.dataDir);
   const log = pino({ level: config.logLevel });
   const services = await createServices(config, systemClock, log);
+  const app = await buildApp(services, { logger: log });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await services.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use`);
+    if (code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
+    if (code === 'EADDRNOTAVAIL') throw new CliError(`address ${config.host} is not available on this machine`);
+    throw err;
+  }
+  // Only once the port is ours: a start that fails leaves no credentials naming a dead URL.
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   if (await services.identity.bootstrap(password)) {
     const files = writeClientFiles(config.dataDir, {
@@ -38,17 +50,6 @@ export async function serve(): Promise<void> {
     console.log(`vbs: bootstrapped user "admin" in project "admin"; credentials written to ${files.cloudsYaml} (cloud "vbs") and ${files.openrc}`);
   }
 
-  const app = await buildApp(services, { logger: log });
-  try {
-    await app.listen({ host: config.host, port: config.port });
-  } catch (err) {
-    await services.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use`);
-    if (code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
-    if (code === 'EADDRNOTAVAIL') throw new CliError(`address ${config.host} is not available on this machine`);
-    throw err;
-  }
   services.runner.start();
   console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
 
@@ -57,7 +58,11 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'draining requests and stopping');
+    // A keep-alive connection that goes idle once its request is answered would otherwise hold the
+    // exit until the client hangs up; close such connections as soon as they are idle.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(sweep);
     await services.close();
     process.exit(0);
   };

@@ -1,0 +1,178 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { DB_KINDS, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
+import { freePort } from '../support/net.js';
+import { startServe, runCli, type ServeProcess } from '../support/cli.js';
+import { readCloudsYaml, readOpenrc } from '../support/client-files.js';
+
+const SERVING = /vbs: serving on /;
+
+async function serveEnv(databaseUrl: string | undefined, extra: Record<string, string> = {}) {
+  const dataDir = tempDir('vbs-serve-');
+  const env: Record<string, string | undefined> = {
+    VBS_DATA_DIR: dataDir,
+    VBS_PORT: String(await freePort()),
+    VBS_LOG_LEVEL: 'warn',
+    VBS_DATABASE_URL: databaseUrl,
+    ...extra,
+  };
+  return { dataDir, env, url: `http://127.0.0.1:${env.VBS_PORT}` };
+}
+
+function mode(file: string): number {
+  return fs.statSync(file).mode & 0o777;
+}
+
+/** The one line a failed start prints, after checking it printed just that and exited non-zero. */
+async function failedStart(env: Record<string, string | undefined>): Promise<string> {
+  const r = await runCli(['serve'], env, { timeoutMs: 30_000 });
+  assert.notEqual(r.code, 0, `expected a failure; stdout: ${r.stdout}`);
+  assert.equal(r.signal, null);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
+  assert.doesNotMatch(lines[0], /\bat \S+:\d+:\d+/, 'no stack trace');
+  assert.match(lines[0], /^vbs: /);
+  return lines[0];
+}
+
+for (const db of DB_KINDS) {
+  describe(`vbs serve: bootstrap (${db})`, () => {
+    it('bootstraps once, writes clouds.yaml and admin-openrc.sh (0600) whose credentials work', async () => {
+      const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+      const { dataDir, env, url } = await serveEnv(databaseUrl);
+      const cloudsYaml = path.join(dataDir, 'clouds.yaml');
+      const openrc = path.join(dataDir, 'admin-openrc.sh');
+      let proc: ServeProcess = startServe(env);
+      try {
+        await proc.waitFor(SERVING);
+        assert.ok(proc.stdout().includes(cloudsYaml), proc.stdout());
+        assert.ok(proc.stdout().includes(openrc), proc.stdout());
+        assert.match(proc.stdout(), /bootstrapped user "admin"/);
+        assert.equal(mode(cloudsYaml), 0o600);
+        assert.equal(mode(openrc), 0o600);
+        const cloud = readCloudsYaml(cloudsYaml);
+        assert.equal(cloud.auth.auth_url, `${url}/identity/v3`);
+        assert.equal(cloud.auth.username, 'admin');
+        assert.equal(cloud.auth.project_name, 'admin');
+        assert.ok(cloud.auth.password.length >= 16, 'a generated password of some strength');
+        assert.ok(!proc.stdout().includes(cloud.auth.password) && !proc.stderr().includes(cloud.auth.password), 'the password is not printed');
+        const base = cloud.auth.auth_url.replace(/\/identity\/v3$/, '');
+        const token = await issueToken(base, cloud.auth.username, cloud.auth.password, cloud.auth.project_name);
+        assert.match(token.token, /^vbs1_/);
+        const rc = readOpenrc(openrc);
+        assert.equal(rc.OS_AUTH_URL, cloud.auth.auth_url);
+        assert.equal(rc.OS_USERNAME, 'admin');
+        assert.equal(rc.OS_PASSWORD, cloud.auth.password);
+        assert.equal(rc.OS_PROJECT_NAME, 'admin');
+        assert.equal((await proc.stop()).code, 0);
+
+        const before = { yaml: fs.readFileSync(cloudsYaml, 'utf8'), rc: fs.readFileSync(openrc, 'utf8') };
+        proc = startServe(env);
+        await proc.waitFor(SERVING);
+        assert.doesNotMatch(proc.stdout(), /bootstrapped/);
+        assert.equal(fs.readFileSync(cloudsYaml, 'utf8'), before.yaml);
+        assert.equal(fs.readFileSync(openrc, 'utf8'), before.rc);
+        await issueToken(base, 'admin', cloud.auth.password, 'admin');
+        const users = await runCli(['admin', 'user', 'list'], env);
+        assert.equal(users.stdout.split('\n').filter((l) => /\badmin@admin\b/.test(l)).length, 1, 'one admin user after two starts');
+      } finally {
+        assert.equal((await proc.stop()).code, 0);
+      }
+    });
+  });
+}
+
+describe('vbs serve: settings and failures', () => {
+  it('uses VBS_ADMIN_PASSWORD for the bootstrap admin', async () => {
+    const { dataDir, env, url } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: "s3cret with 'quote' and $dollar" });
+    const proc = startServe(env);
+    try {
+      await proc.waitFor(SERVING);
+      const cloud = readCloudsYaml(path.join(dataDir, 'clouds.yaml'));
+      assert.equal(cloud.auth.password, "s3cret with 'quote' and $dollar");
+      assert.equal(readOpenrc(path.join(dataDir, 'admin-openrc.sh')).OS_PASSWORD, "s3cret with 'quote' and $dollar");
+      await issueToken(url, 'admin', "s3cret with 'quote' and $dollar", 'admin');
+    } finally {
+      assert.equal((await proc.stop()).code, 0);
+    }
+  });
+
+  it('ends with one line when the port is in use, and writes no credentials', async () => {
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const { dataDir, env } = await serveEnv(undefined, { VBS_PORT: String(port) });
+      const line = await failedStart(env);
+      assert.match(line, new RegExp(`port ${port} .*already in use`));
+      assert.ok(!fs.existsSync(path.join(dataDir, 'clouds.yaml')));
+      assert.ok(!fs.existsSync(path.join(dataDir, 'admin-openrc.sh')));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('ends with one line when the data directory cannot be written', async () => {
+    const file = path.join(tempDir('vbs-serve-'), 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    const { env } = await serveEnv(undefined, { VBS_DATA_DIR: path.join(file, 'data') });
+    const line = await failedStart(env);
+    assert.match(line, /data directory .*a-file\/data is not writable/);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'not a directory');
+  });
+
+  it('ends with one line on a database URL that is not postgres://, or a server that is not there', async () => {
+    const { dataDir, env } = await serveEnv(undefined, { VBS_DATABASE_URL: 'mysql://u:p@127.0.0.1/vbs' });
+    assert.match(await failedStart(env), /VBS_DATABASE_URL must be a postgres:\/\/ URL/);
+    const closed = await freePort();
+    const line = await failedStart({ ...env, VBS_DATABASE_URL: `postgres://vbs:hunter2@127.0.0.1:${closed}/vbs` });
+    assert.match(line, new RegExp(`cannot connect to PostgreSQL at postgres://vbs:\\*\\*\\*@127.0.0.1:${closed}/vbs`));
+    assert.doesNotMatch(line, /hunter2/, 'the password stays out of the message');
+    assert.ok(!fs.existsSync(path.join(dataDir, 'clouds.yaml')));
+  });
+
+  it('ends with one line on a malformed setting', async () => {
+    const { env } = await serveEnv(undefined, { VBS_PORT: 'eighty' });
+    assert.match(await failedStart(env), /VBS_PORT must be a whole number/);
+  });
+
+  it('drains a request in flight on SIGTERM, then exits 0', async () => {
+    const { env } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: 'drain-pw' });
+    const proc = startServe(env);
+    await proc.waitFor(SERVING);
+    const body = JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'drain-pw' } } },
+        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+      },
+    });
+    const reply = new Promise<{ status: number; token: string | undefined }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: Number(env.VBS_PORT), method: 'POST', path: '/identity/v3/auth/tokens', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, token: res.headers['x-subject-token'] as string | undefined }));
+        },
+      );
+      req.on('error', reject);
+      // Half the body now, the rest after SIGTERM: the request is in flight while the server stops.
+      req.write(body.slice(0, 40));
+      setTimeout(() => {
+        proc.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(40)), 500);
+      }, 300);
+    });
+    const [r, exit] = await Promise.all([reply.then((x) => ({ ...x, at: Date.now() })), proc.exited.then((x) => ({ ...x, at: Date.now() }))]);
+    assert.equal(r.status, 201);
+    // The client keeps its connection alive; the server must not wait for it to hang up.
+    assert.ok(exit.at - r.at < 3000, `exited ${exit.at - r.at} ms after the last reply`);
+    assert.match(r.token ?? '', /^vbs1_/);
+    assert.equal(exit.code, 0, proc.stderr());
+    // Stopped for good: the port no longer answers.
+    await assert.rejects(fetch(`http://127.0.0.1:${env.VBS_PORT}/healthz`));
+  });
+});
