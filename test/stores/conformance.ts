@@ -178,6 +178,20 @@ export function blockStoreConformance(name: string, makeFixture: () => Promise<S
       assert.deepEqual(await keysOf(store, ''), [...keys].sort());
     });
 
+    it('holds a key and keys under it as a directory side by side', async () => {
+      await store.put('tree/a', Buffer.from('leaf'));
+      await store.put('tree/a/b', Buffer.from('under'));
+      await store.put('tree/a/b/c', Buffer.from('deeper'));
+      assert.deepEqual(await store.get('tree/a'), Buffer.from('leaf'));
+      assert.deepEqual(await store.get('tree/a/b'), Buffer.from('under'));
+      assert.deepEqual(await store.get('tree/a/b/c'), Buffer.from('deeper'));
+      assert.deepEqual(await keysOf(store, 'tree/a'), ['tree/a', 'tree/a/b', 'tree/a/b/c']);
+      assert.deepEqual(await keysOf(store, 'tree/a/'), ['tree/a/b', 'tree/a/b/c']);
+      await store.delete('tree/a/b');
+      assert.deepEqual(await keysOf(store, 'tree/'), ['tree/a', 'tree/a/b/c']);
+      await assert.rejects(store.get('tree/a/b'), NotFoundError);
+    });
+
     it('lists every one of more than a thousand objects by prefix, with size and time', async () => {
       const before = Date.now();
       const many = Array.from({ length: 1100 }, (_, i) => `many/${String(i).padStart(4, '0')}`);

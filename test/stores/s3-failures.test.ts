@@ -161,6 +161,20 @@ describe('S3 store failures', () => {
     assert.deepEqual(await store.get('blocks/b'), Buffer.from('b'), 'the failed put changed nothing');
   });
 
+  it('stops retrying when the time allowed has passed, whatever the attempts left', async () => {
+    const bucket = await s3.createBucket();
+    const inner = new S3BlockStore({ bucket, endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS });
+    const policy = { maxAttempts: 1000, baseDelayMs: 40, maxDelayMs: 80, maxElapsedMs: 400 };
+    const store = track(new RetryingBlockStore(inner, policy));
+    proxy.plan = () => ({ kind: 'answer', status: 503, code: 'SlowDown' });
+    const started = Date.now();
+    const err = await failure(store.put('blocks/x', Buffer.from('x')));
+    const elapsed = Date.now() - started;
+    assertClear(err, '503', 'gave up after');
+    assert.ok(elapsed >= 200 && elapsed < 1500, `${elapsed} ms`);
+    assert.ok(proxy.requests.length >= 4 && proxy.requests.length <= 12, `${proxy.requests.length} attempts`);
+  });
+
   it('does not retry a missing bucket', async () => {
     const store = retryingStore('vbs-no-such-bucket');
     const err = await failure(store.put('blocks/x', Buffer.from('x')));
