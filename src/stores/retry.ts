@@ -11,7 +11,11 @@ export interface RetryPolicy {
   maxElapsedMs: number;
 }
 
-/** About 3 s of retrying in all: rides out a restart or a throttling burst, fails fast otherwise. */
+/**
+ * Five pauses, from 0.05-0.1 s doubling to 0.8-1.6 s, 1.5 to 3 s in all: rides out a restart
+ * or a burst of throttling, and still answers a dead endpoint quickly. 30 s caps attempts that
+ * are slow themselves (timeouts).
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 100,
@@ -34,6 +38,8 @@ export interface RetryHooks {
   now?: () => number;
   onRetry?: (event: RetryEvent) => void;
 }
+
+type ResolvedHooks = Required<Omit<RetryHooks, 'onRetry'>> & Pick<RetryHooks, 'onRetry'>;
 
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'EAI_AGAIN', 'EBUSY']);
 
@@ -58,7 +64,7 @@ class Backoff {
 
   constructor(
     private readonly policy: RetryPolicy,
-    private readonly hooks: Required<Omit<RetryHooks, 'onRetry'>> & Pick<RetryHooks, 'onRetry'>,
+    private readonly hooks: ResolvedHooks,
     private readonly operation: string,
   ) {
     this.started = hooks.now();
@@ -96,7 +102,7 @@ class Backoff {
 export class RetryingBlockStore implements BlockStore {
   readonly description: string;
   private readonly policy: RetryPolicy;
-  private readonly hooks: Required<Omit<RetryHooks, 'onRetry'>> & Pick<RetryHooks, 'onRetry'>;
+  private readonly hooks: ResolvedHooks;
 
   constructor(
     private readonly inner: BlockStore,

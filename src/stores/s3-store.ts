@@ -21,7 +21,7 @@ export interface S3StoreOptions {
   endpoint?: string;
   /** Defaults to us-east-1, which most S3-compatible services accept whatever their setup. */
   region?: string;
-  /** Every key lives under this prefix, so several services can share one bucket. */
+  /** Every key lives under this prefix (`/` added), so several services can share one bucket. */
   prefix?: string;
   credentials: S3Credentials;
   /** How long to wait for a TCP connection. */
@@ -40,7 +40,8 @@ interface SdkErrorFields {
   $metadata?: { httpStatusCode?: number };
 }
 
-const THROTTLING = new Set([
+/** Error codes S3 uses for trouble that passes: throttling, overload, its own faults. */
+const PASSING = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
@@ -48,7 +49,6 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
   'RequestThrottled',
   'RequestTimeout',
-  'RequestTimeTooSkewed',
   'InternalError',
   'ServiceUnavailable',
 ]);
@@ -79,7 +79,7 @@ export class S3BlockStore implements BlockStore {
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
-    this.prefix = options.prefix ?? '';
+    this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
     this.listPageSize = options.listPageSize;
     const endpoint = options.endpoint ?? `https://s3.${options.region ?? 'us-east-1'}.amazonaws.com`;
     this.where = `S3 bucket "${this.bucket}" at ${endpoint}`;
@@ -255,6 +255,9 @@ export class S3BlockStore implements BlockStore {
     if (name === 'CredentialsProviderError') return fail('no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)', false);
     // A HEAD answer has no body, so the SDK can name its error only "Unknown"; the status says more.
     const label = [status, name && !/^Unknown/.test(name) ? name : ''].filter(Boolean).join(' ');
+    if (name === 'RequestTimeTooSkewed') {
+      return fail("this host's clock and the service's differ by more than 15 minutes; set the time right (NTP)", false);
+    }
     if (status === 403 || ACCESS.has(name)) {
       return fail(
         `access denied (${label}); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions`,
@@ -264,7 +267,7 @@ export class S3BlockStore implements BlockStore {
     if (status === 301 || status === 307 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
       return fail(`the bucket lives in another region or endpoint (${label}); fix region= in VBS_STORE_URL`, false);
     }
-    if ((status !== undefined && (status >= 500 || status === 429)) || THROTTLING.has(name)) {
+    if ((status !== undefined && (status >= 500 || status === 429)) || PASSING.has(name)) {
       return fail(`the service answered ${label || 'with a temporary failure'}`, true);
     }
     if (status !== undefined) return fail(`the service answered ${label}`, false);

@@ -42,7 +42,7 @@ describe('S3 key prefix', () => {
     const at = (prefix: string | undefined) =>
       new S3BlockStore({ bucket, endpoint: s3.endpoint, credentials: S3RVER_CREDENTIALS, prefix });
     const siteA = at('site-a/');
-    const siteB = at('site-b/');
+    const siteB = at('site-b');
     const whole = at(undefined);
     try {
       await siteA.put('blocks/1', Buffer.from('a1'));
