@@ -6,8 +6,13 @@ import { CliError } from './errors.js';
 
 /** Runs `work` over the same data dir and database as the server, then closes them. */
 export async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
-  const services = await createServices(loadConfig());
+  const config = loadConfig();
+  const services = await createServices(config);
   try {
+    if (!(await services.identity.isBootstrapped())) {
+      const where = services.database.dialect === 'postgres' ? 'the PostgreSQL database of VBS_DATABASE_URL' : `the data directory ${config.dataDir}`;
+      throw new CliError(`no service has been set up in ${where} yet: start \`vbs serve\` on it once first`);
+    }
     return await work(services);
   } finally {
     await services.close();

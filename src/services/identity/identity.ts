@@ -81,6 +81,11 @@ export class IdentityService {
     });
   }
 
+  /** Whether bootstrap has run on this database: admin commands need its default domain. */
+  async isBootstrapped(): Promise<boolean> {
+    return (await this.db.selectFrom('domains').select('id').where('id', '=', DEFAULT_DOMAIN.id).executeTakeFirst()) !== undefined;
+  }
+
   // ---- projects ----
 
   async createProject(name: string, description = '', domainId: string = DEFAULT_DOMAIN.id): Promise<ProjectRecord> {
