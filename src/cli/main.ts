@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../common/config.js';
 import { DatabaseOpenError } from '../db/connect.js';
 import { IdentityError } from '../services/identity/identity.js';
+import { StoreUnavailableError } from '../stores/block-store.js';
 import { registerAdminCommands } from './admin.js';
 import { CliError } from './errors.js';
 import { serve } from './serve.js';
@@ -12,7 +13,7 @@ program.command('serve').description('start the HTTP service (settings from VBS_
 registerAdminCommands(program);
 
 // Errors a user can cause end the process with one clear line and a non-zero exit.
-const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError];
+const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError, StoreUnavailableError];
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (EXPECTED.some((cls) => err instanceof cls)) {
