@@ -129,6 +129,29 @@ describe('S3 store failures', () => {
     assert.equal(proxy.requests.length, 3);
   });
 
+  it('leaves no partial object when an upload is cut, and the retry stores it whole', async () => {
+    const bucket = await s3.createBucket();
+    const bare = track(new S3BlockStore({ bucket, endpoint: proxy.endpoint, credentials: S3RVER_CREDENTIALS }));
+    assert.equal(await bare.has('packs/p'), false);
+    const data = randomBytes(4 * 1024 * 1024);
+    proxy.plan = (_i, req) => (req.method === 'PUT' ? { kind: 'cut', afterBytes: 1024 * 1024 } : { kind: 'pass' });
+    const err = await failure(bare.put('packs/p', data));
+    assertClear(err);
+    assert.equal(err.transient, true);
+    proxy.plan = () => ({ kind: 'pass' });
+    assert.equal(await bare.has('packs/p'), false, 'no partial object');
+    const listed: string[] = [];
+    for await (const item of bare.list('')) listed.push(item.key);
+    assert.deepEqual(listed, []);
+
+    const store = retryingStore(bucket);
+    let puts = 0;
+    proxy.plan = (_i, req) => (req.method === 'PUT' && ++puts === 1 ? { kind: 'cut', afterBytes: 1024 * 1024 } : { kind: 'pass' });
+    await store.put('packs/p', data);
+    assert.equal(puts, 2);
+    assert.ok((await store.get('packs/p')).equals(data));
+  });
+
   it('retries a service that stops answering, after the idle timeout', async () => {
     const bucket = await s3.createBucket();
     const store = retryingStore(bucket, { idleTimeoutMs: 300 });

@@ -75,6 +75,8 @@ export type ProxyAction =
   | { kind: 'pass' }
   | { kind: 'answer'; status: number; code?: string }
   | { kind: 'reset' }
+  /** Forwards the request but drops both connections after this many bytes of its body. */
+  | { kind: 'cut'; afterBytes: number }
   | { kind: 'hang' };
 
 export interface FaultProxy {
@@ -134,6 +136,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       },
     );
     forward.on('error', () => res.destroy());
+    if (action.kind === 'cut') {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > action.afterBytes) {
+          forward.destroy();
+          req.socket.destroy();
+        }
+      });
+    }
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
