@@ -15,6 +15,11 @@ export interface BlockStore {
   put(key: string, data: Buffer): Promise<void>;
   /** The whole object; NotFoundError when absent. */
   get(key: string): Promise<Buffer>;
+  /**
+   * Optional: `length` bytes of the object from `offset` (fewer only at its end), so readers of
+   * pack objects fetch one block without the whole pack. NotFoundError when absent.
+   */
+  getRange?(key: string, offset: number, length: number): Promise<Buffer>;
   has(key: string): Promise<boolean>;
   /** Removes the object; removing an absent object is no error. */
   delete(key: string): Promise<void>;

@@ -1,0 +1,160 @@
+/**
+ * Byte layouts of what the engine writes to a store: manifests and pack indexes. Both end in a
+ * SHA-256 of everything before it, so a damaged object is refused rather than misread.
+ *
+ * Keys (one namespace per project, so deduplication never crosses projects):
+ *   manifests/<project>/<volume>/<backup>   one backup: header + ordered block ids
+ *   index/<project>/<pack>                   the blocks one pack holds and where
+ *   packs/<project>/<pack[0..2]>/<pack>      stored blocks back to back + a copy of the index
+ *   inflight/<project>/<backup>              a running backup (protects its blocks from gc)
+ */
+import { createHash } from 'node:crypto';
+
+export const ID_BYTES = 32;
+/** The id of an all-zero block in a manifest: never stored (SHA-256 cannot plausibly be all zeros). */
+export const ZERO_ID = Buffer.alloc(ID_BYTES);
+
+const MANIFEST_MAGIC = Buffer.from('VBSMANIFEST1\n');
+const INDEX_MAGIC = Buffer.from('VBSINDEX1\n');
+const INDEX_ENTRY = ID_BYTES + 4 + 4 + 4 + 1;
+
+export const FLAG_ZSTD = 1;
+
+export class FormatError extends Error {}
+
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+export function checkName(what: string, value: string): string {
+  if (!NAME.test(value) || value === '.' || value === '..') {
+    throw new FormatError(`${what} "${value}" must be 1-128 letters, digits, dots, dashes or underscores`);
+  }
+  return value;
+}
+
+export const keys = {
+  manifestsOf: (project: string) => `manifests/${project}/`,
+  manifestsOfVolume: (project: string, volume: string) => `manifests/${project}/${volume}/`,
+  manifest: (project: string, volume: string, backup: string) => `manifests/${project}/${volume}/${backup}`,
+  indexesOf: (project: string) => `index/${project}/`,
+  index: (project: string, pack: string) => `index/${project}/${pack}`,
+  packsOf: (project: string) => `packs/${project}/`,
+  pack: (project: string, pack: string) => `packs/${project}/${pack.slice(0, 2)}/${pack}`,
+  inflightOf: (project: string) => `inflight/${project}/`,
+  inflight: (project: string, backup: string) => `inflight/${project}/${backup}`,
+};
+
+/** Identity of the source file when the backup started, recorded only when it is safe to trust. */
+export interface SourceIdentity {
+  dev: string;
+  ino: string;
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+export interface ManifestHeader {
+  format: 1;
+  backupId: string;
+  project: string;
+  volumeId: string;
+  /** Bytes of the volume image. */
+  volumeSize: number;
+  blockSize: number;
+  blockCount: number;
+  /** 'full' for the first backup of a volume, 'incremental' after (every backup is logically full). */
+  type: 'full' | 'incremental';
+  startedAt: string;
+  finishedAt: string;
+  /** Bytes read from the source (0 when the unchanged-source check allowed skipping the read). */
+  bytesRead: number;
+  /** Bytes of non-zero blocks in the volume. */
+  bytesAllocated: number;
+  /** Uncompressed bytes of blocks this backup added to the store. */
+  bytesNew: number;
+  /** Bytes this backup added to the store (packs, indexes, this manifest excluded). */
+  bytesStored: number;
+  /** Stored bytes of every distinct block this backup references: what it costs on its own. */
+  bytesReferenced: number;
+  source: SourceIdentity | null;
+  /** The backup whose block list was reused when the source was unchanged, else null. */
+  reusedFrom: string | null;
+}
+
+export interface Manifest {
+  header: ManifestHeader;
+  /** blockCount ids of ID_BYTES each; ZERO_ID for an all-zero block. */
+  ids: Buffer;
+}
+
+function sealed(parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+function unseal(data: Buffer, what: string): Buffer {
+  if (data.length < 32) throw new FormatError(`${what} is truncated`);
+  const body = data.subarray(0, data.length - 32);
+  if (!createHash('sha256').update(body).digest().equals(data.subarray(data.length - 32))) {
+    throw new FormatError(`${what} is damaged (checksum mismatch)`);
+  }
+  return body;
+}
+
+export function encodeManifest(m: Manifest): Buffer {
+  const header = Buffer.from(JSON.stringify(m.header));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(header.length);
+  return sealed([MANIFEST_MAGIC, len, header, m.ids]);
+}
+
+export function decodeManifest(data: Buffer, what: string): Manifest {
+  const body = unseal(data, what);
+  if (!body.subarray(0, MANIFEST_MAGIC.length).equals(MANIFEST_MAGIC)) throw new FormatError(`${what} is not a manifest`);
+  const hlen = body.readUInt32BE(MANIFEST_MAGIC.length);
+  const start = MANIFEST_MAGIC.length + 4;
+  const header = JSON.parse(body.subarray(start, start + hlen).toString('utf8')) as ManifestHeader;
+  const ids = body.subarray(start + hlen);
+  if (ids.length !== header.blockCount * ID_BYTES) throw new FormatError(`${what} has ${ids.length / ID_BYTES} block ids, expected ${header.blockCount}`);
+  return { header, ids };
+}
+
+export interface IndexEntry {
+  id: Buffer;
+  offset: number;
+  length: number;
+  rawLength: number;
+  flags: number;
+}
+
+export function encodeIndex(entries: IndexEntry[]): Buffer {
+  const table = Buffer.alloc(4 + entries.length * INDEX_ENTRY);
+  table.writeUInt32BE(entries.length, 0);
+  let p = 4;
+  for (const e of entries) {
+    e.id.copy(table, p);
+    table.writeUInt32BE(e.offset, p + 32);
+    table.writeUInt32BE(e.length, p + 36);
+    table.writeUInt32BE(e.rawLength, p + 40);
+    table.writeUInt8(e.flags, p + 44);
+    p += INDEX_ENTRY;
+  }
+  return sealed([INDEX_MAGIC, table]);
+}
+
+export function decodeIndex(data: Buffer, what: string): IndexEntry[] {
+  const body = unseal(data, what);
+  if (!body.subarray(0, INDEX_MAGIC.length).equals(INDEX_MAGIC)) throw new FormatError(`${what} is not a pack index`);
+  const count = body.readUInt32BE(INDEX_MAGIC.length);
+  let p = INDEX_MAGIC.length + 4;
+  if (body.length !== p + count * INDEX_ENTRY) throw new FormatError(`${what} has a wrong length`);
+  const out: IndexEntry[] = [];
+  for (let i = 0; i < count; i += 1, p += INDEX_ENTRY) {
+    out.push({
+      id: Buffer.from(body.subarray(p, p + 32)),
+      offset: body.readUInt32BE(p + 32),
+      length: body.readUInt32BE(p + 36),
+      rawLength: body.readUInt32BE(p + 40),
+      flags: body.readUInt8(p + 44),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/**
+ * The backup engine: the data path from a volume image to a block store and back. No HTTP, no
+ * SQL. Usage:
+ *
+ *   const repo = openRepository(store, projectId);          // one namespace per project
+ *   const r = await repo.backup({ source, backupId, volumeId, onProgress, signal });
+ *   serviceMetadata(r.header)                               // {Type, AT, SS, CS, ...}
+ *   await repo.restore({ backupId, target });               // new sparse file or overwrite
+ *   await repo.verify(backupId);                            // throws CorruptBackupError
+ *   await repo.deleteBackup(backupId);                      // other backups untouched
+ *   await repo.gc({ graceMs });                             // mark and sweep
+ *   repo.listManifests(volumeId?) / repo.readManifest(id)   // the catalogue, from the store
+ *   await closeEngine();                                    // stop the worker threads
+ *
+ * Every backup is logically full (its manifest lists every block), so any backup restores on
+ * its own and can be deleted at any time. See docs/engine.md for the layout and its reasons.
+ */
+export { openRepository, Repository, DEFAULT_SETTINGS, findBackupProject, listProjects } from './repository.js';
+export type { EngineSettings, InterruptedBackup } from './repository.js';
+export type { BackupOptions, BackupResult } from './backup.js';
+export type { RestoreOptions, RestoreResult, VerifyOptions, VerifyResult } from './restore.js';
+export type { GcOptions, GcResult } from './gc.js';
+export type { ManifestHeader, Manifest } from './format.js';
+export { FormatError } from './format.js';
+export type { Progress, ProgressListener } from './progress.js';
+export { EngineError, BackupNotFoundError, BackupExistsError, BackupFailedError, CorruptBackupError } from './errors.js';
+export { closeEngine } from './pool.js';
+export { serviceMetadata } from './metadata.js';

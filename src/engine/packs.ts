@@ -1,0 +1,182 @@
+/**
+ * Where every stored block of a project is: the in-memory map from block id to its place in a
+ * pack, loaded from the project's index objects, and the writer that groups new blocks into
+ * pack objects (one store write and one fsync per ~16 MiB instead of one per block).
+ */
+import { randomBytes } from 'node:crypto';
+import type { BlockStore } from '../stores/block-store.js';
+import { decodeIndex, encodeIndex, keys, type IndexEntry } from './format.js';
+
+export interface PackInfo {
+  id: string;
+  /** When its index was written (store time); gc spares young packs. */
+  modified: Date;
+  entries: IndexEntry[];
+}
+
+export interface BlockLocation {
+  pack: PackInfo;
+  entry: IndexEntry;
+}
+
+/** Block ids as map keys: 32-char latin1 strings are the most compact string form. */
+export const idKey = (id: Buffer): string => id.toString('latin1');
+
+export class PackIndex {
+  readonly packs = new Map<string, PackInfo>();
+  readonly blocks = new Map<string, BlockLocation>();
+
+  constructor(
+    private readonly store: BlockStore,
+    private readonly project: string,
+  ) {}
+
+  /** Brings the map up to date with the store: loads new index objects, forgets removed ones. */
+  async refresh(): Promise<void> {
+    const prefix = keys.indexesOf(this.project);
+    const seen = new Map<string, Date>();
+    for await (const o of this.store.list(prefix)) seen.set(o.key.slice(prefix.length), o.modified);
+    for (const id of [...this.packs.keys()]) if (!seen.has(id)) this.forget(id);
+    const fresh = [...seen].filter(([id]) => !this.packs.has(id));
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(8, fresh.length) }, async () => {
+      while (next < fresh.length) {
+        const [id, modified] = fresh[next++];
+        const key = keys.index(this.project, id);
+        let data: Buffer;
+        try {
+          data = await this.store.get(key);
+        } catch {
+          continue; // removed since the listing
+        }
+        this.add({ id, modified, entries: decodeIndex(data, `pack index ${key}`) });
+      }
+    });
+    await Promise.all(lanes);
+  }
+
+  add(pack: PackInfo): void {
+    this.packs.set(pack.id, pack);
+    for (const entry of pack.entries) {
+      const k = idKey(entry.id);
+      if (!this.blocks.has(k)) this.blocks.set(k, { pack, entry });
+    }
+  }
+
+  forget(packId: string): void {
+    const pack = this.packs.get(packId);
+    if (!pack) return;
+    this.packs.delete(packId);
+    for (const entry of pack.entries) {
+      const k = idKey(entry.id);
+      if (this.blocks.get(k)?.pack === pack) {
+        this.blocks.delete(k);
+        // Another pack may hold the same block (a retried or concurrent write): point there.
+        for (const other of this.packs.values()) {
+          const e = other.entries.find((x) => x.id.equals(entry.id));
+          if (e) {
+            this.blocks.set(k, { pack: other, entry: e });
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  packKey(packId: string): string {
+    return keys.pack(this.project, packId);
+  }
+}
+
+/**
+ * Collects stored blocks and writes them as packs: pack object first, its index after, so an
+ * index never names a pack that is not durable. Blocks are copied straight into one of a few
+ * reused pack buffers; at most `maxPending` packs are being written while the next one fills.
+ */
+export class PackWriter {
+  private entries: IndexEntry[] = [];
+  private size = 0;
+  private buffer: Buffer | undefined;
+  private readonly spare: Buffer[] = [];
+  private pending = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  bytesWritten = 0;
+  readonly written: PackInfo[] = [];
+
+  constructor(
+    private readonly store: BlockStore,
+    private readonly project: string,
+    private readonly target: number,
+    private readonly maxPending = 2,
+  ) {}
+
+  /** Adds one stored block (copied: the caller may reuse `stored`); waits when packs queue up. */
+  async add(id: Buffer, stored: Buffer, rawLength: number, flags: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.buffer && this.size + stored.length > this.buffer.length) await this.seal();
+    if (!this.buffer) {
+      // Room for a full pack, one more block and the index copy at its end; one size, so reusable.
+      const capacity = Math.min(this.target, 1 << 30) + Math.max(stored.length, 1 << 20) + (2 << 20);
+      const reuse = this.spare.pop();
+      this.buffer = reuse && reuse.length >= capacity ? reuse : Buffer.allocUnsafeSlow(capacity);
+    }
+    stored.copy(this.buffer, this.size);
+    this.entries.push({ id, offset: this.size, length: stored.length, rawLength, flags });
+    this.size += stored.length;
+    if (this.size >= this.target) await this.seal();
+  }
+
+  private async seal(): Promise<void> {
+    if (this.entries.length === 0 || !this.buffer) return;
+    const entries = this.entries;
+    const buffer = this.buffer;
+    const size = this.size;
+    this.entries = [];
+    this.buffer = undefined;
+    this.size = 0;
+    const index = encodeIndex(entries);
+    // The pack carries a copy of its index, so packs alone can rebuild the indexes.
+    let body: Buffer;
+    let recycle: Buffer | undefined;
+    if (size + index.length + 4 <= buffer.length) {
+      index.copy(buffer, size);
+      buffer.writeUInt32BE(index.length, size + index.length);
+      body = buffer.subarray(0, size + index.length + 4);
+      recycle = buffer;
+    } else {
+      const trailer = Buffer.alloc(4);
+      trailer.writeUInt32BE(index.length);
+      body = Buffer.concat([buffer.subarray(0, size), index, trailer]);
+    }
+    while (this.pending.size >= this.maxPending) await Promise.race(this.pending);
+    if (this.failure) throw this.failure;
+    const packId = randomBytes(16).toString('hex');
+    const job = (async () => {
+      await this.store.put(keys.pack(this.project, packId), body);
+      await this.store.put(keys.index(this.project, packId), index);
+      this.bytesWritten += body.length + index.length;
+      this.written.push({ id: packId, modified: new Date(), entries });
+    })()
+      .catch((err: unknown) => {
+        this.failure ??= err as Error;
+      })
+      .finally(() => {
+        if (recycle && this.spare.length < this.maxPending + 1) this.spare.push(recycle);
+      });
+    this.pending.add(job);
+    void job.finally(() => this.pending.delete(job));
+  }
+
+  /** Writes what is left and waits for every pack; throws the first write failure. */
+  async finish(): Promise<PackInfo[]> {
+    if (!this.failure) await this.seal();
+    await Promise.all(this.pending);
+    if (this.failure) throw this.failure;
+    return this.written;
+  }
+
+  /** Waits for in-flight writes without writing the rest (after a failure or abort). */
+  async abandon(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}

@@ -1,0 +1,38 @@
+/** The worker threads of the engine: one pool per process, as many threads as cores. */
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import type { CompressResult, CompressTask, HashTask, UnpackResult, UnpackTask } from './worker.js';
+
+let shared: Piscina | undefined;
+
+function pool(): Piscina {
+  if (!shared) {
+    const threads = Math.max(1, os.availableParallelism());
+    shared = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 30_000,
+    });
+  }
+  return shared;
+}
+
+export function hashInWorker(task: Omit<HashTask, 'kind'>): Promise<Uint8Array> {
+  return pool().run({ kind: 'hash', ...task }) as Promise<Uint8Array>;
+}
+
+export function compressInWorker(task: Omit<CompressTask, 'kind'>): Promise<CompressResult> {
+  return pool().run({ kind: 'compress', ...task }) as Promise<CompressResult>;
+}
+
+export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {
+  return pool().run({ kind: 'unpack', ...task }, { transferList: [task.data] }) as Promise<UnpackResult>;
+}
+
+/** Stops the worker threads (they would otherwise keep the process alive until idle). */
+export async function closeEngine(): Promise<void> {
+  const p = shared;
+  shared = undefined;
+  if (p) await p.destroy();
+}

@@ -1,0 +1,187 @@
+/**
+ * One project's namespace in a block store: its manifests, packs and indexes. Every operation
+ * of the engine goes through a Repository.
+ */
+import type { BlockStore } from '../stores/block-store.js';
+import { NotFoundError } from '../stores/block-store.js';
+import { runBackup, type BackupOptions, type BackupResult } from './backup.js';
+import { BackupNotFoundError } from './errors.js';
+import { checkName, decodeManifest, keys, type Manifest, type ManifestHeader } from './format.js';
+import { runGc, type GcOptions, type GcResult } from './gc.js';
+import { PackIndex } from './packs.js';
+import { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
+
+export interface EngineSettings {
+  /** Bytes per block; see docs/engine.md for why 64 KiB. */
+  blockSize: number;
+  /** A pack is written once it holds this many stored bytes. */
+  packSize: number;
+  /** zstd level. */
+  level: number;
+  /** Bytes read from the source at once (a multiple of blockSize). */
+  chunkSize: number;
+  /** Chunks being read, hashed or compressed at once: bounds memory. */
+  readAhead: number;
+  /** How often a running backup refreshes its in-flight marker. */
+  heartbeatMs: number;
+  /** A marker not refreshed for this long belongs to an interrupted backup. */
+  staleAfterMs: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  blockSize: 64 * 1024,
+  packSize: 16 * 1024 * 1024,
+  level: 1,
+  chunkSize: 8 * 1024 * 1024,
+  readAhead: 4,
+  heartbeatMs: 60_000,
+  staleAfterMs: 10 * 60_000,
+};
+
+export interface InterruptedBackup {
+  backupId: string;
+  volumeId: string;
+  startedAt: string;
+  lastHeartbeat: Date;
+}
+
+export class Repository {
+  readonly index: PackIndex;
+  readonly settings: EngineSettings;
+
+  constructor(
+    readonly store: BlockStore,
+    readonly project: string,
+    settings: Partial<EngineSettings> = {},
+  ) {
+    checkName('project key', project);
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    if (this.settings.chunkSize % this.settings.blockSize !== 0) throw new Error('chunkSize must be a multiple of blockSize');
+    this.index = new PackIndex(store, project);
+  }
+
+  backup(opts: BackupOptions): Promise<BackupResult> {
+    return runBackup(this, opts);
+  }
+
+  restore(opts: RestoreOptions): Promise<RestoreResult> {
+    return runRestore(this, opts);
+  }
+
+  verify(backupId: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+    return runVerify(this, backupId, opts);
+  }
+
+  gc(opts: GcOptions = {}): Promise<GcResult> {
+    return runGc(this, opts);
+  }
+
+  /** Removes the backup's manifest; its blocks stay until gc finds no other backup needs them. */
+  async deleteBackup(backupId: string): Promise<void> {
+    const key = await this.findManifestKey(backupId);
+    if (!key) throw new BackupNotFoundError(backupId);
+    await this.store.delete(key);
+  }
+
+  async findManifestKey(backupId: string): Promise<string | undefined> {
+    checkName('backup id', backupId);
+    for await (const o of this.store.list(keys.manifestsOf(this.project))) {
+      if (o.key.endsWith(`/${backupId}`)) return o.key;
+    }
+    return undefined;
+  }
+
+  async readManifest(backupId: string): Promise<Manifest> {
+    const key = await this.findManifestKey(backupId);
+    if (!key) throw new BackupNotFoundError(backupId);
+    return this.readManifestAt(key, backupId);
+  }
+
+  private async readManifestAt(key: string, backupId: string): Promise<Manifest> {
+    try {
+      return decodeManifest(await this.store.get(key), `manifest of backup ${backupId} (${key})`);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new BackupNotFoundError(backupId);
+      throw err;
+    }
+  }
+
+  /** Headers of every backup of the project (optionally of one volume): the catalogue, from the store alone. */
+  async listManifests(volumeId?: string): Promise<ManifestHeader[]> {
+    const prefix = volumeId ? keys.manifestsOfVolume(this.project, checkName('volume id', volumeId)) : keys.manifestsOf(this.project);
+    const out: ManifestHeader[] = [];
+    for await (const o of this.store.list(prefix)) {
+      const backupId = o.key.slice(o.key.lastIndexOf('/') + 1);
+      try {
+        out.push((await this.readManifestAt(o.key, backupId)).header);
+      } catch (err) {
+        if (!(err instanceof BackupNotFoundError)) throw err;
+      }
+    }
+    return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  }
+
+  /** The volume's newest backup, by store time. */
+  async latestManifest(volumeId: string): Promise<Manifest | undefined> {
+    let newest: { key: string; modified: Date } | undefined;
+    for await (const o of this.store.list(keys.manifestsOfVolume(this.project, volumeId))) {
+      if (!newest || o.modified > newest.modified) newest = o;
+    }
+    if (!newest) return undefined;
+    try {
+      return await this.readManifestAt(newest.key, newest.key.slice(newest.key.lastIndexOf('/') + 1));
+    } catch (err) {
+      if (err instanceof BackupNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Backups that started and neither finished nor failed cleanly (their process died). */
+  async listInterrupted(now = new Date()): Promise<InterruptedBackup[]> {
+    return (await this.inflight()).filter((m) => now.getTime() - m.lastHeartbeat.getTime() > this.settings.staleAfterMs);
+  }
+
+  /** Every in-flight marker, fresh or stale. */
+  async inflight(): Promise<Array<InterruptedBackup & { key: string }>> {
+    const out: Array<InterruptedBackup & { key: string }> = [];
+    for await (const o of this.store.list(keys.inflightOf(this.project))) {
+      let body: { backupId?: string; volumeId?: string; startedAt?: string } = {};
+      try {
+        body = JSON.parse((await this.store.get(o.key)).toString('utf8')) as typeof body;
+      } catch {
+        // unreadable or just removed: still a marker by its key
+      }
+      out.push({
+        key: o.key,
+        backupId: body.backupId ?? o.key.slice(o.key.lastIndexOf('/') + 1),
+        volumeId: body.volumeId ?? '',
+        startedAt: body.startedAt ?? '',
+        lastHeartbeat: o.modified,
+      });
+    }
+    return out;
+  }
+}
+
+export function openRepository(store: BlockStore, projectKey: string, settings: Partial<EngineSettings> = {}): Repository {
+  return new Repository(store, projectKey, settings);
+}
+
+/** Every manifest key of every project with this backup id (for tools that know only the id). */
+export async function findBackupProject(store: BlockStore, backupId: string): Promise<string | undefined> {
+  checkName('backup id', backupId);
+  for await (const o of store.list('manifests/')) {
+    const parts = o.key.split('/');
+    if (parts.length === 4 && parts[3] === backupId) return parts[1];
+  }
+  return undefined;
+}
+
+/** Project keys that have anything in the store. */
+export async function listProjects(store: BlockStore): Promise<string[]> {
+  const found = new Set<string>();
+  for (const kind of ['manifests/', 'index/', 'inflight/']) {
+    for await (const o of store.list(kind)) found.add(o.key.split('/')[1]);
+  }
+  return [...found].sort();
+}

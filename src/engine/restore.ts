@@ -1,0 +1,280 @@
+/**
+ * Restore and verify: read every block a backup references, pack by pack in coalesced ranges,
+ * decompress and check its SHA-256 on the worker threads, and only then write it. A block that
+ * fails its check is never written; the error names the backup and the block.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError } from '../stores/block-store.js';
+import { CorruptBackupError } from './errors.js';
+import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
+import { idKey, type PackInfo } from './packs.js';
+import { unpackInWorker } from './pool.js';
+import { progressReporter, type ProgressListener } from './progress.js';
+import type { Repository } from './repository.js';
+
+export interface RestoreOptions {
+  backupId: string;
+  /** A new file (created sparse) or an existing one (overwritten entirely, zeros included). */
+  target: string;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface RestoreResult {
+  backupId: string;
+  bytes: number;
+  /** Bytes read from the store. */
+  bytesFetched: number;
+  overwrote: boolean;
+}
+
+export interface VerifyOptions {
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult {
+  backupId: string;
+  blocks: number;
+  distinctBlocks: number;
+  bytesChecked: number;
+}
+
+interface Wanted {
+  entry: IndexEntry;
+  /** Volume offsets where this block goes. */
+  targets: number[];
+}
+
+interface Range {
+  pack: PackInfo;
+  start: number;
+  end: number;
+  raw: number;
+  blocks: Wanted[];
+}
+
+const MAX_RANGE = 8 * 1024 * 1024;
+const MAX_GAP = 256 * 1024;
+
+/** Groups the backup's blocks by pack and coalesces them into ranges; lists what is missing. */
+function plan(repo: Repository, m: Manifest): { ranges: Range[]; missing: string[]; zeroRuns: Array<[number, number]>; distinct: number } {
+  const { blockSize, blockCount, volumeSize } = m.header;
+  const byPack = new Map<PackInfo, Map<number, Wanted>>();
+  const missing: string[] = [];
+  const zeroRuns: Array<[number, number]> = [];
+  let distinct = 0;
+  for (let i = 0; i < blockCount; i += 1) {
+    const id = m.ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES);
+    const at = i * blockSize;
+    if (id.equals(ZERO_ID)) {
+      const len = Math.min(blockSize, volumeSize - at);
+      const last = zeroRuns[zeroRuns.length - 1];
+      if (last && last[0] + last[1] === at) last[1] += len;
+      else zeroRuns.push([at, len]);
+      continue;
+    }
+    const loc = repo.index.blocks.get(idKey(id));
+    if (!loc) {
+      missing.push(`block ${id.toString('hex')} at volume offset ${at} is missing from the store`);
+      continue;
+    }
+    let inPack = byPack.get(loc.pack);
+    if (!inPack) byPack.set(loc.pack, (inPack = new Map()));
+    const w = inPack.get(loc.entry.offset);
+    if (w) w.targets.push(at);
+    else {
+      inPack.set(loc.entry.offset, { entry: loc.entry, targets: [at] });
+      distinct += 1;
+    }
+  }
+  const ranges: Range[] = [];
+  for (const [pack, wanted] of byPack) {
+    const sorted = [...wanted.values()].sort((a, b) => a.entry.offset - b.entry.offset);
+    let cur: Range | undefined;
+    for (const w of sorted) {
+      const s = w.entry.offset;
+      const e = s + w.entry.length;
+      if (cur && s - cur.end <= MAX_GAP && e - cur.start <= MAX_RANGE && cur.raw + w.entry.rawLength <= MAX_RANGE) {
+        cur.end = e;
+        cur.raw += w.entry.rawLength;
+        cur.blocks.push(w);
+      } else {
+        cur = { pack, start: s, end: e, raw: w.entry.rawLength, blocks: [w] };
+        ranges.push(cur);
+      }
+    }
+  }
+  return { ranges, missing, zeroRuns, distinct };
+}
+
+function describe(w: Wanted, range: Range, reason: string): string {
+  return `block ${w.entry.id.toString('hex')} at volume offset ${w.targets[0]} (pack ${range.pack.id}) ${reason}`;
+}
+
+/** Fetches, checks and (when `write` is given) writes every range, `lanes` at a time. */
+async function readRanges(
+  repo: Repository,
+  ranges: Range[],
+  write: ((w: Wanted, data: Buffer) => Promise<void>) | undefined,
+  onRange: (range: Range) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ problems: string[]; fetched: number }> {
+  const problems: string[] = [];
+  let fetched = 0;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    const output = write ? new SharedArrayBuffer(ranges.reduce((m, r) => Math.max(m, r.raw), MAX_RANGE)) : null;
+    while (next < ranges.length) {
+      const range = ranges[next++];
+      signal?.throwIfAborted();
+      const key = repo.index.packKey(range.pack.id);
+      let data: Buffer;
+      try {
+        data = repo.store.getRange
+          ? await repo.store.getRange(key, range.start, range.end - range.start)
+          : (await repo.store.get(key)).subarray(range.start, range.end);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        for (const w of range.blocks) problems.push(describe(w, range, 'is missing: its pack is gone'));
+        continue;
+      }
+      fetched += data.length;
+      // The worker takes the bytes over: hand over the buffer's own memory when it has it alone.
+      let moved = data.buffer as ArrayBuffer;
+      let dataOffset = data.byteOffset;
+      if (!(moved instanceof ArrayBuffer) || data.byteLength * 2 < moved.byteLength || moved.byteLength < 64 * 1024) {
+        const copy = new Uint8Array(data.length);
+        copy.set(data);
+        moved = copy.buffer;
+        dataOffset = 0;
+      }
+      const result = await unpackInWorker({
+        data: moved,
+        dataOffset,
+        dataLength: data.length,
+        output,
+        entries: range.blocks.map((w) => ({
+          offset: w.entry.offset - range.start,
+          length: w.entry.length,
+          rawLength: w.entry.rawLength,
+          flags: w.entry.flags,
+          id: w.entry.id.toString('hex'),
+        })),
+      });
+      for (const b of result.bad) problems.push(describe(range.blocks[b.entry], range, b.reason));
+      if (write && output && result.bad.length === 0) {
+        const plain = Buffer.from(output);
+        let p = 0;
+        for (const w of range.blocks) {
+          await write(w, plain.subarray(p, p + w.entry.rawLength));
+          p += w.entry.rawLength;
+        }
+      }
+      if (write && problems.length) return; // stop writing at the first damage
+      onRange(range);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, lane));
+  return { problems, fetched };
+}
+
+async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
+  const m = await repo.readManifest(opts.backupId);
+  await repo.index.refresh();
+  const { ranges, missing, zeroRuns } = plan(repo, m);
+  if (missing.length) throw new CorruptBackupError(opts.backupId, missing, '; nothing was written');
+  const size = m.header.volumeSize;
+  const existing = await fs.stat(opts.target).catch(() => undefined);
+  if (existing && !existing.isFile()) throw new Error(`restore target ${opts.target} exists and is not a regular file`);
+  const overwrite = existing !== undefined;
+  // A new volume is built under a temporary name: a crash never leaves a half volume under the real one.
+  const file = overwrite ? opts.target : path.join(path.dirname(opts.target), `.${path.basename(opts.target)}.partial-${randomBytes(4).toString('hex')}`);
+  const handle = await fs.open(file, overwrite ? 'r+' : 'wx');
+  const report = progressReporter('restore', size, opts.onProgress);
+  let done = 0;
+  let ok = false;
+  try {
+    await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
+    if (overwrite) {
+      // Stale data under zero blocks must become zeros too.
+      const zeros = Buffer.alloc(Math.min(8 * 1024 * 1024, Math.max(1, ...zeroRuns.map((r) => r[1]))));
+      for (const [at, len] of zeroRuns) {
+        opts.signal?.throwIfAborted();
+        for (let p = 0; p < len; p += zeros.length) await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, len - p)), at + p);
+      }
+    }
+    done += zeroRuns.reduce((s, r) => s + r[1], 0);
+    const { problems, fetched } = await readRanges(
+      repo,
+      ranges,
+      async (w, data) => {
+        for (const at of w.targets) await writeAll(handle, data, at);
+      },
+      (range) => {
+        done += range.blocks.reduce((s, w) => s + w.entry.rawLength * w.targets.length, 0);
+        report(done, done, 0);
+      },
+      opts.signal,
+    );
+    if (problems.length) {
+      throw new CorruptBackupError(opts.backupId, problems, overwrite ? `; ${opts.target} was left partly restored` : '; nothing was restored');
+    }
+    await handle.sync();
+    ok = true;
+    report(size, size, 0, true);
+    return { backupId: opts.backupId, bytes: size, bytesFetched: fetched, overwrote: overwrite };
+  } finally {
+    await handle.close();
+    if (!overwrite) {
+      if (ok) {
+        await fs.rename(file, opts.target);
+        await syncDir(path.dirname(opts.target));
+      } else {
+        await fs.rm(file, { force: true });
+      }
+    }
+  }
+}
+
+export async function runVerify(repo: Repository, backupId: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const m = await repo.readManifest(backupId);
+  await repo.index.refresh();
+  const { ranges, missing, distinct } = plan(repo, m);
+  const total = ranges.reduce((s, r) => s + r.blocks.reduce((t, w) => t + w.entry.rawLength, 0), 0);
+  const report = progressReporter('verify', total, opts.onProgress);
+  let done = 0;
+  const { problems } = await readRanges(
+    repo,
+    ranges,
+    undefined,
+    (range) => {
+      done += range.blocks.reduce((s, w) => s + w.entry.rawLength, 0);
+      report(done, done, 0);
+    },
+    opts.signal,
+  );
+  const all = [...missing, ...problems];
+  if (all.length) throw new CorruptBackupError(backupId, all);
+  report(total, total, 0, true);
+  return { backupId, blocks: m.header.blockCount, distinctBlocks: distinct, bytesChecked: total };
+}

@@ -1,0 +1,156 @@
+/**
+ * CPU work of the engine, run on worker threads so every core hashes and compresses. Blocks
+ * arrive and results leave in SharedArrayBuffers each pipeline lane owns and reuses: no copies
+ * between threads and no fresh memory (page faults) per chunk.
+ */
+import { createHash } from 'node:crypto';
+import binding from 'zstd-napi/binding.js';
+
+export interface HashTask {
+  kind: 'hash';
+  buffer: SharedArrayBuffer;
+  length: number;
+  blockSize: number;
+}
+
+export interface CompressTask {
+  kind: 'compress';
+  buffer: SharedArrayBuffer;
+  /** Offsets and lengths within `buffer` of the blocks to store. */
+  offsets: number[];
+  lengths: number[];
+  /** Stored bytes go here back to back (room: compressBoundTotal). */
+  output: SharedArrayBuffer;
+  level: number;
+}
+
+export interface CompressResult {
+  sizes: number[];
+  flags: number[];
+}
+
+export interface UnpackEntry {
+  /** Within `data`. */
+  offset: number;
+  length: number;
+  rawLength: number;
+  flags: number;
+  /** Expected SHA-256, hex. */
+  id: string;
+}
+
+export interface UnpackTask {
+  kind: 'unpack';
+  /** Stored bytes (moved to the worker). */
+  data: ArrayBuffer;
+  /** Byte range of `data` holding the entries. */
+  dataOffset: number;
+  dataLength: number;
+  entries: UnpackEntry[];
+  /** Plaintext of every entry back to back goes here (restore); null only checks (verify). */
+  output: SharedArrayBuffer | null;
+}
+
+export interface UnpackResult {
+  bad: Array<{ entry: number; reason: string }>;
+}
+
+export type Task = HashTask | CompressTask | UnpackTask;
+
+export const FLAG_ZSTD = 1;
+
+/** Room the output of a compress task needs for `bytes` of input in blocks of `blockSize`. */
+export function compressBoundTotal(bytes: number, blockSize: number): number {
+  return bytes + Math.ceil(bytes / blockSize) * 1024 + 64 * 1024;
+}
+
+const cctx = new binding.CCtx();
+const dctx = new binding.DCtx();
+let zeros = Buffer.alloc(0);
+let scratch = Buffer.alloc(0);
+
+function hashBlocks(t: HashTask): Uint8Array {
+  const data = Buffer.from(t.buffer, 0, t.length);
+  const n = Math.ceil(t.length / t.blockSize);
+  const out = new Uint8Array(n * 32);
+  if (zeros.length < t.blockSize) zeros = Buffer.alloc(t.blockSize);
+  for (let i = 0; i < n; i += 1) {
+    const block = data.subarray(i * t.blockSize, Math.min(t.length, (i + 1) * t.blockSize));
+    // All-zero blocks keep the zero id: a memcmp is far cheaper than a hash.
+    if (block.equals(zeros.subarray(0, block.length))) continue;
+    out.set(createHash('sha256').update(block).digest(), i * 32);
+  }
+  return out;
+}
+
+function compressBlocks(t: CompressTask): CompressResult {
+  const src = Buffer.from(t.buffer);
+  const out = Buffer.from(t.output);
+  const sizes: number[] = [];
+  const flags: number[] = [];
+  let p = 0;
+  for (let i = 0; i < t.offsets.length; i += 1) {
+    const raw = src.subarray(t.offsets[i], t.offsets[i] + t.lengths[i]);
+    const bound = binding.compressBound(raw.length);
+    const packed = cctx.compress(out.subarray(p, p + bound), raw, t.level);
+    // Stored raw when compression saves under 1/32: restore then skips a useless decompress.
+    if (packed < raw.length - (raw.length >> 5)) {
+      sizes.push(packed);
+      flags.push(FLAG_ZSTD);
+      p += packed;
+    } else {
+      raw.copy(out, p);
+      sizes.push(raw.length);
+      flags.push(0);
+      p += raw.length;
+    }
+  }
+  return { sizes, flags };
+}
+
+function unpackBlocks(t: UnpackTask): UnpackResult {
+  const src = Buffer.from(t.data, t.dataOffset, t.dataLength);
+  const bad: UnpackResult['bad'] = [];
+  const out: Buffer | null = t.output ? Buffer.from(t.output) : null;
+  let p = 0;
+  t.entries.forEach((e, i) => {
+    const stored = src.subarray(e.offset, e.offset + e.length);
+    let target: Buffer | null = out ? out.subarray(p, p + e.rawLength) : null;
+    p += e.rawLength;
+    if (stored.length !== e.length) {
+      bad.push({ entry: i, reason: 'is truncated in the store' });
+      return;
+    }
+    let raw: Buffer;
+    if (e.flags & FLAG_ZSTD) {
+      if (!target) {
+        if (scratch.length < e.rawLength) scratch = Buffer.alloc(e.rawLength);
+        target = scratch.subarray(0, e.rawLength);
+      }
+      try {
+        const n = dctx.decompress(target, stored);
+        raw = target.subarray(0, n);
+      } catch (err) {
+        bad.push({ entry: i, reason: `cannot be decompressed (${(err as Error).message})` });
+        return;
+      }
+    } else {
+      raw = stored;
+      if (target) stored.copy(target);
+    }
+    if (raw.length !== e.rawLength) bad.push({ entry: i, reason: `has ${raw.length} bytes, expected ${e.rawLength}` });
+    else if (createHash('sha256').update(raw).digest('hex') !== e.id) bad.push({ entry: i, reason: 'does not match its SHA-256 digest' });
+  });
+  return { bad };
+}
+
+export default function run(task: Task): Uint8Array | CompressResult | UnpackResult {
+  switch (task.kind) {
+    case 'hash':
+      return hashBlocks(task);
+    case 'compress':
+      return compressBlocks(task);
+    case 'unpack':
+      return unpackBlocks(task);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The default BlockStore: objects as files under one directory (`<VBS_DATA_DIR>/store`).
+ *
+ * A key `a/b/c` lives at `<root>/da/db/fc`: every directory segment gets a `d` and the last
+ * segment an `f`, so an object `a` and objects under `a/` never collide on disk, and the
+ * crash-leftovers of writes (`.tmp-*`) can never be mistaken for objects. The engine's keys
+ * already shard (e.g. `packs/3f/...`), which keeps directories small.
+ *
+ * Writes are crash-safe: temp file in the target directory, fsync, rename over the target,
+ * fsync the directory. A crash leaves either the old object, the new one, or a stray temp file.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
+
+const TEMP_PREFIX = '.tmp-';
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function checkKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.endsWith('/') || key.includes('//')) {
+    throw new Error(`invalid store key "${key}"`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(key) || key.split('/').some((s) => s === '.' || s === '..')) {
+    throw new Error(`invalid store key "${key}"`);
+  }
+}
+
+export class FsBlockStore implements BlockStore {
+  readonly description: string;
+  private readonly madeDirs = new Set<string>();
+
+  constructor(readonly root: string) {
+    this.root = path.resolve(root);
+    this.description = `fs:${this.root}`;
+  }
+
+  private pathOf(key: string): string {
+    checkKey(key);
+    const segments = key.split('/');
+    const last = segments.pop() as string;
+    return path.join(this.root, ...segments.map((s) => `d${s}`), `f${last}`);
+  }
+
+  private unavailable(op: string, key: string, err: unknown): Error {
+    const code = errnoOf(err);
+    if (code === 'ENOSPC') return new StoreUnavailableError(`${this.description}: no space left on the device (ENOSPC) while writing ${key}`);
+    if (code === 'EDQUOT') return new StoreUnavailableError(`${this.description}: disk quota exceeded (EDQUOT) while writing ${key}`);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'EIO') {
+      return new StoreUnavailableError(`${this.description}: cannot ${op} ${key}: ${(err as Error).message}`);
+    }
+    return err as Error;
+  }
+
+  /** Creates `dir` and missing parents, fsyncing each parent so the new entries survive a crash. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    const missing: string[] = [];
+    let cur = dir;
+    while (cur.length >= this.root.length) {
+      try {
+        await fs.access(cur);
+        break;
+      } catch {
+        missing.push(cur);
+        cur = path.dirname(cur);
+      }
+    }
+    for (const d of missing.reverse()) {
+      try {
+        await fs.mkdir(d);
+      } catch (err) {
+        if (errnoOf(err) !== 'EEXIST') throw err;
+      }
+      await syncDir(path.dirname(d));
+    }
+    this.madeDirs.add(dir);
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const target = this.pathOf(key);
+    const dir = path.dirname(target);
+    const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    try {
+      await this.ensureDir(dir);
+      const handle = await fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o640);
+      try {
+        let done = 0;
+        while (done < data.length) {
+          const { bytesWritten } = await handle.write(data, done, data.length - done, done);
+          done += bytesWritten;
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, target);
+      await syncDir(dir);
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw this.unavailable('write', key, err);
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.pathOf(key));
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new NotFoundError(key);
+      throw this.unavailable('read', key, err);
+    }
+  }
+
+  /** `length` bytes from `offset`; fewer only at the object's end. */
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.pathOf(key), 'r');
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new NotFoundError(key);
+      throw this.unavailable('read', key, err);
+    }
+    try {
+      const out = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === length ? out : out.subarray(0, done);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      return (await fs.stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const target = this.pathOf(key);
+    try {
+      await fs.unlink(target);
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw this.unavailable('delete', key, err);
+    }
+    await syncDir(path.dirname(target)).catch(() => undefined);
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    const cut = prefix.lastIndexOf('/');
+    const dirKey = cut < 0 ? '' : prefix.slice(0, cut);
+    if (dirKey !== '' && (dirKey.startsWith('/') || dirKey.split('/').some((s) => s === '' || s === '.' || s === '..'))) return;
+    const dir = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/').map((s) => `d${s}`));
+    yield* this.walk(dir, dirKey === '' ? '' : `${dirKey}/`, prefix);
+  }
+
+  private async *walk(dir: string, keyPrefix: string, wanted: string): AsyncGenerator<StoredObject> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const kind = entry.name[0];
+      const name = entry.name.slice(1);
+      if (kind === 'd' && entry.isDirectory()) {
+        const sub = `${keyPrefix}${name}/`;
+        // Descend only where keys can still start with the wanted prefix.
+        if (sub.startsWith(wanted) || wanted.startsWith(sub)) yield* this.walk(path.join(dir, entry.name), sub, wanted);
+      } else if (kind === 'f' && entry.isFile()) {
+        const key = `${keyPrefix}${name}`;
+        if (!key.startsWith(wanted)) continue;
+        try {
+          const st = await fs.stat(path.join(dir, entry.name));
+          yield { key, size: st.size, modified: st.mtime };
+        } catch (err) {
+          if (errnoOf(err) !== 'ENOENT') throw err; // deleted while listing
+        }
+      }
+    }
+  }
+
+  /** Removes temp files older than `olderThanMs` left by writes a crash interrupted. */
+  async removeStaleTemp(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    const visit = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) await visit(p);
+        else if (e.name.startsWith(TEMP_PREFIX)) {
+          const st = await fs.stat(p).catch(() => undefined);
+          if (st && now - st.mtimeMs > olderThanMs) {
+            await fs.rm(p, { force: true });
+            removed += 1;
+          }
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    this.madeDirs.clear();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,321 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  BackupExistsError,
+  BackupFailedError,
+  BackupNotFoundError,
+  closeEngine,
+  CorruptBackupError,
+  openRepository,
+  serviceMetadata,
+  type Progress,
+} from '../../src/engine/index.js';
+import { decodeIndex } from '../../src/engine/format.js';
+import { FsBlockStore } from '../../src/stores/fs-store.js';
+import { filesUnder, makeVolume, repoAt, scribble, sha256, SMALL, storeBytes, tempDir } from './helpers.js';
+
+after(() => closeEngine());
+
+describe('engine: backup and restore', () => {
+  it('restores full and incremental backups bit for bit, storing only what changed', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rtrhzdrtdhhrtr');
+    const repo = repoAt(path.join(dir, 'store'));
+    const progress: Progress[] = [];
+    const full = await repo.backup({ source: vol, backupId: 'b1', volumeId: 'vol-1', onProgress: (p) => progress.push(p) });
+    const sum1 = sha256(vol);
+    assert.equal(full.header.type, 'full');
+    assert.equal(full.header.volumeSize, 14 * 65536);
+    assert.ok(full.header.bytesNew > 0 && full.header.bytesStored > 0);
+    // The duplicate extents ('d') are stored once: new bytes are fewer than allocated ones.
+    assert.ok(full.header.bytesNew < full.header.bytesAllocated, `${full.header.bytesNew} < ${full.header.bytesAllocated}`);
+    assert.equal(progress.at(-1)?.percent, 100);
+    assert.equal(progress.at(-1)?.phase, 'backup');
+
+    scribble(vol, 3);
+    const sum2 = sha256(vol);
+    const inc = await repo.backup({ source: vol, backupId: 'b2', volumeId: 'vol-1' });
+    assert.equal(inc.header.type, 'incremental');
+    assert.ok(inc.header.bytesNew <= 3 * 4096, `incremental stored ${inc.header.bytesNew} new bytes for 3 changed pages`);
+    assert.equal(inc.header.blockCount, full.header.blockCount, 'each manifest lists every block');
+
+    await repo.restore({ backupId: 'b1', target: path.join(dir, 'r1.img') });
+    await repo.restore({ backupId: 'b2', target: path.join(dir, 'r2.img') });
+    assert.equal(sha256(path.join(dir, 'r1.img')), sum1);
+    assert.equal(sha256(path.join(dir, 'r2.img')), sum2);
+
+    const meta = serviceMetadata(inc.header);
+    assert.equal(meta.Type, 1);
+    assert.equal(serviceMetadata(full.header).Type, 0);
+    assert.ok(meta.SS > 90 && meta.SS <= 100, `space saving ${meta.SS}`);
+    assert.ok(meta.AT > 0);
+
+    const listed = await repo.listManifests();
+    assert.deepEqual(listed.map((h) => h.backupId).sort(), ['b1', 'b2']);
+    assert.deepEqual((await repo.listManifests('vol-1')).length, 2);
+    assert.deepEqual(await repo.listManifests('other-volume'), []);
+  });
+
+  it('restores a sparse volume as a sparse file, holes for zero blocks', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, `r${'h'.repeat(62)}t`);
+    const repo = repoAt(path.join(dir, 'store'));
+    const r = await repo.backup({ source: vol, backupId: 'sparse', volumeId: 'v' });
+    assert.equal(r.header.bytesAllocated, 2 * 65536);
+    const target = path.join(dir, 'restored.img');
+    await repo.restore({ backupId: 'sparse', target });
+    assert.equal(sha256(target), sha256(vol));
+    const st = fs.statSync(target);
+    assert.equal(st.size, 64 * 65536);
+    assert.ok(st.blocks * 512 <= 4 * 65536, `restored file allocates ${st.blocks * 512} bytes`);
+  });
+
+  it('restores over an existing file: stale data under zero blocks and past the end is gone', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rhhtzhr');
+    const repo = repoAt(path.join(dir, 'store'));
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    const target = path.join(dir, 'existing.img');
+    makeVolume(target, 'rrrrrrrrrrr'); // longer and full of stale random bytes
+    const res = await repo.restore({ backupId: 'b', target });
+    assert.equal(res.overwrote, true);
+    assert.equal(fs.statSync(target).size, fs.statSync(vol).size);
+    assert.equal(sha256(target), sha256(vol));
+  });
+
+  it('keeps every other backup restorable when any one is deleted, and gc reclaims the space', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir);
+    const sums: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      makeVolume(vol, 'rrrrtrrr'); // entirely new data each time
+      sums.push(sha256(vol));
+      await repo.backup({ source: vol, backupId: `b${i}`, volumeId: 'v' });
+    }
+    const full = storeBytes(storeDir);
+    for (const victim of ['b1', 'b0', 'b3']) {
+      await repo.deleteBackup(victim);
+      const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.1 });
+      assert.equal(gc.skipped, null);
+      for (let i = 0; i < 4; i += 1) {
+        const id = `b${i}`;
+        if (['b1', 'b0', 'b3'].slice(0, ['b1', 'b0', 'b3'].indexOf(victim) + 1).includes(id)) {
+          await assert.rejects(repo.restore({ backupId: id, target: path.join(dir, 'x.img') }), BackupNotFoundError);
+          continue;
+        }
+        const target = path.join(dir, `${id}-${victim}.img`);
+        await repo.verify(id);
+        await repo.restore({ backupId: id, target });
+        assert.equal(sha256(target), sums[i], `${id} after deleting ${victim}`);
+        fs.rmSync(target);
+      }
+    }
+    const left = storeBytes(storeDir);
+    assert.ok(left < full * 0.4, `store shrank from ${full} to ${left} bytes with one of four backups left`);
+    await assert.rejects(repo.deleteBackup('b1'), BackupNotFoundError);
+  });
+
+  it('gc rewrites packs that are mostly dead and the live backup still verifies', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir, 'p', { ...SMALL, packSize: 1024 * 1024 });
+    makeVolume(vol, 'rrrrrrrr');
+    await repo.backup({ source: vol, backupId: 'old', volumeId: 'v' });
+    scribble(vol, 60);
+    const sum = sha256(vol);
+    await repo.backup({ source: vol, backupId: 'new', volumeId: 'v' });
+    await repo.deleteBackup('old');
+    const before = storeBytes(storeDir);
+    const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.05 });
+    assert.ok(gc.packsRepacked >= 1, JSON.stringify(gc));
+    assert.ok(storeBytes(storeDir) < before);
+    await repo.verify('new');
+    await repo.restore({ backupId: 'new', target: path.join(dir, 'r.img') });
+    assert.equal(sha256(path.join(dir, 'r.img')), sum);
+  });
+
+  it('gc leaves young packs and running backups alone', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir);
+    makeVolume(vol, 'rrrr'.repeat(40));
+    // gc in a loop while the backup runs: its blocks are referenced by no manifest yet.
+    let done = false;
+    const skipped: string[] = [];
+    const collector = (async () => {
+      while (!done) {
+        const r = await repoAt(storeDir).gc({ graceMs: 0 });
+        if (r.skipped) skipped.push(r.skipped);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await repo.backup({ source: vol, backupId: 'running', volumeId: 'v' });
+    done = true;
+    await collector;
+    assert.ok(skipped.some((s) => s.includes('running')), 'gc saw the running backup');
+    await repo.verify('running');
+
+    // Blocks of no manifest: kept within the grace period, removed after it.
+    await repo.deleteBackup('running');
+    const kept = await repo.gc({ graceMs: 3_600_000 });
+    assert.equal(kept.packsDeleted, 0);
+    const swept = await repo.gc({ graceMs: 0 });
+    assert.ok(swept.packsDeleted > 0);
+    assert.deepEqual(filesUnder(storeDir, /\/dpacks\//), []);
+  });
+
+  it('skips reading a source that has not changed since the last backup, but only when safe', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rtrh');
+    const repo = repoAt(path.join(dir, 'store'));
+    const first = await repo.backup({ source: vol, backupId: 'fresh', volumeId: 'v' });
+    assert.equal(first.header.source, null, 'a file changed a moment ago is not trusted');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const settled = await repo.backup({ source: vol, backupId: 'settled', volumeId: 'v' });
+    assert.notEqual(settled.header.source, null);
+    assert.equal(settled.unchangedShortcut, false);
+    const same = await repo.backup({ source: vol, backupId: 'same', volumeId: 'v' });
+    assert.equal(same.unchangedShortcut, true);
+    assert.equal(same.header.bytesRead, 0);
+    const forced = await repo.backup({ source: vol, backupId: 'forced', volumeId: 'v', fullScan: true });
+    assert.equal(forced.unchangedShortcut, false);
+    assert.equal(forced.header.bytesRead, fs.statSync(vol).size);
+    const unchangedSum = sha256(vol);
+    scribble(vol, 1);
+    const changed = await repo.backup({ source: vol, backupId: 'changed', volumeId: 'v' });
+    assert.equal(changed.unchangedShortcut, false);
+    await repo.restore({ backupId: 'same', target: path.join(dir, 'same.img') });
+    await repo.restore({ backupId: 'changed', target: path.join(dir, 'changed.img') });
+    assert.equal(sha256(path.join(dir, 'changed.img')), sha256(vol));
+    assert.equal(sha256(path.join(dir, 'same.img')), unchangedSum);
+  });
+
+  it('never deduplicates across projects', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    makeVolume(vol, 'rrrr');
+    const a = repoAt(storeDir, 'project-a');
+    const b = repoAt(storeDir, 'project-b');
+    const ra = await a.backup({ source: vol, backupId: 'a1', volumeId: 'v' });
+    const rb = await b.backup({ source: vol, backupId: 'b1', volumeId: 'v' });
+    assert.equal(rb.header.bytesNew, ra.header.bytesNew, 'project b stores its own copy');
+    assert.equal(rb.header.type, 'full');
+    assert.deepEqual((await a.listManifests()).map((h) => h.backupId), ['a1']);
+    await assert.rejects(a.restore({ backupId: 'b1', target: path.join(dir, 'x') }), BackupNotFoundError);
+    await a.deleteBackup('a1');
+    await a.gc({ graceMs: 0 });
+    await b.verify('b1');
+  });
+
+  it('refuses what a caller gets wrong and changes nothing', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rt');
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir);
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    const before = storeBytes(storeDir);
+    await assert.rejects(repo.backup({ source: vol, backupId: 'b', volumeId: 'v' }), BackupExistsError);
+    await assert.rejects(repo.backup({ source: vol, backupId: '../x', volumeId: 'v' }), /backup id/);
+    await assert.rejects(repo.backup({ source: path.join(dir, 'missing.img'), backupId: 'm', volumeId: 'v' }), (err: unknown) => {
+      assert.ok(err instanceof BackupFailedError);
+      assert.match(err.message, /backup m failed: cannot read the source/);
+      return true;
+    });
+    await assert.rejects(repo.restore({ backupId: 'nope', target: path.join(dir, 'x') }), BackupNotFoundError);
+    await assert.rejects(repo.verify('nope'), /backup nope has no manifest/);
+    assert.equal(storeBytes(storeDir), before);
+    assert.deepEqual(filesUnder(storeDir, /inflight/), []);
+    assert.equal(fs.existsSync(path.join(dir, 'x')), false);
+  });
+
+  it('cancels a backup on abort, leaving no manifest and no in-flight marker', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'r'.repeat(64));
+    const repo = repoAt(path.join(dir, 'store'));
+    const ctl = new AbortController();
+    await assert.rejects(
+      repo.backup({ source: vol, backupId: 'cut', volumeId: 'v', signal: ctl.signal, onProgress: (p) => p.percent > 10 && ctl.abort() }),
+      /backup cut failed: cancelled/,
+    );
+    assert.deepEqual(await repo.listManifests(), []);
+    assert.deepEqual(await repo.inflight(), []);
+  });
+});
+
+describe('engine: damage and full stores', () => {
+  it('one flipped byte in a stored block fails verify and restore, naming the backup and the block', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    makeVolume(vol, 'rtrt');
+    const repo = repoAt(storeDir);
+    await repo.backup({ source: vol, backupId: 'victim', volumeId: 'v' });
+    const indexFile = filesUnder(storeDir, /\/dindex\//)[0];
+    const packId = path.basename(indexFile).slice(1);
+    const entry = decodeIndex(fs.readFileSync(indexFile), 'index')[0];
+    const packFile = filesUnder(storeDir, new RegExp(`f${packId}$`)).find((p) => p.includes('/dpacks/'))!;
+    const bytes = fs.readFileSync(packFile);
+    bytes[entry.offset + Math.floor(entry.length / 2)] ^= 0x01;
+    fs.writeFileSync(packFile, bytes);
+    const blockHex = entry.id.toString('hex');
+    for (const attempt of [() => repo.verify('victim'), () => repo.restore({ backupId: 'victim', target: path.join(dir, 'out.img') })]) {
+      await assert.rejects(attempt(), (err: unknown) => {
+        assert.ok(err instanceof CorruptBackupError, String(err));
+        assert.match(err.message, /backup victim/);
+        assert.ok(err.message.includes(blockHex), err.message);
+        return true;
+      });
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'out.img')), false, 'a failed restore leaves no new volume');
+    assert.deepEqual(filesUnder(dir, /partial/), []);
+  });
+
+  it('a full store (ENOSPC) fails the backup with a clear reason and leaves earlier backups intact', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    makeVolume(vol, 'rrtr');
+    const ok = repoAt(storeDir);
+    await ok.backup({ source: vol, backupId: 'before', volumeId: 'v' });
+    const sum = sha256(vol);
+
+    // A store whose disk fills after a budget: writes past it hit /dev/full, a real ENOSPC.
+    class FillingStore extends FsBlockStore {
+      budget = 100 * 1024;
+      override async put(key: string, data: Buffer): Promise<void> {
+        if (!key.startsWith('inflight/')) {
+          this.budget -= data.length;
+          if (this.budget < 0) fs.writeFileSync('/dev/full', data);
+        }
+        await super.put(key, data);
+      }
+    }
+    makeVolume(vol, 'rrrrrrrr');
+    const full = openRepository(new FillingStore(storeDir), 'proj-a', SMALL);
+    await assert.rejects(full.backup({ source: vol, backupId: 'after', volumeId: 'v' }), (err: unknown) => {
+      assert.ok(err instanceof BackupFailedError, String(err));
+      assert.match(err.message, /backup after failed: no space left in the store \(ENOSPC\)/);
+      return true;
+    });
+    assert.deepEqual((await ok.listManifests()).map((h) => h.backupId), ['before']);
+    await ok.verify('before');
+    await ok.restore({ backupId: 'before', target: path.join(dir, 'r.img') });
+    assert.equal(sha256(path.join(dir, 'r.img')), sum);
+    // The failed backup's packs are garbage to gc, never to a live backup.
+    await ok.gc({ graceMs: 0 });
+    await ok.verify('before');
+  });
+});
