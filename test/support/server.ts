@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/common/config.js';
 import { systemClock, type Clock } from '../../src/common/clock.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { freePort } from './net.js';
 
@@ -47,6 +47,8 @@ export interface StartOptions {
   db?: DbKind;
   clock?: Clock;
   env?: Record<string, string>;
+  /** The server's logger (silent when absent), e.g. one writing to a stream the test reads. */
+  logger?: AppOptions['logger'];
   dataDir?: string;
   databaseUrl?: string;
 }
@@ -64,7 +66,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   });
   const services = await createServices(config, options.clock ?? systemClock);
   await services.identity.bootstrap(ADMIN_PASSWORD);
-  const app = await buildApp(services, { logLevel: 'silent' });
+  const app = await buildApp(services, options.logger ? { logger: options.logger } : { logLevel: 'silent' });
   await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl;
   const token = await issueToken(url, 'admin', ADMIN_PASSWORD, 'admin');
