@@ -83,7 +83,7 @@ export class S3BlockStore implements BlockStore {
     this.listPageSize = options.listPageSize;
     const endpoint = options.endpoint ?? `https://s3.${options.region ?? 'us-east-1'}.amazonaws.com`;
     this.where = `S3 bucket "${this.bucket}" at ${endpoint}`;
-    this.description = `s3 ${endpoint}/${this.bucket}${this.prefix ? `/${this.prefix.replace(/\/$/, '')}` : ''}`;
+    this.description = `s3:${endpoint}/${this.bucket}${this.prefix ? `/${this.prefix.replace(/\/$/, '')}` : ''}`;
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region ?? 'us-east-1',

@@ -56,7 +56,7 @@ describe('S3 key prefix', () => {
       assert.deepEqual(await siteB.get('blocks/1'), Buffer.from('b1'));
       await assert.rejects(siteA.get('blocks/1'), NotFoundError);
       assert.deepEqual(await whole.get('site-b/blocks/1'), Buffer.from('b1'), 'the prefix is where the objects are');
-      assert.equal(siteA.description, `s3 ${s3.endpoint}/${bucket}/site-a`);
+      assert.equal(siteA.description, `s3:${s3.endpoint}/${bucket}/site-a`);
     } finally {
       await Promise.all([siteA.close(), siteB.close(), whole.close()]);
     }

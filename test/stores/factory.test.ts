@@ -53,7 +53,7 @@ describe('VBS_STORE_URL', () => {
       { dataDir: '/nonexistent', storeUrl: 's3://vbs-backups/x?endpoint=http://127.0.0.1:9000' },
       { env: S3RVER_ENV },
     );
-    assert.equal(store.description, 's3 http://127.0.0.1:9000/vbs-backups/x');
+    assert.equal(store.description, 's3:http://127.0.0.1:9000/vbs-backups/x');
     await store.close();
   });
 
