@@ -42,7 +42,10 @@ export async function startS3Server(): Promise<S3Server> {
       lines.close();
       resolve((JSON.parse(line) as { port: number }).port);
     });
-    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+    child.once('exit', (code) => {
+      fs.rmSync(directory, { recursive: true, force: true });
+      reject(new Error(`s3rver exited with ${code} before listening`));
+    });
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const admin = new S3Client({
