@@ -150,6 +150,6 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     result.bytesFreed += o.size;
   }
   const store = repo.store as Store;
-  if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(Math.max(grace, 60_000));
+  if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(grace);
   return result;
 }
