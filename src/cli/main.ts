@@ -4,6 +4,7 @@ import { DatabaseOpenError } from '../db/connect.js';
 import { IdentityError } from '../services/identity/identity.js';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { registerAdminCommands } from './admin.js';
+import { registerEngineCommands } from './engine-commands.js';
 import { CliError } from './errors.js';
 import { serve } from './serve.js';
 
@@ -11,6 +12,7 @@ const program = new Command();
 program.name('vbs').description('Volume Backup Service').showHelpAfterError();
 program.command('serve').description('start the HTTP service (settings from VBS_* environment variables)').action(serve);
 registerAdminCommands(program);
+registerEngineCommands(program);
 
 // Errors a user can cause end the process with one clear line and a non-zero exit.
 const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError, StoreUnavailableError];
