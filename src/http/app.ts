@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -45,6 +45,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     genReqId: () => `req-${randomUUID()}`,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
+    // Errors met before routing (a path that cannot be percent-decoded) answer in the family's envelope too.
+    frameworkErrors: (err, request, reply) => {
+      const family = familyOf(request.url);
+      const { status, body } = renderError(family, toApiError(err, family));
+      // Typed for the router's generic route; here it is a plain reply.
+      void (reply as FastifyReply).header('X-Openstack-Request-Id', request.id).status(status).send(body);
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {
