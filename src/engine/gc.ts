@@ -116,12 +116,12 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     if (total === 0 || (total - liveBytes) / total < threshold) continue;
     // Rewrite: copy the live blocks' stored bytes, after checking them, into a new pack.
     const data = await repo.store.get(repo.index.packKey(pack.id));
-    const copy = new Uint8Array(data.length);
-    copy.set(data);
+    const shared = new SharedArrayBuffer(data.length);
+    Buffer.from(shared).set(data);
     const check = await unpackInWorker({
-      data: copy.buffer,
+      data: shared,
       dataOffset: 0,
-      dataLength: copy.length,
+      dataLength: data.length,
       output: null,
       entries: liveEntries.map((e) => ({ offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, id: e.id.toString('hex') })),
     });

@@ -116,7 +116,7 @@ export class PackWriter {
     if (this.buffer && this.size + stored.length > this.buffer.length) await this.seal();
     if (!this.buffer) {
       // Room for a full pack, one more block and the index copy at its end; one size, so reusable.
-      const capacity = Math.min(this.target, 1 << 30) + Math.max(stored.length, 1 << 20) + (2 << 20);
+      const capacity = Math.min(this.target, 1 << 30) + Math.max(stored.length, 64 * 1024) + 256 * 1024;
       const reuse = this.spare.pop();
       this.buffer = reuse && reuse.length >= capacity ? reuse : Buffer.allocUnsafeSlow(capacity);
     }

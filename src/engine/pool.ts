@@ -27,7 +27,7 @@ export function compressInWorker(task: Omit<CompressTask, 'kind'>): Promise<Comp
 }
 
 export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {
-  return pool().run({ kind: 'unpack', ...task }, { transferList: [task.data] }) as Promise<UnpackResult>;
+  return pool().run({ kind: 'unpack', ...task }) as Promise<UnpackResult>;
 }
 
 /** Stops the worker threads (they would otherwise keep the process alive until idle). */

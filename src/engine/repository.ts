@@ -32,8 +32,8 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   blockSize: 64 * 1024,
   packSize: 16 * 1024 * 1024,
   level: 1,
-  chunkSize: 8 * 1024 * 1024,
-  readAhead: 4,
+  chunkSize: 4 * 1024 * 1024,
+  readAhead: 3,
   heartbeatMs: 60_000,
   staleAfterMs: 10 * 60_000,
 };

@@ -41,8 +41,8 @@ export interface UnpackEntry {
 
 export interface UnpackTask {
   kind: 'unpack';
-  /** Stored bytes (moved to the worker). */
-  data: ArrayBuffer;
+  /** Stored bytes, in a buffer shared with the caller. */
+  data: SharedArrayBuffer;
   /** Byte range of `data` holding the entries. */
   dataOffset: number;
   dataLength: number;

@@ -17,9 +17,10 @@ export interface BlockStore {
   get(key: string): Promise<Buffer>;
   /**
    * Optional: `length` bytes of the object from `offset` (fewer only at its end), so readers of
-   * pack objects fetch one block without the whole pack. NotFoundError when absent.
+   * pack objects fetch one block without the whole pack. NotFoundError when absent. With `into`
+   * (at least `length` bytes) the bytes land there and the result is a view of it.
    */
-  getRange?(key: string, offset: number, length: number): Promise<Buffer>;
+  getRange?(key: string, offset: number, length: number, into?: Uint8Array): Promise<Buffer>;
   has(key: string): Promise<boolean>;
   /** Removes the object; removing an absent object is no error. */
   delete(key: string): Promise<void>;

@@ -117,7 +117,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   /** `length` bytes from `offset`; fewer only at the object's end. */
-  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+  async getRange(key: string, offset: number, length: number, into?: Uint8Array): Promise<Buffer> {
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.pathOf(key), 'r');
@@ -127,7 +127,7 @@ export class FsBlockStore implements BlockStore {
       throw this.unavailable('read', key, err);
     }
     try {
-      const out = Buffer.allocUnsafe(length);
+      const out = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(out, done, length - done, offset + done);
