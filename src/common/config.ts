@@ -15,6 +15,19 @@ export interface Config {
   region: string;
   workers: number;
   logLevel: string;
+  /** Availability zone of new volumes when a request names none. */
+  availabilityZone: string;
+  /** Default per-project limits (VBS_QUOTA_*); -1 is unlimited. */
+  quotaDefaults: QuotaDefaults;
+}
+
+export interface QuotaDefaults {
+  volumes: number;
+  gigabytes: number;
+  snapshots: number;
+  backups: number;
+  backup_gigabytes: number;
+  per_volume_gigabytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,5 +64,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     region: env.VBS_REGION || 'RegionOne',
     workers: intSetting(env, 'VBS_WORKERS', 2, 0, 64),
     logLevel: env.VBS_LOG_LEVEL || 'info',
+    availabilityZone: env.VBS_AVAILABILITY_ZONE || 'nova',
+    quotaDefaults: {
+      volumes: intSetting(env, 'VBS_QUOTA_VOLUMES', 10, -1, 2 ** 31 - 1),
+      gigabytes: intSetting(env, 'VBS_QUOTA_GIGABYTES', 1000, -1, 2 ** 31 - 1),
+      snapshots: intSetting(env, 'VBS_QUOTA_SNAPSHOTS', 10, -1, 2 ** 31 - 1),
+      backups: intSetting(env, 'VBS_QUOTA_BACKUPS', 10, -1, 2 ** 31 - 1),
+      backup_gigabytes: intSetting(env, 'VBS_QUOTA_BACKUP_GIGABYTES', 1000, -1, 2 ** 31 - 1),
+      per_volume_gigabytes: intSetting(env, 'VBS_QUOTA_PER_VOLUME_GIGABYTES', -1, -1, 2 ** 31 - 1),
+    },
   };
 }

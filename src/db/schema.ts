@@ -74,6 +74,7 @@ export interface VolumeTable {
   attachments: string;
   created_at: string;
   updated_at: string | null;
+  user_id: string | null;
 }
 
 export interface SnapshotTable {
@@ -87,6 +88,15 @@ export interface SnapshotTable {
   metadata: string;
   created_at: string;
   updated_at: string | null;
+  user_id: string | null;
+  /** The volume's type when the snapshot was taken: per-type snapshot quotas count it. */
+  volume_type: string | null;
+}
+
+/** One row per project; updating it inside a transaction serialises that project's quota checks. */
+export interface QuotaLockTable {
+  project_id: string;
+  generation: number;
 }
 
 export interface QuotaTable {
@@ -158,6 +168,7 @@ export interface Database {
   volumes: VolumeTable;
   snapshots: SnapshotTable;
   quotas: QuotaTable;
+  quota_locks: QuotaLockTable;
   jobs: JobTable;
   backups: BackupTable;
 }

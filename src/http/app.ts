@@ -14,6 +14,10 @@ import { identityRoutes } from './routes/identity.js';
 import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
 import { cbrRoutes } from './routes/cbr.js';
+import { volumeRoutes } from './routes/volumes.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { volumeTypeRoutes } from './routes/types.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -119,6 +123,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));
   await app.register(cbrRoutes(services));
+  await app.register(volumeRoutes(services));
+  await app.register(snapshotRoutes(services));
+  await app.register(quotaRoutes(services));
+  await app.register(volumeTypeRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });

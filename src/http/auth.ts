@@ -56,7 +56,8 @@ async function authorize(request: FastifyRequest, identity: IdentityService): Pr
     }
   }
   if (!READ_METHODS.has(request.method) && !canWrite(p) && !request.routeOptions.config.readerMayWrite) {
-    throw new ApiError('VolumeBackup.0042', 'user role is not allowed for this action: the reader role may only read');
+    // The code is in the text too: Cinder's envelope carries only the HTTP status as its code.
+    throw new ApiError('VolumeBackup.0042', 'VolumeBackup.0042: user role is not allowed for this action: the reader role may only read');
   }
 }
 

@@ -8,6 +8,13 @@ import { JobQueryService } from './jobs.js';
 import { BackupRepository } from './backups/backup-repository.js';
 import { BackupQueryService } from './backups/backup-queries.js';
 import { CbrListing } from './backups/cbr-listing.js';
+import type { VolumeDriver } from '../volumes/driver.js';
+import { FileVolumeDriver } from '../volumes/file-driver.js';
+import { VolumeRepository } from './volumes/volume-repository.js';
+import { QuotaService } from './volumes/quota-service.js';
+import { QuotaSets } from './volumes/quota-sets.js';
+import { VolumeService } from './volumes/volume-service.js';
+import { SnapshotService } from './volumes/snapshot-service.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -22,6 +29,12 @@ export interface Services {
   backups: BackupRepository;
   backupQueries: BackupQueryService;
   cbrListing: CbrListing;
+  volumeDriver: VolumeDriver;
+  volumeRecords: VolumeRepository;
+  quotas: QuotaService;
+  quotaSets: QuotaSets;
+  volumes: VolumeService;
+  snapshots: SnapshotService;
   close(): Promise<void>;
 }
 
@@ -32,6 +45,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const jobs = new JobRepository(db, clock);
   const runner = new JobRunner(jobs, { workers: config.workers, log });
   const backups = new BackupRepository(db);
+  const volumeDriver = new FileVolumeDriver(config.dataDir);
+  const volumeRecords = new VolumeRepository(db);
+  const quotas = new QuotaService(db, config.quotaDefaults);
+  const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
   return {
     config,
     clock,
@@ -43,6 +60,12 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     backups,
     backupQueries: new BackupQueryService(backups),
     cbrListing: new CbrListing(db),
+    volumeDriver,
+    volumeRecords,
+    quotas,
+    quotaSets: new QuotaSets(quotas, identity),
+    volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, { availabilityZone: config.availabilityZone, log: driverLog }),
+    snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
     close: async () => {
       await runner.stop();
       await database.close();

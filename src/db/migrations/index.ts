@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_volumes.js';
+import * as m0003 from './0003_volume_extras.js';
 import * as m0010 from './0010_jobs.js';
 import * as m0011 from './0011_backups.js';
 
@@ -8,6 +9,7 @@ import * as m0011 from './0011_backups.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_volumes': m0002,
+  '0003_volume_extras': m0003,
   '0010_jobs': m0010,
   '0011_backups': m0011,
 };

@@ -1,0 +1,41 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { limitsView, quotaSet } from '../views/cinder-quotas.js';
+import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
+
+type Params = { project_id: string; target_id: string };
+
+/** os-quota-sets (show, usage, defaults, admin update and reset) and limits, at /v2 and /v3. */
+export function quotaRoutes(services: Services): FastifyPluginAsync {
+  const negotiate = (request: FastifyRequest, reply: FastifyReply) => viewContext(services.config.publicUrl, request, reply);
+  const tags = ['quotas'];
+  return async (app) => {
+    for (const prefix of CINDER_PREFIXES) {
+      app.get<{ Params: Params; Querystring: Query }>(`${prefix}/os-quota-sets/:target_id`, { schema: { tags, summary: "Show a project's quotas" } }, async (request, reply) => {
+        negotiate(request, reply);
+        const target = request.params.target_id;
+        const usage = request.query.usage !== undefined && parseBoolean('usage', String(request.query.usage));
+        const caller = callerOf(request);
+        return usage ? quotaSet(await services.quotaSets.showWithUsage(caller, target), target) : quotaSet(await services.quotaSets.show(caller, target), target);
+      });
+      app.get<{ Params: Params }>(`${prefix}/os-quota-sets/:target_id/defaults`, { schema: { tags, summary: 'Show the default quotas' } }, async (request, reply) => {
+        negotiate(request, reply);
+        return quotaSet(await services.quotaSets.defaults(callerOf(request), request.params.target_id), request.params.target_id);
+      });
+      app.put<{ Params: Params }>(`${prefix}/os-quota-sets/:target_id`, { schema: { tags, summary: "Update a project's quotas (admin)" } }, async (request, reply) => {
+        negotiate(request, reply);
+        return quotaSet(await services.quotaSets.update(callerOf(request), request.params.target_id, request.body));
+      });
+      app.delete<{ Params: Params }>(`${prefix}/os-quota-sets/:target_id`, { schema: { tags, summary: "Reset a project's quotas to the defaults (admin)" } }, async (request, reply) => {
+        negotiate(request, reply);
+        await services.quotaSets.reset(callerOf(request), request.params.target_id);
+        return reply.status(200).send();
+      });
+      app.get(`${prefix}/limits`, { schema: { tags, summary: "The project's absolute limits and usage" } }, async (request, reply) => {
+        negotiate(request, reply);
+        return limitsView(await services.quotaSets.absoluteLimits(callerOf(request)));
+      });
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { nextPageLinks } from '../views/cinder-links.js';
+import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';
+import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';
+
+type Params = { project_id: string; snapshot_id: string; key: string };
+type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
+
+/** Cinder-compatible volume snapshots and their metadata, at /v2 and /v3. */
+export function snapshotRoutes(services: Services): FastifyPluginAsync {
+  const ctxOf = (request: FastifyRequest, reply: FastifyReply) => viewContext(services.config.publicUrl, request, reply);
+  const tags = ['snapshots'];
+
+  return async (app) => {
+    for (const prefix of CINDER_PREFIXES) {
+      const listing = (detail: boolean) => async (request: Req, reply: FastifyReply) => {
+        const ctx = ctxOf(request, reply);
+        const features = listFeatures(ctx);
+        const page = await services.snapshots.list(callerOf(request), request.query, features);
+        const view = detail ? snapshotDetail : snapshotSummary;
+        const next = nextPageLinks(ctx, detail ? 'snapshots/detail' : 'snapshots', request.query, page.nextMarker);
+        const withCount = features.withCount && request.query.with_count !== undefined && parseBoolean('with_count', String(request.query.with_count));
+        return {
+          snapshots: page.items.map((s) => view(s, ctx)),
+          ...(next ? { snapshots_links: next } : {}),
+          ...(withCount ? { count: page.total } : {}),
+        };
+      };
+      app.get(`${prefix}/snapshots`, { schema: { tags, summary: 'List snapshots' } }, listing(false));
+      app.get(`${prefix}/snapshots/detail`, { schema: { tags, summary: 'List snapshots with details' } }, listing(true));
+      app.post<{ Params: Params }>(`${prefix}/snapshots`, { schema: { tags, summary: 'Take a snapshot of a volume' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        const s = await services.snapshots.create(callerOf(request), request.body);
+        return reply.status(202).send({ snapshot: snapshotDetail(s, ctx) });
+      });
+      app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Show a snapshot' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        return { snapshot: snapshotDetail(await services.snapshots.get(callerOf(request), request.params.snapshot_id), ctx) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Update a snapshot' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        return { snapshot: snapshotDetail(await services.snapshots.update(callerOf(request), request.params.snapshot_id, request.body), ctx) };
+      });
+      app.delete<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Delete a snapshot' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        await services.snapshots.delete(callerOf(request), request.params.snapshot_id);
+        return reply.status(202).send();
+      });
+      app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Show a snapshot's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: (await services.snapshots.get(callerOf(request), request.params.snapshot_id)).metadata };
+      });
+      app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Add to a snapshot's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, request.body, false) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Replace a snapshot's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, request.body, true) };
+      });
+      app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Show one snapshot metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { meta: await services.snapshots.metadataItem(callerOf(request), request.params.snapshot_id, request.params.key) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Set one snapshot metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { meta: await services.snapshots.setMetadataItem(callerOf(request), request.params.snapshot_id, request.params.key, request.body) };
+      });
+      app.delete<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Delete one snapshot metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        await services.snapshots.deleteMetadataItem(callerOf(request), request.params.snapshot_id, request.params.key);
+        return reply.status(200).send();
+      });
+    }
+  };
+}

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { nextPageLinks } from '../views/cinder-links.js';
+import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
+import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';
+
+type Params = { project_id: string; volume_id: string; key: string };
+type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
+
+/** Cinder-compatible volumes, their actions and metadata, at /v2 and /v3. */
+export function volumeRoutes(services: Services): FastifyPluginAsync {
+  const ctxOf = (request: FastifyRequest, reply: FastifyReply) => viewContext(services.config.publicUrl, request, reply);
+  const tags = ['volumes'];
+
+  return async (app) => {
+    for (const prefix of CINDER_PREFIXES) {
+      const listing = (detail: boolean) => async (request: Req, reply: FastifyReply) => {
+        const ctx = ctxOf(request, reply);
+        const features = listFeatures(ctx);
+        const page = await services.volumes.list(callerOf(request), request.query, features);
+        const view = detail ? volumeDetail : volumeSummary;
+        const next = nextPageLinks(ctx, detail ? 'volumes/detail' : 'volumes', request.query, page.nextMarker);
+        const withCount = features.withCount && request.query.with_count !== undefined && parseBoolean('with_count', String(request.query.with_count));
+        return {
+          volumes: page.items.map((v) => view(v, ctx)),
+          ...(next ? { volumes_links: next } : {}),
+          ...(withCount ? { count: page.total } : {}),
+        };
+      };
+      app.get(`${prefix}/volumes`, { schema: { tags, summary: 'List volumes (summary)' } }, listing(false));
+      app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details' } }, listing(true));
+      app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        const v = await services.volumes.create(callerOf(request), request.body);
+        return reply.status(202).send({ volume: volumeDetail(v, ctx) });
+      });
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        return { volume: volumeDetail(await services.volumes.get(callerOf(request), request.params.volume_id), ctx) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume' } }, async (request, reply) => {
+        const ctx = ctxOf(request, reply);
+        return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, request.body), ctx) };
+      });
+      app.delete<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Delete a volume' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        const cascade = request.query.cascade !== undefined && parseBoolean('cascade', String(request.query.cascade));
+        await services.volumes.delete(callerOf(request), request.params.volume_id, cascade);
+        return reply.status(202).send();
+      });
+      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/action`, { schema: { tags, summary: 'Act on a volume (os-extend, os-attach ...)' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        const r = await services.volumes.action(callerOf(request), request.params.volume_id, request.body);
+        return reply.status(r.status).send(r.body);
+      });
+
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Show a volume's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: await services.volumes.metadata(callerOf(request), request.params.volume_id) };
+      });
+      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Add to a volume's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, request.body, false) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Replace a volume's metadata" } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, request.body, true) };
+      });
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Show one metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { meta: await services.volumes.metadataItem(callerOf(request), request.params.volume_id, request.params.key) };
+      });
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Set one metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        return { meta: await services.volumes.setMetadataItem(callerOf(request), request.params.volume_id, request.params.key, request.body) };
+      });
+      app.delete<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Delete one metadata item' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        await services.volumes.deleteMetadataItem(callerOf(request), request.params.volume_id, request.params.key);
+        return reply.status(200).send();
+      });
+    }
+  };
+}

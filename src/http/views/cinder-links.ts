@@ -1,0 +1,31 @@
+import type { Microversion } from '../microversion.js';
+
+export interface CinderViewContext {
+  publicUrl: string;
+  projectId: string;
+  version: Microversion;
+}
+
+function apiPrefix(v: Microversion): string {
+  return v.major === 2 ? 'v2' : 'v3';
+}
+
+/** The self and bookmark links Cinder puts on every resource. */
+export function resourceLinks(ctx: CinderViewContext, collection: string, id: string) {
+  return [
+    { href: `${ctx.publicUrl}/${apiPrefix(ctx.version)}/${ctx.projectId}/${collection}/${id}`, rel: 'self' },
+    { href: `${ctx.publicUrl}/${ctx.projectId}/${collection}/${id}`, rel: 'bookmark' },
+  ];
+}
+
+/** `<collection>_links` with a `next` link that continues after `marker`, keeping the other parameters. */
+export function nextPageLinks(ctx: CinderViewContext, path: string, query: Record<string, unknown>, marker: string | undefined) {
+  if (!marker) return undefined;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (k === 'marker' || k === 'offset' || v === undefined) continue;
+    params.set(k, Array.isArray(v) ? String(v[v.length - 1]) : String(v));
+  }
+  params.set('marker', marker);
+  return [{ href: `${ctx.publicUrl}/${apiPrefix(ctx.version)}/${ctx.projectId}/${path}?${params.toString()}`, rel: 'next' }];
+}

@@ -1,0 +1,61 @@
+import os from 'node:os';
+import type { Volume } from '../../services/volumes/volume-records.js';
+import { atLeast } from '../microversion.js';
+import { resourceLinks, type CinderViewContext } from './cinder-links.js';
+import { cinderTime } from './cinder-time.js';
+
+/** Cinder's host@backend#pool: one file backend with one pool on this host. */
+const HOST = `${os.hostname()}@file#file`;
+/** This service's one volume service, as microversion 3.48 names it. */
+const SERVICE_UUID = '8f6b2c1e-3d4a-4b5c-9e7f-a1b2c3d4e5f6';
+
+export function volumeSummary(v: Volume, ctx: CinderViewContext) {
+  return { id: v.id, name: v.name, links: resourceLinks(ctx, 'volumes', v.id) };
+}
+
+function attachments(v: Volume) {
+  return v.attachments.map((a) => ({
+    id: a.id,
+    attachment_id: a.attachment_id,
+    volume_id: a.volume_id,
+    server_id: a.server_id,
+    host_name: a.host_name,
+    device: a.device,
+    attached_at: cinderTime(new Date(a.attached_at)),
+  }));
+}
+
+export function volumeDetail(v: Volume, ctx: CinderViewContext) {
+  const v3 = ctx.version.major === 3;
+  return {
+    id: v.id,
+    name: v.name,
+    description: v.description,
+    status: v.status,
+    size: v.size,
+    availability_zone: v.availabilityZone,
+    created_at: cinderTime(v.createdAt),
+    updated_at: cinderTime(v.updatedAt),
+    attachments: attachments(v),
+    links: resourceLinks(ctx, 'volumes', v.id),
+    volume_type: v.volumeType,
+    snapshot_id: v.snapshotId,
+    source_volid: v.sourceVolid,
+    backup_id: v.backupId,
+    metadata: v.metadata,
+    // Cinder has always shown these two as strings.
+    bootable: v.bootable ? 'true' : 'false',
+    encrypted: v.encrypted,
+    multiattach: v.multiattach,
+    user_id: v.userId,
+    consistencygroup_id: null,
+    replication_status: 'disabled',
+    migration_status: null,
+    'os-vol-host-attr:host': HOST,
+    'os-vol-tenant-attr:tenant_id': v.projectId,
+    'os-vol-mig-status-attr:migstat': null,
+    'os-vol-mig-status-attr:name_id': null,
+    ...(v3 && atLeast(ctx.version, '3.13') ? { group_id: null } : {}),
+    ...(v3 && atLeast(ctx.version, '3.48') ? { service_uuid: SERVICE_UUID, shared_targets: false } : {}),
+  };
+}

@@ -1,0 +1,192 @@
+import type { Kysely } from 'kysely';
+import type { QuotaDefaults } from '../../common/config.js';
+import { ApiError, type ErrorCode } from '../../common/errors.js';
+import type { Database } from '../../db/schema.js';
+import { VOLUME_TYPES } from './volume-types.js';
+
+export type Executor = Kysely<Database>;
+
+const GLOBAL_RESOURCES = ['volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'per_volume_gigabytes'] as const;
+const PER_TYPE = ['volumes', 'gigabytes', 'snapshots'] as const;
+/** Every quota key a project has, in the order Cinder lists them. */
+export const QUOTA_RESOURCES: readonly string[] = [
+  ...GLOBAL_RESOURCES,
+  ...VOLUME_TYPES.flatMap((t) => PER_TYPE.map((r) => `${r}_${t.name}`)),
+];
+
+export type QuotaValues = Record<string, number>;
+
+export interface QuotaUsage {
+  limit: number;
+  in_use: number;
+  reserved: number;
+}
+
+/** What a new resource adds to a project's usage. */
+export interface QuotaDelta {
+  volumes?: number;
+  gigabytes?: number;
+  snapshots?: number;
+  backups?: number;
+  backup_gigabytes?: number;
+  /** The volume type that per-type quotas charge. */
+  volumeType?: string;
+  /** Size of one new volume, for per_volume_gigabytes. */
+  volumeSize?: number;
+}
+
+/** Codes of the VBS catalogue per resource; per-type ones by type. */
+const COUNT_CODES: Record<string, ErrorCode> = {
+  volumes: 'VolumeBackup.0082',
+  gigabytes: 'VolumeBackup.0083',
+  snapshots: 'VolumeBackup.0084',
+  backups: 'VolumeBackup.0080',
+  backup_gigabytes: 'VolumeBackup.0081',
+  volumes_SAS: 'VolumeBackup.0071',
+  gigabytes_SAS: 'VolumeBackup.0072',
+  volumes_SATA: 'VolumeBackup.0073',
+  gigabytes_SATA: 'VolumeBackup.0074',
+  volumes_SSD: 'VolumeBackup.0075',
+  gigabytes_SSD: 'VolumeBackup.0076',
+  snapshots_SAS: 'VolumeBackup.0077',
+  snapshots_SATA: 'VolumeBackup.0078',
+  snapshots_SSD: 'VolumeBackup.0079',
+};
+
+function isGigabytes(resource: string): boolean {
+  return resource.startsWith('gigabytes') || resource === 'backup_gigabytes';
+}
+
+/**
+ * Per-project limits and usage of volumes, snapshots and backups. Usage is counted from the
+ * records themselves, inside the caller's transaction after `lock`, so a check and the insert
+ * that follows it see no other project writer in between.
+ */
+export class QuotaService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly defaultsConfig: QuotaDefaults,
+  ) {}
+
+  defaults(): QuotaValues {
+    const out: QuotaValues = {};
+    for (const r of QUOTA_RESOURCES) out[r] = (this.defaultsConfig as unknown as Record<string, number | undefined>)[r] ?? -1;
+    return out;
+  }
+
+  async limits(projectId: string, ex: Executor = this.db): Promise<QuotaValues> {
+    const out = this.defaults();
+    const rows = await ex.selectFrom('quotas').selectAll().where('project_id', '=', projectId).execute();
+    for (const row of rows) if (row.resource in out) out[row.resource] = Number(row.hard_limit);
+    return out;
+  }
+
+  async usage(projectId: string, ex: Executor = this.db): Promise<QuotaValues> {
+    const used: QuotaValues = Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, 0]));
+    delete used.per_volume_gigabytes;
+    const volumes = await ex
+      .selectFrom('volumes')
+      .select(['volume_type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('size').as('gb')])
+      .where('project_id', '=', projectId)
+      .groupBy('volume_type')
+      .execute();
+    for (const row of volumes) {
+      used.volumes += Number(row.n);
+      used.gigabytes += Number(row.gb ?? 0);
+      this.addTyped(used, 'volumes', row.volume_type, Number(row.n));
+      this.addTyped(used, 'gigabytes', row.volume_type, Number(row.gb ?? 0));
+    }
+    // Snapshots take space as Cinder counts it: their size counts against gigabytes too.
+    const snapshots = await ex
+      .selectFrom('snapshots')
+      .select(['volume_type', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('size').as('gb')])
+      .where('project_id', '=', projectId)
+      .groupBy('volume_type')
+      .execute();
+    for (const row of snapshots) {
+      used.snapshots += Number(row.n);
+      used.gigabytes += Number(row.gb ?? 0);
+      this.addTyped(used, 'snapshots', row.volume_type, Number(row.n));
+      this.addTyped(used, 'gigabytes', row.volume_type, Number(row.gb ?? 0));
+    }
+    const backups = await ex
+      .selectFrom('backups')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('size').as('gb')])
+      .where('project_id', '=', projectId)
+      .executeTakeFirst();
+    used.backups = Number(backups?.n ?? 0);
+    used.backup_gigabytes = Number(backups?.gb ?? 0);
+    return used;
+  }
+
+  private addTyped(used: QuotaValues, resource: string, type: string | null, amount: number): void {
+    const key = `${resource}_${type}`;
+    if (type && key in used) used[key] += amount;
+  }
+
+  /**
+   * Serialises quota-checked writes of one project until the transaction ends: the row update
+   * takes a row lock in PostgreSQL and the write lock in SQLite.
+   */
+  async lock(projectId: string, tx: Executor): Promise<void> {
+    await tx.insertInto('quota_locks').values({ project_id: projectId, generation: 0 }).onConflict((oc) => oc.column('project_id').doNothing()).execute();
+    await tx
+      .updateTable('quota_locks')
+      .set((eb) => ({ generation: eb('generation', '+', 1) }))
+      .where('project_id', '=', projectId)
+      .execute();
+  }
+
+  /** Refuses (with the resource's code, 413 in the Cinder family) a delta that would exceed a limit. Call after `lock`. */
+  async check(projectId: string, delta: QuotaDelta, tx: Executor): Promise<void> {
+    const limits = await this.limits(projectId, tx);
+    if (delta.volumeSize !== undefined && limits.per_volume_gigabytes >= 0 && delta.volumeSize > limits.per_volume_gigabytes) {
+      throw new ApiError(
+        'VolumeBackup.0083',
+        `VolumeSizeExceedsLimit: Requested volume size ${delta.volumeSize}G is larger than maximum allowed limit ${limits.per_volume_gigabytes}G.`,
+      );
+    }
+    const used = await this.usage(projectId, tx);
+    const wanted: Array<[string, number]> = [];
+    for (const r of ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'] as const) {
+      const amount = delta[r] ?? 0;
+      if (amount > 0) wanted.push([r, amount]);
+    }
+    if (delta.volumeType) {
+      for (const r of PER_TYPE) {
+        const amount = delta[r] ?? 0;
+        if (amount > 0) wanted.push([`${r}_${delta.volumeType}`, amount]);
+      }
+    }
+    for (const [resource, amount] of wanted) {
+      const limit = limits[resource];
+      if (limit === undefined || limit < 0) continue;
+      const inUse = used[resource] ?? 0;
+      if (inUse + amount <= limit) continue;
+      const code = COUNT_CODES[resource] ?? 'VolumeBackup.0070';
+      if (isGigabytes(resource)) {
+        throw new ApiError(code, `VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${amount}G, quota is ${limit}G and ${inUse}G has been consumed.`);
+      }
+      const kind = resource.startsWith('snapshots') ? 'snapshots' : resource.startsWith('backups') ? 'backups' : 'volumes';
+      throw new ApiError(code, `Maximum number of ${kind} allowed (${limit}) exceeded for quota '${resource}'.`);
+    }
+  }
+
+  /** Sets some limits of a project; values are checked by the caller. */
+  async set(projectId: string, values: QuotaValues): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [resource, hard] of Object.entries(values)) {
+        await tx
+          .insertInto('quotas')
+          .values({ project_id: projectId, resource, hard_limit: hard })
+          .onConflict((oc) => oc.columns(['project_id', 'resource']).doUpdateSet({ hard_limit: hard }))
+          .execute();
+      }
+    });
+  }
+
+  /** Back to the defaults. */
+  async reset(projectId: string): Promise<void> {
+    await this.db.deleteFrom('quotas').where('project_id', '=', projectId).execute();
+  }
+}

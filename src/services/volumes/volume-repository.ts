@@ -1,0 +1,142 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { ResourceQuery } from './resource-list-query.js';
+import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
+import type { SnapshotStatus, VolumeStatus } from './volume-state.js';
+
+/** The database or a transaction on it. */
+export type Executor = Kysely<Database>;
+
+const VOLUME_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'] as const;
+const SNAPSHOT_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'] as const;
+
+function fuzzyMatch<T>(items: T[], q: ResourceQuery, value: (item: T, field: string) => unknown): T[] {
+  const fuzzy = Object.entries(q.fuzzy);
+  const meta = q.metadata ? Object.entries(q.metadata) : [];
+  if (fuzzy.length === 0 && meta.length === 0) return items;
+  return items.filter((item) => {
+    for (const [field, wanted] of fuzzy) {
+      if (!String(value(item, field) ?? '').toLowerCase().includes(wanted.toLowerCase())) return false;
+    }
+    const md = value(item, 'metadata') as Record<string, string>;
+    return meta.every(([k, v]) => md[k] === v);
+  });
+}
+
+/** Volume and snapshot records of every project; services scope them. */
+export class VolumeRepository {
+  constructor(readonly db: Kysely<Database>) {}
+
+  async insertVolume(v: Volume, ex: Executor = this.db): Promise<void> {
+    await ex.insertInto('volumes').values(volumeRow(v)).execute();
+  }
+
+  async getVolume(id: string, ex: Executor = this.db): Promise<Volume | undefined> {
+    const row = await ex.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toVolume(row);
+  }
+
+  /** Writes the changed fields of a volume if its status is still one of `from`; false otherwise. */
+  async updateVolume(id: string, from: readonly VolumeStatus[], changes: Partial<Volume>, ex: Executor = this.db): Promise<boolean> {
+    const full = volumeRow({ ...PLACEHOLDER, ...changes });
+    const set: Record<string, unknown> = {};
+    for (const key of Object.keys(changes) as Array<keyof Volume>) {
+      const column = COLUMN_OF_VOLUME[key];
+      if (column) set[column] = full[column];
+    }
+    const result = await ex
+      .updateTable('volumes')
+      .set(set)
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deleteVolume(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('volumes').where('id', '=', id).execute();
+  }
+
+  async listVolumes(projectId: string | null, q: ResourceQuery): Promise<Volume[]> {
+    let s = this.db.selectFrom('volumes').selectAll();
+    if (projectId) s = s.where('project_id', '=', projectId);
+    for (const [field, value] of Object.entries(q.exact)) {
+      if (field === 'bootable') s = s.where('bootable', '=', Number(value));
+      else s = s.where(field as 'name', '=', value);
+    }
+    for (const { key, dir } of q.sort) if ((VOLUME_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof VOLUME_COLUMNS)[number], dir);
+    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
+    const items = (await s.execute()).map(toVolume);
+    return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
+  }
+
+  /** Volumes whose creation reads from the given snapshot or source volume right now. */
+  async countCreatingFrom(field: 'snapshot_id' | 'source_volid', id: string, ex: Executor = this.db): Promise<number> {
+    const r = await ex.selectFrom('volumes').select((eb) => eb.fn.countAll<number>().as('n')).where(field, '=', id).where('status', '=', 'creating').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  async insertSnapshot(s: Snapshot, ex: Executor = this.db): Promise<void> {
+    await ex.insertInto('snapshots').values(snapshotRow(s)).execute();
+  }
+
+  async getSnapshot(id: string, ex: Executor = this.db): Promise<Snapshot | undefined> {
+    const row = await ex.selectFrom('snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSnapshot(row);
+  }
+
+  async snapshotsOf(volumeId: string, ex: Executor = this.db): Promise<Snapshot[]> {
+    return (await ex.selectFrom('snapshots').selectAll().where('volume_id', '=', volumeId).orderBy('created_at').execute()).map(toSnapshot);
+  }
+
+  async updateSnapshot(id: string, from: readonly SnapshotStatus[], changes: Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'status' | 'updatedAt'>>, ex: Executor = this.db): Promise<boolean> {
+    const set: Record<string, unknown> = {};
+    if ('name' in changes) set.name = changes.name;
+    if ('description' in changes) set.description = changes.description;
+    if (changes.metadata) set.metadata = JSON.stringify(changes.metadata);
+    if (changes.status) set.status = changes.status;
+    if (changes.updatedAt) set.updated_at = changes.updatedAt.toISOString();
+    const result = await ex.updateTable('snapshots').set(set).where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deleteSnapshot(id: string, ex: Executor = this.db): Promise<void> {
+    await ex.deleteFrom('snapshots').where('id', '=', id).execute();
+  }
+
+  async listSnapshots(projectId: string | null, q: ResourceQuery): Promise<Snapshot[]> {
+    let s = this.db.selectFrom('snapshots').selectAll();
+    if (projectId) s = s.where('project_id', '=', projectId);
+    for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name', '=', value);
+    for (const { key, dir } of q.sort) if ((SNAPSHOT_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof SNAPSHOT_COLUMNS)[number], dir);
+    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
+    const items = (await s.execute()).map(toSnapshot);
+    return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
+  }
+
+}
+
+function camel(field: string): string {
+  return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+const COLUMN_OF_VOLUME: Partial<Record<keyof Volume, keyof ReturnType<typeof volumeRow>>> = {
+  name: 'name',
+  description: 'description',
+  size: 'size',
+  status: 'status',
+  volumeType: 'volume_type',
+  bootable: 'bootable',
+  multiattach: 'multiattach',
+  metadata: 'metadata',
+  attachments: 'attachments',
+  updatedAt: 'updated_at',
+  backupId: 'backup_id',
+};
+
+// The row mapper needs a whole volume; the fields not being changed are never written.
+const PLACEHOLDER: Volume = {
+  id: '', projectId: '', userId: null, name: null, description: null, size: 0, status: 'available', volumeType: '', availabilityZone: '',
+  bootable: false, encrypted: false, multiattach: false, metadata: {}, snapshotId: null, sourceVolid: null, backupId: null,
+  attachments: [], createdAt: new Date(0), updatedAt: null,
+};

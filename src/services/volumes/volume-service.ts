@@ -1,0 +1,401 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../common/clock.js';
+import { ApiError } from '../../common/errors.js';
+import { isUuid, newUuid } from '../../common/ids.js';
+import type { Database } from '../../db/schema.js';
+import type { VolumeDriver } from '../../volumes/driver.js';
+import type { QuotaService } from './quota-service.js';
+import { paginate, parseResourceQuery, type Page, type QueryFeatures } from './resource-list-query.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from './volume-input.js';
+import type { Attachment, Volume } from './volume-records.js';
+import type { VolumeRepository } from './volume-repository.js';
+import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
+import { resolveVolumeType } from './volume-types.js';
+
+/** Who acts, and in which project (the path's). */
+export interface Caller {
+  projectId: string;
+  userId: string | null;
+  admin: boolean;
+}
+
+export interface ListFeatures {
+  fuzzy: boolean;
+  withCount: boolean;
+}
+
+export interface VolumeServiceOptions {
+  availabilityZone: string;
+  log?: (message: string, err: unknown) => void;
+}
+
+export function volumeNotFound(id: string): ApiError {
+  return new ApiError('VolumeBackup.0021', `Volume ${id} could not be found.`);
+}
+
+function invalidVolume(message: string): ApiError {
+  return new ApiError('common.0400', `Invalid volume: ${message}`);
+}
+
+const VOLUME_FILTERS = ['name', 'status', 'availability_zone', 'bootable', 'volume_type'] as const;
+
+/** Volumes of the Cinder-compatible API: records, quota, state machine and the driver's images. */
+export class VolumeService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repo: VolumeRepository,
+    private readonly quotas: QuotaService,
+    private readonly driver: VolumeDriver,
+    private readonly clock: Clock,
+    private readonly options: VolumeServiceOptions,
+  ) {}
+
+  /** The volume of the caller's project (any project for an admin acting there); 404 otherwise. */
+  async get(caller: Caller, id: string): Promise<Volume> {
+    const v = isUuid(id) ? await this.repo.getVolume(id) : undefined;
+    if (!v || v.projectId !== caller.projectId) throw volumeNotFound(id);
+    return v;
+  }
+
+  async list(caller: Caller, params: Record<string, unknown>, features: ListFeatures): Promise<Page<Volume>> {
+    const f: QueryFeatures = {
+      filters: VOLUME_FILTERS,
+      sortKeys: ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'],
+      ...features,
+      admin: caller.admin,
+    };
+    const q = parseResourceQuery(params, f);
+    if (q.exact.volume_type) q.exact.volume_type = resolveVolumeType(q.exact.volume_type).name;
+    return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
+  }
+
+  async create(caller: Caller, body: unknown): Promise<Volume> {
+    const spec = bodyObject(body, 'volume');
+    const text = nameAndDescription(spec);
+    const metadata = spec.metadata === undefined || spec.metadata === null ? {} : metadataOf(spec.metadata);
+    const snapshotId = spec.snapshot_id ?? null;
+    const sourceVolid = spec.source_volid ?? null;
+    if (snapshotId !== null && sourceVolid !== null) throw bad('give snapshot_id or source_volid, not both.');
+    if (spec.backup_id !== undefined && spec.backup_id !== null) {
+      throw bad('creating a volume from a backup is done by restoring the backup (POST .../backups/{backup_id}/restore).');
+    }
+    if (spec.imageRef !== undefined && spec.imageRef !== null) throw bad('this service has no image service: imageRef is not supported.');
+    const az = spec.availability_zone ?? null;
+    if (az !== null && az !== this.options.availabilityZone) {
+      throw bad(`Availability zone '${String(az)}' is invalid; this service has '${this.options.availabilityZone}'.`);
+    }
+    const bootable = spec.bootable === undefined || spec.bootable === null ? undefined : booleanOf(spec.bootable, 'bootable');
+    const multiattach = spec.multiattach === undefined || spec.multiattach === null ? false : booleanOf(spec.multiattach, 'multiattach');
+    const askedSize = spec.size === undefined || spec.size === null ? undefined : positiveSize(spec.size);
+    if (askedSize === undefined && snapshotId === null && sourceVolid === null) throw bad('size is required.');
+    const askedType = spec.volume_type === undefined || spec.volume_type === null ? undefined : resolveVolumeType(spec.volume_type).name;
+    const now = this.clock.now();
+
+    const volume = await this.db.transaction().execute(async (tx) => {
+      await this.quotas.lock(caller.projectId, tx);
+      let size = askedSize;
+      let type: string | undefined = askedType;
+      let inheritedBootable = false;
+      if (snapshotId !== null) {
+        const snap = isUuid(snapshotId) ? await this.repo.getSnapshot(snapshotId, tx) : undefined;
+        if (!snap || snap.projectId !== caller.projectId) throw new ApiError('common.0404', `Snapshot ${String(snapshotId)} could not be found.`);
+        if (snap.status !== 'available') throw new ApiError('common.0400', `Invalid snapshot: Originating snapshot status must be one of 'available' values, got '${snap.status}'.`);
+        size ??= snap.size;
+        if (size < snap.size) throw bad(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snap.size}GB. They must be >= original snapshot size.`);
+        type ??= snap.volumeType ?? undefined;
+        const parent = await this.repo.getVolume(snap.volumeId, tx);
+        inheritedBootable = parent?.bootable ?? false;
+      }
+      if (sourceVolid !== null) {
+        const src = isUuid(sourceVolid) ? await this.repo.getVolume(sourceVolid, tx) : undefined;
+        if (!src || src.projectId !== caller.projectId) throw volumeNotFound(String(sourceVolid));
+        if (!(VOLUME_ACTION_FROM.clone as readonly string[]).includes(src.status)) {
+          throw invalidVolume(`Source volume ${src.id} status must be available or in-use, but current status is: ${src.status}.`);
+        }
+        size ??= src.size;
+        if (size < src.size) throw bad(`Volume size '${size}'GB cannot be smaller than the source volume size ${src.size}GB. They must be >= original volume size.`);
+        type ??= src.volumeType;
+        inheritedBootable = src.bootable;
+      }
+      const v: Volume = {
+        id: newUuid(),
+        projectId: caller.projectId,
+        userId: caller.userId,
+        name: text.name ?? null,
+        description: text.description ?? null,
+        size: size!,
+        status: 'creating',
+        volumeType: type ?? resolveVolumeType(undefined).name,
+        availabilityZone: this.options.availabilityZone,
+        bootable: bootable ?? inheritedBootable,
+        encrypted: false,
+        multiattach,
+        metadata,
+        snapshotId: snapshotId === null ? null : String(snapshotId),
+        sourceVolid: sourceVolid === null ? null : String(sourceVolid),
+        backupId: null,
+        attachments: [],
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.quotas.check(caller.projectId, { volumes: 1, gigabytes: v.size, volumeType: v.volumeType, volumeSize: v.size }, tx);
+      await this.repo.insertVolume(v, tx);
+      return v;
+    });
+
+    try {
+      if (volume.snapshotId) await this.driver.createVolumeFromSnapshot(volume.id, volume.snapshotId, volume.size);
+      else if (volume.sourceVolid) await this.driver.cloneVolume(volume.id, volume.sourceVolid, volume.size);
+      else await this.driver.createVolume(volume.id, volume.size);
+    } catch (err) {
+      // Nothing of a failed create stays behind: no record, no quota use, no image.
+      this.options.log?.(`creating volume ${volume.id} failed`, err);
+      await this.driver.deleteVolume(volume.id).catch(() => undefined);
+      await this.repo.deleteVolume(volume.id);
+      throw new ApiError('VolumeBackup.0022', `The volume could not be created: ${(err as Error).message}`);
+    }
+    const done = { status: 'available' as const, updatedAt: this.clock.now() };
+    await this.repo.updateVolume(volume.id, ['creating'], done);
+    return { ...volume, ...done };
+  }
+
+  async update(caller: Caller, id: string, body: unknown): Promise<Volume> {
+    const spec = bodyObject(body, 'volume');
+    const changes: Partial<Volume> = { ...nameAndDescription(spec) };
+    if (spec.metadata !== undefined) changes.metadata = metadataOf(spec.metadata);
+    return this.change(caller, id, changes);
+  }
+
+  /** Applies field changes to a volume in any status but maintenance. */
+  private async change(caller: Caller, id: string, changes: Partial<Volume>, from?: readonly VolumeStatus[]): Promise<Volume> {
+    const v = await this.get(caller, id);
+    const allowed = from ?? ALL_BUT_MAINTENANCE;
+    if (!allowed.includes(v.status)) throw invalidVolume(`Volume ${id} status must not be ${v.status} for this request.`);
+    const next = { ...changes, updatedAt: this.clock.now() };
+    if (!(await this.repo.updateVolume(v.id, [v.status], next))) throw invalidVolume(`Volume ${id} changed status while being updated; retry.`);
+    return { ...v, ...next };
+  }
+
+  async delete(caller: Caller, id: string, cascade: boolean): Promise<void> {
+    const v = await this.get(caller, id);
+    const snapshots = await this.db.transaction().execute(async (tx) => {
+      await this.quotas.lock(caller.projectId, tx);
+      const cur = await this.repo.getVolume(v.id, tx);
+      if (!cur) throw volumeNotFound(id);
+      if (!(VOLUME_ACTION_FROM.delete as readonly string[]).includes(cur.status) || cur.attachments.length > 0) {
+        throw invalidVolume(`Volume status must be available or error or error_restoring or error_extending or error_deleting and must not be attached or have snapshots; volume ${id} is ${cur.status}.`);
+      }
+      const snaps = await this.repo.snapshotsOf(v.id, tx);
+      if (snaps.length > 0 && !cascade) throw invalidVolume(`Volume ${id} still has ${snaps.length} dependent snapshots.`);
+      if (snaps.some((s) => s.status !== 'available' && s.status !== 'error')) throw invalidVolume(`Volume ${id} has a snapshot that is busy; retry when it is available.`);
+      if ((await this.repo.countCreatingFrom('source_volid', v.id, tx)) > 0) throw invalidVolume(`Volume ${id} is being copied into a new volume.`);
+      for (const s of snaps) {
+        if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidVolume(`Snapshot ${s.id} of volume ${id} is being copied into a new volume.`);
+        await this.repo.updateSnapshot(s.id, [s.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+      }
+      await this.repo.updateVolume(v.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+      return snaps;
+    });
+    try {
+      for (const s of snapshots) {
+        await this.driver.deleteSnapshot(s.id);
+        await this.repo.deleteSnapshot(s.id);
+      }
+      await this.driver.deleteVolume(v.id);
+      await this.repo.deleteVolume(v.id);
+    } catch (err) {
+      this.options.log?.(`deleting volume ${v.id} failed`, err);
+      await this.repo.updateVolume(v.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
+      throw new ApiError('common.0500', `Volume ${v.id} could not be deleted: ${(err as Error).message}`);
+    }
+  }
+
+  /** POST /volumes/{id}/action: the one action named by the body's only key. */
+  async action(caller: Caller, id: string, body: unknown): Promise<{ status: 200 | 202; body?: unknown }> {
+    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw new ApiError('common.0400', 'The action body must hold exactly one action, e.g. {"os-extend": {"new_size": 2}}.');
+    }
+    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
+    const arg = (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, unknown>;
+    switch (name) {
+      case 'os-extend':
+        await this.extend(caller, id, arg);
+        return { status: 202 };
+      case 'os-reserve':
+        await this.move(caller, id, VOLUME_ACTION_FROM.reserve, 'reserved');
+        return { status: 202 };
+      case 'os-unreserve':
+        await this.move(caller, id, VOLUME_ACTION_FROM.unreserve, 'available');
+        return { status: 202 };
+      case 'os-begin_detaching':
+        await this.move(caller, id, ['in-use'], 'detaching');
+        return { status: 202 };
+      case 'os-roll_detaching':
+        await this.move(caller, id, ['detaching'], 'in-use');
+        return { status: 202 };
+      case 'os-attach':
+        await this.attach(caller, id, arg);
+        return { status: 202 };
+      case 'os-detach':
+        await this.detach(caller, id, arg);
+        return { status: 202 };
+      case 'os-set_bootable': {
+        if (!('bootable' in arg)) throw bad('os-set_bootable needs "bootable".');
+        await this.change(caller, id, { bootable: booleanOf(arg.bootable, 'bootable') });
+        return { status: 200 };
+      }
+      case 'os-update_readonly_flag': {
+        if (!('readonly' in arg)) throw bad('os-update_readonly_flag needs "readonly".');
+        const readonly = booleanOf(arg.readonly, 'readonly');
+        const v = await this.get(caller, id);
+        await this.change(caller, id, { metadata: { ...v.metadata, readonly: readonly ? 'True' : 'False' } }, ['available', 'in-use']);
+        return { status: 202 };
+      }
+      case 'os-reset_status': {
+        if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow os-reset_status to be performed: it is for administrators.');
+        const status = arg.status;
+        if (typeof status !== 'string' || !RESETTABLE.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE.join(', ')}.`);
+        const v = await this.get(caller, id);
+        await this.change(caller, id, { status: status as VolumeStatus, ...(arg.attach_status === 'detached' ? { attachments: [] } : {}) }, [v.status]);
+        return { status: 202 };
+      }
+      default:
+        throw new ApiError('common.0400', `There is no such action: ${name}.`);
+    }
+  }
+
+  private async move(caller: Caller, id: string, from: readonly VolumeStatus[], to: VolumeStatus): Promise<void> {
+    const v = await this.get(caller, id);
+    if (!from.includes(v.status) || !canMoveVolume(v.status, to)) {
+      throw invalidVolume(`Volume ${id} status must be ${from.join(' or ')} to become ${to}, but current status is: ${v.status}.`);
+    }
+    if (!(await this.repo.updateVolume(v.id, [v.status], { status: to, updatedAt: this.clock.now() }))) {
+      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+    }
+  }
+
+  private async extend(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
+    if (!('new_size' in arg)) throw bad('os-extend needs "new_size".');
+    const newSize = positiveSize(arg.new_size, 'new_size');
+    const v = await this.db.transaction().execute(async (tx) => {
+      await this.quotas.lock(caller.projectId, tx);
+      const cur = await this.repo.getVolume(isUuid(id) ? id : '', tx);
+      if (!cur || cur.projectId !== caller.projectId) throw volumeNotFound(id);
+      if (!(VOLUME_ACTION_FROM.extend as readonly string[]).includes(cur.status)) {
+        throw invalidVolume(`Volume ${id} status must be available to extend, but current status is: ${cur.status}.`);
+      }
+      if (newSize <= cur.size) throw bad(`New size for extend must be greater than current size. (current: ${cur.size}, extended: ${newSize}).`);
+      if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(`Volume ${id} has a snapshot being taken; retry.`);
+      await this.quotas.check(caller.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
+      // Extending holds the new size in the record, so concurrent creates count it.
+      await this.repo.updateVolume(cur.id, [cur.status], { status: 'extending', size: newSize, updatedAt: this.clock.now() }, tx);
+      return cur;
+    });
+    try {
+      await this.driver.extendVolume(v.id, newSize);
+    } catch (err) {
+      this.options.log?.(`extending volume ${v.id} failed`, err);
+      await this.repo.updateVolume(v.id, ['extending'], { status: 'error_extending', size: v.size, updatedAt: this.clock.now() });
+      throw new ApiError('common.0500', `Volume ${v.id} could not be extended: ${(err as Error).message}`);
+    }
+    await this.repo.updateVolume(v.id, ['extending'], { status: 'available', updatedAt: this.clock.now() });
+  }
+
+  private async attach(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
+    const server = arg.instance_uuid ?? null;
+    const host = arg.host_name ?? null;
+    if (server === null && host === null) throw bad('os-attach needs instance_uuid or host_name.');
+    if (server !== null && typeof server !== 'string') throw bad('instance_uuid must be a string.');
+    if (host !== null && typeof host !== 'string') throw bad('host_name must be a string.');
+    const mode = arg.mode ?? 'rw';
+    if (mode !== 'rw' && mode !== 'ro') throw bad(`mode must be rw or ro, got ${JSON.stringify(mode)}.`);
+    const mountpoint = arg.mountpoint ?? null;
+    if (mountpoint !== null && typeof mountpoint !== 'string') throw bad('mountpoint must be a string.');
+    const v = await this.get(caller, id);
+    if (!(VOLUME_ACTION_FROM.attach as readonly string[]).includes(v.status)) {
+      throw invalidVolume(`Volume ${id} status must be available or reserved or in-use to attach, but current status is: ${v.status}.`);
+    }
+    if (v.attachments.length > 0 && !v.multiattach) throw invalidVolume(`Volume ${id} is already attached and is not multiattach.`);
+    if (mode === 'rw' && v.metadata.readonly === 'True') throw invalidVolume(`Volume ${id} is read-only: attach it with mode "ro".`);
+    const attachmentId = newUuid();
+    const a: Attachment = {
+      id: v.id,
+      attachment_id: attachmentId,
+      volume_id: v.id,
+      server_id: server,
+      host_name: host,
+      device: mountpoint,
+      attached_at: this.clock.now().toISOString(),
+      attach_mode: mode,
+    };
+    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'in-use', attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
+      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+    }
+  }
+
+  private async detach(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
+    const v = await this.get(caller, id);
+    if (!(VOLUME_ACTION_FROM.detach as readonly string[]).includes(v.status) || v.attachments.length === 0) {
+      throw invalidVolume(`Volume ${id} must be attached (in-use) to detach, but current status is: ${v.status}.`);
+    }
+    const wanted = arg.attachment_id ?? null;
+    let rest: Attachment[];
+    if (wanted === null) {
+      if (v.attachments.length > 1) throw bad(`Volume ${id} has ${v.attachments.length} attachments: name the one to end with attachment_id.`);
+      rest = [];
+    } else {
+      rest = v.attachments.filter((a) => a.attachment_id !== wanted);
+      if (rest.length === v.attachments.length) throw new ApiError('common.0404', `Attachment ${String(wanted)} of volume ${id} could not be found.`);
+    }
+    const status: VolumeStatus = rest.length ? 'in-use' : 'available';
+    if (!(await this.repo.updateVolume(v.id, [v.status], { status, attachments: rest, updatedAt: this.clock.now() }))) {
+      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+    }
+  }
+
+  async metadata(caller: Caller, id: string): Promise<Record<string, string>> {
+    return (await this.get(caller, id)).metadata;
+  }
+
+  /** POST merges into the metadata, PUT replaces it (as Cinder's metadata routes do). */
+  async setMetadata(caller: Caller, id: string, body: unknown, replace: boolean): Promise<Record<string, string>> {
+    const given = metadataOf(bodyField(body, 'metadata'));
+    const v = await this.get(caller, id);
+    const metadata = replace ? given : { ...v.metadata, ...given };
+    return (await this.change(caller, id, { metadata })).metadata;
+  }
+
+  async metadataItem(caller: Caller, id: string, key: string): Promise<Record<string, string>> {
+    const v = await this.get(caller, id);
+    if (!(key in v.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of volume ${id} could not be found.`);
+    return { [key]: v.metadata[key] };
+  }
+
+  async setMetadataItem(caller: Caller, id: string, key: string, body: unknown): Promise<Record<string, string>> {
+    const meta = metadataOf(bodyField(body, 'meta'), 'meta');
+    if (Object.keys(meta).length !== 1) throw bad('meta must hold exactly one key.');
+    if (!(key in meta)) throw bad(`Request body and URI mismatch: the body does not set key ${key}.`);
+    const v = await this.get(caller, id);
+    await this.change(caller, id, { metadata: { ...v.metadata, ...meta } });
+    return meta;
+  }
+
+  async deleteMetadataItem(caller: Caller, id: string, key: string): Promise<void> {
+    const v = await this.get(caller, id);
+    if (!(key in v.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of volume ${id} could not be found.`);
+    const { [key]: _gone, ...rest } = v.metadata;
+    await this.change(caller, id, { metadata: rest });
+  }
+}
+
+export function bodyField(body: unknown, key: string): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !(key in body)) throw new ApiError('common.0400', `Missing required element '${key}' in request body.`);
+  return (body as Record<string, unknown>)[key];
+}
+
+const ALL_BUT_MAINTENANCE: readonly VolumeStatus[] = [
+  'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'deleting', 'error', 'error_deleting',
+  'extending', 'error_extending', 'backing-up', 'restoring-backup', 'error_restoring',
+];
+
+const RESETTABLE: readonly VolumeStatus[] = ['available', 'error', 'in-use', 'error_deleting', 'error_extending', 'maintenance', 'reserved'];

@@ -1,0 +1,77 @@
+/**
+ * The volume and snapshot state machines of the Cinder-compatible API. Every status change of
+ * a volume or snapshot is checked here, so a new use case (backups, restores) adds its
+ * transitions in this one place.
+ */
+export const VOLUME_STATUSES = [
+  'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'maintenance',
+  'deleting', 'error', 'error_deleting', 'extending', 'error_extending',
+  'backing-up', 'restoring-backup', 'error_restoring',
+] as const;
+export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
+
+const VOLUME_NEXT: Record<VolumeStatus, readonly VolumeStatus[]> = {
+  creating: ['available', 'error'],
+  available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup'],
+  reserved: ['available', 'attaching', 'in-use', 'deleting'],
+  attaching: ['in-use', 'available', 'error'],
+  // A volume with attachments keeps "in-use" while more attachments come and go.
+  'in-use': ['in-use', 'detaching', 'available', 'backing-up'],
+  detaching: ['available', 'in-use', 'error'],
+  maintenance: ['available', 'error'],
+  deleting: ['error_deleting'],
+  error: ['deleting', 'available'],
+  error_deleting: ['deleting', 'available'],
+  extending: ['available', 'error_extending'],
+  error_extending: ['available', 'deleting'],
+  // A backup returns the volume to where it was: available, or in-use when it was attached.
+  'backing-up': ['available', 'in-use'],
+  'restoring-backup': ['available', 'error_restoring'],
+  error_restoring: ['restoring-backup', 'available', 'deleting'],
+};
+
+/** Where each action may start from. */
+export const VOLUME_ACTION_FROM = {
+  delete: ['available', 'error', 'error_restoring', 'error_extending', 'error_deleting'],
+  extend: ['available'],
+  reserve: ['available'],
+  unreserve: ['reserved'],
+  attach: ['available', 'reserved', 'attaching', 'in-use'],
+  detach: ['in-use', 'detaching'],
+  snapshot: ['available'],
+  /** With force=true a snapshot of an attached volume is taken too. */
+  snapshotForced: ['available', 'in-use'],
+  clone: ['available', 'in-use'],
+  import: ['available'],
+} as const satisfies Record<string, readonly VolumeStatus[]>;
+
+export function canMoveVolume(from: VolumeStatus, to: VolumeStatus): boolean {
+  return VOLUME_NEXT[from].includes(to);
+}
+
+export function isVolumeStatus(value: unknown): value is VolumeStatus {
+  return typeof value === 'string' && (VOLUME_STATUSES as readonly string[]).includes(value);
+}
+
+export const SNAPSHOT_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'backing-up', 'restoring'] as const;
+export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
+
+const SNAPSHOT_NEXT: Record<SnapshotStatus, readonly SnapshotStatus[]> = {
+  creating: ['available', 'error'],
+  available: ['deleting', 'backing-up', 'restoring'],
+  deleting: ['error_deleting'],
+  error: ['deleting', 'available'],
+  error_deleting: ['deleting', 'available'],
+  'backing-up': ['available'],
+  restoring: ['available'],
+};
+
+export const SNAPSHOT_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting'];
+
+export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boolean {
+  return SNAPSHOT_NEXT[from].includes(to);
+}
+
+export function isSnapshotStatus(value: unknown): value is SnapshotStatus {
+  return typeof value === 'string' && (SNAPSHOT_STATUSES as readonly string[]).includes(value);
+}

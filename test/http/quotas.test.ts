@@ -1,0 +1,188 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { countRows, createSnapshot, createVolume } from '../support/volumes.js';
+
+type User = Awaited<ReturnType<typeof projectWithUser>>;
+
+for (const db of DB_KINDS) {
+  describe(`Cinder quotas, limits and types (${db})`, () => {
+    let server: TestServer;
+    let owner: User;
+    let other: User;
+    const images = () => fs.readdirSync(path.join(server.dataDir, 'volumes')).length;
+
+    before(async () => {
+      server = await startServer({ db, env: { VBS_QUOTA_VOLUMES: '3', VBS_QUOTA_GIGABYTES: '10', VBS_QUOTA_SNAPSHOTS: '2' } });
+      owner = await projectWithUser(server, 'q-owner');
+      other = await projectWithUser(server, 'q-other');
+    });
+    after(async () => server.close());
+
+    const quotaPath = (p: string, target: string) => `/v3/${p}/os-quota-sets/${target}`;
+
+    it('shows the configured defaults, the project quotas and their usage', async () => {
+      const d = await call(server, 'GET', `${quotaPath(owner.projectId, owner.projectId)}/defaults`, { token: owner.token });
+      assert.equal(d.status, 200);
+      assert.equal(d.body.quota_set.id, owner.projectId);
+      assert.equal(d.body.quota_set.volumes, 3);
+      assert.equal(d.body.quota_set.gigabytes, 10);
+      assert.equal(d.body.quota_set.snapshots, 2);
+      assert.equal(d.body.quota_set.backups, 10);
+      assert.equal(d.body.quota_set.backup_gigabytes, 1000);
+      assert.equal(d.body.quota_set.volumes_SSD, -1);
+      assert.equal(d.body.quota_set.gigabytes_SATA, -1);
+      assert.equal(d.body.quota_set.snapshots_SAS, -1);
+      const v = await createVolume(server, owner, { size: 2, volume_type: 'SSD' });
+      await createSnapshot(server, owner, { volume_id: v.id });
+      const u = await call(server, 'GET', `${quotaPath(owner.projectId, owner.projectId)}?usage=True`, { token: owner.token });
+      assert.equal(u.status, 200);
+      assert.deepEqual(u.body.quota_set.volumes, { limit: 3, in_use: 1, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.gigabytes, { limit: 10, in_use: 4, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.snapshots, { limit: 2, in_use: 1, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.volumes_SSD, { limit: -1, in_use: 1, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.gigabytes_SSD, { limit: -1, in_use: 4, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.snapshots_SSD, { limit: -1, in_use: 1, reserved: 0 });
+      assert.deepEqual(u.body.quota_set.volumes_SATA, { limit: -1, in_use: 0, reserved: 0 });
+      const plain = await call(server, 'GET', quotaPath(owner.projectId, owner.projectId), { token: owner.token });
+      assert.equal(plain.body.quota_set.volumes, 3);
+      const limits = await call(server, 'GET', `/v2/${owner.projectId}/limits`, { token: owner.token });
+      assert.equal(limits.status, 200);
+      assert.deepEqual(limits.body.limits.rate, []);
+      assert.deepEqual(limits.body.limits.absolute, {
+        maxTotalVolumes: 3, maxTotalSnapshots: 2, maxTotalVolumeGigabytes: 10, maxTotalBackups: 10, maxTotalBackupGigabytes: 1000,
+        totalVolumesUsed: 1, totalSnapshotsUsed: 1, totalGigabytesUsed: 4, totalBackupsUsed: 0, totalBackupGigabytesUsed: 0,
+      });
+    });
+
+    it('refuses creates over quota with 413 overLimit and changes nothing', async () => {
+      const p = await projectWithUser(server, 'q-full');
+      const a = await createVolume(server, p, { size: 4 });
+      await createVolume(server, p, { size: 4 });
+      const snapshotsBefore = await countRows(server, 'snapshots');
+      const volumesBefore = await countRows(server, 'volumes');
+      const imagesBefore = images();
+      const tooBig = await call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 3 } } });
+      assert.equal(tooBig.status, 413);
+      assert.equal(tooBig.body.overLimit.code, 413);
+      assert.match(tooBig.body.overLimit.message, /exceeds allowed gigabytes quota. Requested 3G, quota is 10G and 8G has been consumed/);
+      await createVolume(server, p, { size: 1 });
+      const tooMany = await call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 1 } } });
+      assert.equal(tooMany.status, 413);
+      assert.match(tooMany.body.overLimit.message, /Maximum number of volumes allowed \(3\) exceeded for quota 'volumes'/);
+      const snapTooBig = await call(server, 'POST', `/v3/${p.projectId}/snapshots`, { token: p.token, body: { snapshot: { volume_id: a.id } } });
+      assert.equal(snapTooBig.status, 413, 'a snapshot of 4 GiB does not fit in the 1 GiB left');
+      const extend = await call(server, 'POST', `/v3/${p.projectId}/volumes/${a.id}/action`, { token: p.token, body: { 'os-extend': { new_size: 6 } } });
+      assert.equal(extend.status, 413);
+      assert.equal(await countRows(server, 'volumes'), volumesBefore + 1);
+      assert.equal(await countRows(server, 'snapshots'), snapshotsBefore);
+      assert.equal(images(), imagesBefore + 1);
+      const shown = await call(server, 'GET', `/v3/${p.projectId}/volumes/${a.id}`, { token: p.token });
+      assert.equal(shown.body.volume.size, 4);
+      assert.equal(shown.body.volume.status, 'available');
+    });
+
+    it('answers the VBS codes of each quota: per type, volumes, gigabytes, snapshots', async () => {
+      const p = await projectWithUser(server, 'q-typed');
+      const put = await call(server, 'PUT', quotaPath(server.adminProjectId, p.projectId), {
+        token: server.adminToken,
+        body: { quota_set: { volumes_SAS: 0, gigabytes_SSD: 1, snapshots_SATA: 0, snapshots: 5, volumes: 5, gigabytes: 100 } },
+      });
+      assert.equal(put.status, 200, put.text);
+      assert.equal(put.body.quota_set.volumes_SAS, 0);
+      assert.equal(put.body.quota_set.id, undefined);
+      const sas = await call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 1, volume_type: 'SAS' } } });
+      assert.equal(sas.status, 413);
+      assert.match(sas.body.overLimit.message, /quota 'volumes_SAS'/);
+      const ssd = await call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 2, volume_type: 'SSD' } } });
+      assert.equal(ssd.status, 413);
+      assert.match(ssd.body.overLimit.message, /gigabytes_SSD quota/);
+      const sata = await createVolume(server, p, { size: 1 });
+      const snap = await call(server, 'POST', `/v3/${p.projectId}/snapshots`, { token: p.token, body: { snapshot: { volume_id: sata.id } } });
+      assert.equal(snap.status, 413);
+      assert.match(snap.body.overLimit.message, /quota 'snapshots_SATA'/);
+      // The codes themselves, as services raise them for every API family.
+      const codes: Array<[Record<string, number>, Record<string, unknown>, string]> = [
+        [{ volumes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0071'],
+        [{ gigabytes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0072'],
+        [{ volumes_SATA: 0 }, { size: 1 }, 'VolumeBackup.0073'],
+        [{ gigabytes_SATA: 0 }, { size: 1 }, 'VolumeBackup.0074'],
+        [{ volumes_SSD: 0 }, { size: 1, volume_type: 'SSD' }, 'VolumeBackup.0075'],
+        [{ gigabytes_SSD: 0 }, { size: 1, volume_type: 'SSD' }, 'VolumeBackup.0076'],
+        [{ volumes: 0 }, { size: 1 }, 'VolumeBackup.0082'],
+        [{ gigabytes: 0 }, { size: 1 }, 'VolumeBackup.0083'],
+      ];
+      const q = await projectWithUser(server, 'q-codes');
+      const caller = { projectId: q.projectId, userId: null, admin: false };
+      for (const [limits, volume, code] of codes) {
+        await server.services.quotas.reset(q.projectId);
+        await server.services.quotas.set(q.projectId, limits);
+        await assert.rejects(server.services.volumes.create(caller, { volume }), (err: { code: string }) => err.code === code, code);
+      }
+      await server.services.quotas.reset(q.projectId);
+      const base = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SAS' } });
+      for (const [limits, code] of [[{ snapshots_SAS: 0 }, 'VolumeBackup.0077'], [{ snapshots: 0 }, 'VolumeBackup.0084']] as const) {
+        await server.services.quotas.reset(q.projectId);
+        await server.services.quotas.set(q.projectId, limits);
+        await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: base.id } }), (err: { code: string }) => err.code === code, code);
+      }
+      await server.services.quotas.set(q.projectId, { snapshots_SSD: 0, snapshots: -1 });
+      const ssdVol = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SSD' } });
+      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: ssdVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0079');
+      await server.services.quotas.set(q.projectId, { snapshots_SATA: 0 });
+      const sataVol = await server.services.volumes.create(caller, { volume: { size: 1 } });
+      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: sataVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0078');
+    });
+
+    it('never over-commits under concurrent creates', async () => {
+      const p = await projectWithUser(server, 'q-race');
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 1, name: `race-${i}` } } })));
+      assert.equal(results.filter((r) => r.status === 202).length, 3);
+      assert.equal(results.filter((r) => r.status === 413).length, 5);
+      const list = await call(server, 'GET', `/v3/${p.projectId}/volumes`, { token: p.token });
+      assert.equal(list.body.volumes.length, 3);
+    });
+
+    it('lets only admins update and reset quotas, and checks their values', async () => {
+      const path1 = quotaPath(owner.projectId, owner.projectId);
+      const member = await call(server, 'PUT', path1, { token: owner.token, body: { quota_set: { volumes: 100 } } });
+      assert.equal(member.status, 403);
+      const foreign = await call(server, 'GET', quotaPath(owner.projectId, other.projectId), { token: owner.token });
+      assert.equal(foreign.status, 403);
+      const adminPath = quotaPath(server.adminProjectId, owner.projectId);
+      for (const quota_set of [{ volumes: -2 }, { volumes: 'many' }, { wheels: 4 }, { volumes: 1.5 }]) {
+        const r = await call(server, 'PUT', adminPath, { token: server.adminToken, body: { quota_set } });
+        assert.equal(r.status, 400, JSON.stringify(quota_set));
+      }
+      assert.equal((await call(server, 'PUT', adminPath, { token: server.adminToken, body: {} })).status, 400);
+      assert.equal((await call(server, 'GET', path1, { token: owner.token })).body.quota_set.volumes, 3, 'refused updates change nothing');
+      const ok = await call(server, 'PUT', adminPath, { token: server.adminToken, body: { quota_set: { volumes: '7', backups: -1 } } });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.quota_set.volumes, 7);
+      assert.equal(ok.body.quota_set.backups, -1);
+      assert.equal((await call(server, 'GET', path1, { token: owner.token })).body.quota_set.volumes, 7);
+      assert.equal((await call(server, 'DELETE', path1, { token: owner.token })).status, 403);
+      assert.equal((await call(server, 'DELETE', adminPath, { token: server.adminToken })).status, 200);
+      assert.equal((await call(server, 'GET', path1, { token: owner.token })).body.quota_set.volumes, 3);
+      const unknown = await call(server, 'GET', quotaPath(server.adminProjectId, 'f'.repeat(32)), { token: server.adminToken });
+      assert.equal(unknown.status, 404);
+    });
+
+    it('lists the volume types SATA, SAS and SSD', async () => {
+      const r = await call(server, 'GET', `/v3/${owner.projectId}/types`, { token: owner.token });
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.volume_types.map((t: { name: string }) => t.name), ['SATA', 'SAS', 'SSD']);
+      const t = r.body.volume_types[2];
+      assert.equal(t.is_public, true);
+      const one = await call(server, 'GET', `/v2/${owner.projectId}/types/${t.id}`, { token: owner.token });
+      assert.equal(one.body.volume_type.name, 'SSD');
+      const byName = await call(server, 'GET', `/v3/${owner.projectId}/types/sas`, { token: owner.token });
+      assert.equal(byName.body.volume_type.name, 'SAS');
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/types/nvme`, { token: owner.token })).status, 404);
+      const v = await createVolume(server, other, { size: 1, volume_type: t.id });
+      assert.equal(v.volume_type, 'SSD');
+    });
+  });
+}

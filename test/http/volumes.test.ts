@@ -1,0 +1,352 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ManualClock } from '../../src/common/clock.js';
+import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { GiB, allocatedBytes, countRows, createSnapshot, createVolume, readAt, writeAt } from '../support/volumes.js';
+
+type User = Awaited<ReturnType<typeof projectWithUser>>;
+
+const CINDER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
+
+for (const db of DB_KINDS) {
+  describe(`Cinder volumes (${db})`, () => {
+    let server: TestServer;
+    let clock: ManualClock;
+    let owner: User;
+    let reader: User;
+    let other: User;
+    const volumeFile = (id: string) => path.join(server.dataDir, 'volumes', `${id}.img`);
+
+    before(async () => {
+      clock = new ManualClock(new Date('2026-11-22T10:00:00.000Z'));
+      server = await startServer({ db, clock });
+      owner = await projectWithUser(server, 'vol-owner');
+      other = await projectWithUser(server, 'vol-other');
+      // A reader of the owner's project.
+      await server.services.identity.createUser('vol-owner-reader', 'pw-reader', owner.projectId, 'reader');
+      const { issueToken } = await import('../support/server.js');
+      const t = await issueToken(server.url, 'vol-owner-reader', 'pw-reader', 'vol-owner');
+      reader = { ...owner, token: t.token, userName: 'vol-owner-reader', password: 'pw-reader' };
+    });
+    after(async () => server.close());
+
+    it('creates a volume: 202, every Cinder field, a sparse image of the size', async () => {
+      const r = await call(server, 'POST', `/v3/${owner.projectId}/volumes`, {
+        token: owner.token,
+        body: { volume: { size: 2, name: 'data-1', description: 'first', volume_type: 'ssd', metadata: { env: 'test' }, consistencygroup_id: null, status: 'creating', attach_status: 'detached', user_id: null, project_id: null, imageRef: null } },
+      });
+      assert.equal(r.status, 202, r.text);
+      const v = r.body.volume;
+      assert.match(v.id, /^[0-9a-f-]{36}$/);
+      assert.equal(v.name, 'data-1');
+      assert.equal(v.description, 'first');
+      assert.equal(v.size, 2);
+      assert.equal(v.volume_type, 'SSD');
+      assert.equal(v.availability_zone, 'nova');
+      assert.equal(v.bootable, 'false');
+      assert.equal(v.encrypted, false);
+      assert.equal(v.multiattach, false);
+      assert.deepEqual(v.metadata, { env: 'test' });
+      assert.deepEqual(v.attachments, []);
+      assert.equal(v['os-vol-tenant-attr:tenant_id'], owner.projectId);
+      assert.match(v['os-vol-host-attr:host'], /@file#file$/);
+      assert.equal(v.snapshot_id, null);
+      assert.equal(v.source_volid, null);
+      assert.equal(v.consistencygroup_id, null);
+      assert.equal(v.replication_status, 'disabled');
+      assert.equal(typeof v.user_id, 'string');
+      assert.equal(v.created_at, '2026-11-22T10:00:00.000000');
+      assert.match(v.updated_at, CINDER_TIME);
+      assert.equal(v.status, 'available');
+      assert.equal(v.links[0].href, `${server.url}/v3/${owner.projectId}/volumes/${v.id}`);
+      assert.equal(v.links[0].rel, 'self');
+      assert.equal(v.links[1].rel, 'bookmark');
+      assert.equal(r.headers.get('openstack-api-version'), 'volume 3.0');
+      const st = fs.statSync(volumeFile(v.id));
+      assert.equal(st.size, 2 * GiB);
+      assert.ok(allocatedBytes(volumeFile(v.id)) < 1024 * 1024, 'a new volume occupies (almost) no space');
+    });
+
+    it('defaults to SATA, shows on v2 and v3, and refuses ids that are not UUIDs with 404 itemNotFound', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'plain' }, 'v2');
+      assert.equal(v.volume_type, 'SATA');
+      assert.equal(v.links[0].href, `${server.url}/v2/${owner.projectId}/volumes/${v.id}`);
+      for (const prefix of ['v2', 'v3']) {
+        const r = await call(server, 'GET', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: owner.token });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.volume.name, 'plain');
+      }
+      const bad = await call(server, 'GET', `/v3/${owner.projectId}/volumes/not-a-uuid`, { token: owner.token });
+      assert.equal(bad.status, 404);
+      assert.equal(bad.body.itemNotFound.code, 404);
+      assert.match(bad.body.itemNotFound.message, /not-a-uuid could not be found/);
+      const missing = await call(server, 'GET', `/v3/${owner.projectId}/volumes/${randomUUID()}`, { token: owner.token });
+      assert.equal(missing.status, 404);
+      assert.ok(missing.body.itemNotFound);
+    });
+
+    it('refuses bad create requests with 400 (or 404 for an unknown type) and creates nothing', async () => {
+      const before = await countRows(server, 'volumes');
+      const cases: Array<[unknown, number, RegExp]> = [
+        [{ volume: { name: 'no-size' } }, 400, /size is required/],
+        [{ volume: { size: 0 } }, 400, /size must be a whole number/],
+        [{ volume: { size: 1.5 } }, 400, /size must be a whole number/],
+        [{ volume: { size: 'big' } }, 400, /size must be a whole number/],
+        [{ volume: { size: 1, volume_type: 'NVMe' } }, 404, /Volume type NVMe could not be found/],
+        [{ volume: { size: 1, availability_zone: 'elsewhere' } }, 400, /Availability zone 'elsewhere' is invalid/],
+        [{ volume: { size: 1, metadata: { k: 5 } } }, 400, /metadata value of "k" must be a string/],
+        [{ volume: { size: 1, name: 'x'.repeat(256) } }, 400, /name must be at most 255/],
+        [{ volume: { size: 1, snapshot_id: randomUUID() } }, 404, /Snapshot .* could not be found/],
+        [{ volume: { size: 1, source_volid: randomUUID() } }, 404, /Volume .* could not be found/],
+        [{ notvolume: {} }, 400, /Missing required element 'volume'/],
+      ];
+      for (const [body, status, message] of cases) {
+        const r = await call(server, 'POST', `/v3/${owner.projectId}/volumes`, { token: owner.token, body });
+        assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+        const fault = Object.values(r.body)[0] as { code: number; message: string };
+        assert.equal(fault.code, status);
+        assert.match(fault.message, message);
+      }
+      const malformed = await call(server, 'POST', `/v3/${owner.projectId}/volumes`, { token: owner.token, rawBody: '{"volume": ' });
+      assert.equal(malformed.status, 400);
+      assert.equal(await countRows(server, 'volumes'), before);
+    });
+
+    it('lists summaries and details with filters, sorting, paging links and count', async () => {
+      const p = await projectWithUser(server, 'vol-lister');
+      const made = [];
+      for (let i = 0; i < 5; i++) {
+        clock.advance(1000);
+        made.push(await createVolume(server, p, { size: 1, name: `lv-${i}`, metadata: { parity: i % 2 ? 'odd' : 'even' }, volume_type: i === 4 ? 'SAS' : 'SATA' }));
+      }
+      const summary = await call(server, 'GET', `/v3/${p.projectId}/volumes`, { token: p.token });
+      assert.equal(summary.status, 200);
+      assert.deepEqual(summary.body.volumes.map((v: { name: string }) => v.name), ['lv-4', 'lv-3', 'lv-2', 'lv-1', 'lv-0']);
+      assert.deepEqual(Object.keys(summary.body.volumes[0]).sort(), ['id', 'links', 'name']);
+      const detail = await call(server, 'GET', `/v2/${p.projectId}/volumes/detail?name=lv-2`, { token: p.token });
+      assert.equal(detail.body.volumes.length, 1);
+      assert.equal(detail.body.volumes[0].status, 'available');
+      const meta = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?metadata=${encodeURIComponent('{"parity":"odd"}')}&sort=name:asc`, { token: p.token });
+      assert.deepEqual(meta.body.volumes.map((v: { name: string }) => v.name), ['lv-1', 'lv-3']);
+      const typed = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?volume_type=sas`, { token: p.token });
+      assert.deepEqual(typed.body.volumes.map((v: { name: string }) => v.name), ['lv-4']);
+      const sorted = await call(server, 'GET', `/v3/${p.projectId}/volumes?sort_key=name&sort_dir=asc`, { token: p.token });
+      assert.equal(sorted.body.volumes[0].name, 'lv-0');
+      const page = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?limit=2&with_count=true`, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.45' } });
+      assert.equal(page.body.volumes.length, 2);
+      assert.equal(page.body.count, 5);
+      assert.equal(page.headers.get('openstack-api-version'), 'volume 3.45');
+      const next = new URL(page.body.volumes_links[0].href);
+      assert.equal(page.body.volumes_links[0].rel, 'next');
+      assert.equal(next.searchParams.get('marker'), page.body.volumes[1].id);
+      const page2 = await call(server, 'GET', next.pathname + next.search, { token: p.token });
+      assert.deepEqual(page2.body.volumes.map((v: { name: string }) => v.name), ['lv-2', 'lv-1']);
+      const offset = await call(server, 'GET', `/v3/${p.projectId}/volumes?offset=4`, { token: p.token });
+      assert.deepEqual(offset.body.volumes.map((v: { name: string }) => v.name), ['lv-0']);
+      assert.equal(offset.body.volumes_links, undefined);
+      const noCountOnV2 = await call(server, 'GET', `/v2/${p.projectId}/volumes?with_count=true`, { token: p.token });
+      assert.equal(noCountOnV2.body.count, undefined);
+      const fuzzy = await call(server, 'GET', `/v3/${p.projectId}/volumes?name~=V-3`, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.34' } });
+      assert.deepEqual(fuzzy.body.volumes.map((v: { name: string }) => v.name), ['lv-3']);
+      for (const q of ['sort_key=color', 'sort_dir=up', 'limit=-1', 'marker=nope', `marker=${randomUUID()}`, 'metadata=notjson']) {
+        const r = await call(server, 'GET', `/v3/${p.projectId}/volumes?${q}`, { token: p.token });
+        assert.equal(r.status, 400, q);
+        assert.ok(r.body.badRequest.message, q);
+      }
+      // Only the project's own volumes, unless an admin asks for all tenants.
+      const mine = await call(server, 'GET', `/v3/${owner.projectId}/volumes?all_tenants=1`, { token: owner.token });
+      assert.ok(mine.body.volumes.every((v: { name: string }) => !v.name?.startsWith('lv-')));
+      const all = await call(server, 'GET', `/v3/${server.adminProjectId}/volumes/detail?all_tenants=1&project_id=${p.projectId}`, { token: server.adminToken });
+      assert.equal(all.body.volumes.length, 5);
+      assert.ok(all.body.volumes.every((v: Record<string, string>) => v['os-vol-tenant-attr:tenant_id'] === p.projectId));
+    });
+
+    it('updates name, description and metadata, and keeps metadata through its sub-routes', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'before', metadata: { a: '1' } });
+      const base = `/v3/${owner.projectId}/volumes/${v.id}`;
+      const u = await call(server, 'PUT', base, { token: owner.token, body: { volume: { name: 'after', description: 'changed' } } });
+      assert.equal(u.status, 200);
+      assert.equal(u.body.volume.name, 'after');
+      assert.equal(u.body.volume.description, 'changed');
+      assert.deepEqual(u.body.volume.metadata, { a: '1' });
+      const merged = await call(server, 'POST', `${base}/metadata`, { token: owner.token, body: { metadata: { b: '2' } } });
+      assert.equal(merged.status, 200);
+      assert.deepEqual(merged.body.metadata, { a: '1', b: '2' });
+      const item = await call(server, 'GET', `${base}/metadata/b`, { token: owner.token });
+      assert.deepEqual(item.body, { meta: { b: '2' } });
+      const setItem = await call(server, 'PUT', `${base}/metadata/c`, { token: owner.token, body: { meta: { c: '3' } } });
+      assert.deepEqual(setItem.body, { meta: { c: '3' } });
+      const mismatch = await call(server, 'PUT', `${base}/metadata/c`, { token: owner.token, body: { meta: { d: '3' } } });
+      assert.equal(mismatch.status, 400);
+      const del = await call(server, 'DELETE', `${base}/metadata/a`, { token: owner.token });
+      assert.equal(del.status, 200);
+      const gone = await call(server, 'GET', `${base}/metadata/a`, { token: owner.token });
+      assert.equal(gone.status, 404);
+      const list = await call(server, 'GET', `${base}/metadata`, { token: owner.token });
+      assert.deepEqual(list.body, { metadata: { b: '2', c: '3' } });
+      const replaced = await call(server, 'PUT', `${base}/metadata`, { token: owner.token, body: { metadata: { only: 'this' } } });
+      assert.deepEqual(replaced.body.metadata, { only: 'this' });
+      const badMeta = await call(server, 'POST', `${base}/metadata`, { token: owner.token, body: { metadata: ['x'] } });
+      assert.equal(badMeta.status, 400);
+      const shown = await call(server, 'GET', base, { token: owner.token });
+      assert.deepEqual(shown.body.volume.metadata, { only: 'this' });
+      assert.equal(shown.body.volume.name, 'after');
+    });
+
+    it('extends: 202, the image grows; smaller or equal sizes and busy volumes are refused', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'grow' });
+      const action = `/v3/${owner.projectId}/volumes/${v.id}/action`;
+      writeAt(volumeFile(v.id), 4096, Buffer.from('keep me'));
+      const r = await call(server, 'POST', action, { token: owner.token, body: { 'os-extend': { new_size: 3 } } });
+      assert.equal(r.status, 202, r.text);
+      assert.equal(fs.statSync(volumeFile(v.id)).size, 3 * GiB);
+      assert.equal(readAt(volumeFile(v.id), 4096, 7).toString(), 'keep me');
+      const shown = await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token });
+      assert.equal(shown.body.volume.size, 3);
+      assert.equal(shown.body.volume.status, 'available');
+      for (const body of [{ 'os-extend': { new_size: 3 } }, { 'os-extend': { new_size: 2 } }, { 'os-extend': {} }, { 'os-extend': { new_size: 'x' } }]) {
+        const bad = await call(server, 'POST', action, { token: owner.token, body });
+        assert.equal(bad.status, 400, JSON.stringify(body));
+      }
+      assert.equal(fs.statSync(volumeFile(v.id)).size, 3 * GiB);
+      const unknown = await call(server, 'POST', action, { token: owner.token, body: { 'os-fly': {} } });
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.badRequest.message, /no such action: os-fly/);
+      const two = await call(server, 'POST', action, { token: owner.token, body: { 'os-reserve': null, 'os-unreserve': null } });
+      assert.equal(two.status, 400);
+    });
+
+    it('reserves, attaches and detaches; an in-use volume refuses delete and extend; bootable and read-only flags', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'attach-me' });
+      const base = `/v3/${owner.projectId}/volumes/${v.id}`;
+      const act = (body: unknown) => call(server, 'POST', `${base}/action`, { token: owner.token, body });
+      const status = async () => (await call(server, 'GET', base, { token: owner.token })).body.volume;
+      assert.equal((await act({ 'os-reserve': null })).status, 202);
+      assert.equal((await status()).status, 'reserved');
+      assert.equal((await act({ 'os-reserve': null })).status, 400);
+      assert.equal((await act({ 'os-unreserve': null })).status, 202);
+      assert.equal((await status()).status, 'available');
+      assert.equal((await act({ 'os-unreserve': null })).status, 400);
+      assert.equal((await act({ 'os-detach': {} })).status, 400);
+      assert.equal((await act({ 'os-attach': {} })).status, 400);
+      const server1 = randomUUID();
+      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mountpoint: '/dev/vdb', mode: 'rw' } })).status, 202);
+      const attached = await status();
+      assert.equal(attached.status, 'in-use');
+      assert.equal(attached.attachments.length, 1);
+      assert.equal(attached.attachments[0].server_id, server1);
+      assert.equal(attached.attachments[0].device, '/dev/vdb');
+      assert.equal(attached.attachments[0].volume_id, v.id);
+      assert.match(attached.attachments[0].attached_at, CINDER_TIME);
+      assert.equal((await act({ 'os-attach': { instance_uuid: randomUUID() } })).status, 400, 'not multiattach');
+      const del = await call(server, 'DELETE', base, { token: owner.token });
+      assert.equal(del.status, 400);
+      assert.match(del.body.badRequest.message, /Invalid volume/);
+      assert.equal((await act({ 'os-extend': { new_size: 2 } })).status, 400);
+      assert.ok(fs.existsSync(volumeFile(v.id)));
+      assert.equal((await act({ 'os-detach': { attachment_id: randomUUID() } })).status, 404);
+      assert.equal((await act({ 'os-detach': { attachment_id: attached.attachments[0].attachment_id } })).status, 202);
+      const detached = await status();
+      assert.equal(detached.status, 'available');
+      assert.deepEqual(detached.attachments, []);
+
+      const boot = await act({ 'os-set_bootable': { bootable: true } });
+      assert.equal(boot.status, 200);
+      assert.equal((await status()).bootable, 'true');
+      assert.equal((await act({ 'os-set_bootable': { bootable: 'maybe' } })).status, 400);
+      assert.equal((await act({ 'os-update_readonly_flag': { readonly: true } })).status, 202);
+      assert.equal((await status()).metadata.readonly, 'True');
+      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mode: 'rw' } })).status, 400, 'read-only volumes attach ro only');
+      assert.equal((await act({ 'os-reset_status': { status: 'error' } })).status, 403, 'members may not reset status');
+      const reset = await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'error' } } });
+      assert.equal(reset.status, 202);
+      assert.equal((await status()).status, 'error');
+    });
+
+    it('deletes: 202, the record and image go; refused while snapshots exist unless cascade', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'doomed' });
+      const base = `/v3/${owner.projectId}/volumes/${v.id}`;
+      const s = await createSnapshot(server, owner, { volume_id: v.id, name: 'keep' });
+      const refused = await call(server, 'DELETE', base, { token: owner.token });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.badRequest.message, /still has 1 dependent snapshots/);
+      assert.equal((await call(server, 'GET', base, { token: owner.token })).body.volume.status, 'available');
+      const cascade = await call(server, 'DELETE', `${base}?cascade=true`, { token: owner.token });
+      assert.equal(cascade.status, 202);
+      assert.equal((await call(server, 'GET', base, { token: owner.token })).status, 404);
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/snapshots/${s.id}`, { token: owner.token })).status, 404);
+      assert.ok(!fs.existsSync(volumeFile(v.id)));
+      assert.ok(!fs.existsSync(path.join(server.dataDir, 'snapshots', `${s.id}.img`)));
+      const plain = await createVolume(server, owner, { size: 1 });
+      const d = await call(server, 'DELETE', `/v2/${owner.projectId}/volumes/${plain.id}`, { token: owner.token });
+      assert.equal(d.status, 202);
+      assert.equal(d.text, '');
+      assert.equal((await call(server, 'DELETE', `/v2/${owner.projectId}/volumes/${plain.id}`, { token: owner.token })).status, 404);
+    });
+
+    it('creates from a snapshot and from a source volume with their data; too-small sizes are refused', async () => {
+      const src = await createVolume(server, owner, { size: 1, name: 'source', volume_type: 'SAS' });
+      writeAt(volumeFile(src.id), 10 * 4096, Buffer.from('snapshot-data'));
+      const snap = await createSnapshot(server, owner, { volume_id: src.id });
+      const fromSnap = await createVolume(server, owner, { snapshot_id: snap.id, size: 2 });
+      assert.equal(fromSnap.snapshot_id, snap.id);
+      assert.equal(fromSnap.size, 2);
+      assert.equal(fromSnap.volume_type, 'SAS');
+      assert.equal(fs.statSync(volumeFile(fromSnap.id)).size, 2 * GiB);
+      assert.equal(readAt(volumeFile(fromSnap.id), 10 * 4096, 13).toString(), 'snapshot-data');
+      const clone = await createVolume(server, owner, { source_volid: src.id });
+      assert.equal(clone.source_volid, src.id);
+      assert.equal(clone.size, 1);
+      assert.equal(readAt(volumeFile(clone.id), 10 * 4096, 13).toString(), 'snapshot-data');
+      const big = await createVolume(server, owner, { size: 2, name: 'big' });
+      for (const volume of [{ snapshot_id: snap.id, size: 0 }, { source_volid: big.id, size: 1 }, { source_volid: src.id, snapshot_id: snap.id }]) {
+        const r = await call(server, 'POST', `/v3/${owner.projectId}/volumes`, { token: owner.token, body: { volume } });
+        assert.equal(r.status, 400, JSON.stringify(volume));
+      }
+      const foreign = await call(server, 'POST', `/v3/${other.projectId}/volumes`, { token: other.token, body: { volume: { source_volid: src.id } } });
+      assert.equal(foreign.status, 404, 'another project cannot clone my volume');
+    });
+
+    it('enforces identity on the project routes: reader 403 0042, foreign member 403, admin may cross, 401 without or with an expired token', async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'guarded' });
+      const base = `/v3/${owner.projectId}/volumes`;
+      const before = await countRows(server, 'volumes');
+      for (const [method, url, body] of [
+        ['POST', base, { volume: { size: 1 } }],
+        ['PUT', `${base}/${v.id}`, { volume: { name: 'x' } }],
+        ['DELETE', `${base}/${v.id}`, undefined],
+        ['POST', `${base}/${v.id}/action`, { 'os-extend': { new_size: 2 } }],
+        ['POST', `/v3/${owner.projectId}/snapshots`, { snapshot: { volume_id: v.id } }],
+      ] as const) {
+        const r = await call(server, method, url, { token: reader.token, body });
+        assert.equal(r.status, 403, `${method} ${url}`);
+        assert.equal(r.body.forbidden.code, 403);
+        assert.match(r.body.forbidden.message, /VolumeBackup\.0042/);
+      }
+      const readerRead = await call(server, 'GET', `${base}/${v.id}`, { token: reader.token });
+      assert.equal(readerRead.status, 200);
+      assert.equal(readerRead.body.volume.name, 'guarded');
+      const foreign = await call(server, 'GET', `${base}/${v.id}`, { token: other.token });
+      assert.equal(foreign.status, 403);
+      const foreignWrite = await call(server, 'POST', base, { token: other.token, body: { volume: { size: 1 } } });
+      assert.equal(foreignWrite.status, 403);
+      assert.equal(await countRows(server, 'volumes'), before);
+      assert.equal((await call(server, 'GET', `${base}/${v.id}`, { token: server.adminToken })).status, 200);
+      const adminMade = await call(server, 'POST', `/v3/${other.projectId}/volumes`, { token: server.adminToken, body: { volume: { size: 1, name: 'by-admin' } } });
+      assert.equal(adminMade.status, 202, adminMade.text);
+      assert.equal(adminMade.body.volume['os-vol-tenant-attr:tenant_id'], other.projectId);
+      const none = await call(server, 'GET', base);
+      assert.equal(none.status, 401);
+      const invalid = await call(server, 'GET', base, { token: 'not-a-token' });
+      assert.equal(invalid.status, 401);
+      const { token: soonExpired } = await (await import('../support/server.js')).issueToken(server.url, owner.userName, owner.password, 'vol-owner');
+      clock.advance(3 * 24 * 3600 * 1000);
+      const expired = await call(server, 'GET', base, { token: soonExpired });
+      assert.equal(expired.status, 401);
+      assert.equal(expired.body.error.code, 401);
+    });
+  });
+}
