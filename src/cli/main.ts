@@ -5,6 +5,7 @@ import { IdentityError } from '../services/identity/identity.js';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { registerAdminCommands } from './admin.js';
 import { registerEngineCommands } from './engine-commands.js';
+import { registerVolumeCommands } from './volume-commands.js';
 import { CliError } from './errors.js';
 import { serve } from './serve.js';
 
@@ -13,6 +14,7 @@ program.name('vbs').description('Volume Backup Service').showHelpAfterError();
 program.command('serve').description('start the HTTP service (settings from VBS_* environment variables)').action(serve);
 registerAdminCommands(program);
 registerEngineCommands(program);
+registerVolumeCommands(program);
 
 // Errors a user can cause end the process with one clear line and a non-zero exit.
 const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError, StoreUnavailableError];

@@ -37,6 +37,8 @@ function invalidVolume(message: string): ApiError {
   return new ApiError('common.0400', `Invalid volume: ${message}`);
 }
 
+const GiB_BYTES = 1024 ** 3;
+
 const VOLUME_FILTERS = ['name', 'status', 'availability_zone', 'bootable', 'volume_type'] as const;
 
 /** Volumes of the Cinder-compatible API: records, quota, state machine and the driver's images. */
@@ -69,7 +71,11 @@ export class VolumeService {
     return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
   }
 
-  async create(caller: Caller, body: unknown): Promise<Volume> {
+  /**
+   * Creates a volume. `populate` fills the new image instead of the default (empty, from a
+   * snapshot, or from a source volume); the volume becomes available only once it is done.
+   */
+  async create(caller: Caller, body: unknown, populate?: (volumeId: string, sizeGiB: number) => Promise<void>): Promise<Volume> {
     const spec = bodyObject(body, 'volume');
     const text = nameAndDescription(spec);
     const metadata = spec.metadata === undefined || spec.metadata === null ? {} : metadataOf(spec.metadata);
@@ -144,7 +150,8 @@ export class VolumeService {
     });
 
     try {
-      if (volume.snapshotId) await this.driver.createVolumeFromSnapshot(volume.id, volume.snapshotId, volume.size);
+      if (populate) await populate(volume.id, volume.size);
+      else if (volume.snapshotId) await this.driver.createVolumeFromSnapshot(volume.id, volume.snapshotId, volume.size);
       else if (volume.sourceVolid) await this.driver.cloneVolume(volume.id, volume.sourceVolid, volume.size);
       else await this.driver.createVolume(volume.id, volume.size);
     } catch (err) {
@@ -157,6 +164,35 @@ export class VolumeService {
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
     await this.repo.updateVolume(volume.id, ['creating'], done);
     return { ...volume, ...done };
+  }
+
+  /** A volume of any project by id, for the operator's command line. */
+  async find(id: string): Promise<Volume> {
+    const v = isUuid(id) ? await this.repo.getVolume(id) : undefined;
+    if (!v) throw volumeNotFound(id);
+    return v;
+  }
+
+  /**
+   * Replaces an available volume's content with a raw image no larger than the volume. The
+   * volume is in maintenance meanwhile, so nothing attaches, snapshots or deletes it.
+   */
+  async overwrite(id: string, file: string, fileBytes: number): Promise<Volume> {
+    const v = await this.find(id);
+    if (fileBytes > v.size * GiB_BYTES) throw bad(`the file holds ${fileBytes} bytes, more than the ${v.size} GiB of volume ${id}.`);
+    if (!(VOLUME_ACTION_FROM.import as readonly string[]).includes(v.status) || !canMoveVolume(v.status, 'maintenance')) {
+      throw invalidVolume(`Volume ${id} must be available to be overwritten, but current status is: ${v.status}.`);
+    }
+    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'maintenance', updatedAt: this.clock.now() }))) {
+      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+    }
+    try {
+      await this.driver.importVolume(v.id, file, v.size);
+    } finally {
+      // The old image stays whole if the copy failed (it is replaced by rename only when complete).
+      await this.repo.updateVolume(v.id, ['maintenance'], { status: 'available', updatedAt: this.clock.now() });
+    }
+    return { ...v, status: 'available' };
   }
 
   async update(caller: Caller, id: string, body: unknown): Promise<Volume> {
