@@ -30,7 +30,7 @@ export interface EngineSettings {
 
 export const DEFAULT_SETTINGS: EngineSettings = {
   blockSize: 64 * 1024,
-  packSize: 16 * 1024 * 1024,
+  packSize: 8 * 1024 * 1024,
   level: 1,
   chunkSize: 4 * 1024 * 1024,
   readAhead: 3,

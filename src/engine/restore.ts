@@ -61,7 +61,7 @@ interface Range {
   blocks: Wanted[];
 }
 
-const MAX_RANGE = 8 * 1024 * 1024;
+const MAX_RANGE = 4 * 1024 * 1024;
 const MAX_GAP = 256 * 1024;
 
 /** Groups the backup's blocks by pack and coalesces them into ranges; lists what is missing. */
