@@ -43,6 +43,8 @@ export function writeClientFiles(dataDir: string, c: AdminCredentials): { clouds
       "      project_domain_name: 'Default'",
       `    region_name: ${yamlQuote(c.region)}`,
       '    interface: public',
+      // The catalogue has no image service; without this openstackclient's `volume create` looks one up and fails.
+      '    has_image: false',
       '    identity_api_version: 3',
       "    volume_api_version: '3'",
       '',
