@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/common/clock.js';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { send, signRequest, signedCall, type AccessKey, type SignedRequestOptions } from '../support/aksk.js';
 import { runCli } from '../support/cli.js';
+import { rowCounts } from '../support/db-counts.js';
 
 const MINUTE = 60 * 1000;
 const JOB_ID = '0123456789abcdef0123456789abcdef';
@@ -46,6 +47,22 @@ for (const db of DB_KINDS) {
       assert.equal(r.body.error.code, 'common.0011');
     });
 
+    it('signs the Cinder volume routes: a signed list and create pass, a changed body creates nothing', async () => {
+      const list = await send(await sign(key, 'GET', '/v2/{project_id}/volumes', { projectId: a.projectId }));
+      assert.equal(list.status, 200, list.text);
+      assert.ok(Array.isArray(list.body.volumes));
+      const volumes = async () => (await rowCounts(server.services.database.db, ['volumes'])).volumes;
+      const before = await volumes();
+      const create = await sign(key, 'POST', '/v3/{project_id}/volumes', { projectId: a.projectId, body: { volume: { size: 1, name: 'signed' } } });
+      const tampered = await send({ ...create, body: JSON.stringify({ volume: { size: 1000, name: 'signed' } }) });
+      assert.equal(tampered.status, 401, tampered.text);
+      assert.equal(await volumes(), before);
+      const created = await send(create);
+      assert.equal(created.status, 202, created.text);
+      assert.equal(created.body.volume.name, 'signed');
+      assert.equal(await volumes(), before + 1);
+    });
+
     it('covers the query string: signed parameters pass, changed ones are refused', async () => {
       const ok = await send(await sign(key, 'GET', '/identity/v3/projects', { query: { name: 'aksk-a', 'x y': 'a b/c*' } }));
       assert.equal(ok.status, 200, ok.text);
@@ -83,6 +100,12 @@ for (const db of DB_KINDS) {
       assert.match(unsigned.headers.Authorization, /x-sdk-content-sha256/);
       assert.equal((await send(unsigned)).status, 401);
       assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 200);
+      // The SDK itself marks requests of other content types UNSIGNED-PAYLOAD; bodiless, they pass.
+      const octet = await sign(key, 'GET', '/identity/v3/auth/projects', { headers: { 'Content-Type': 'application/octet-stream' } });
+      assert.equal(octet.headers['X-Sdk-Content-Sha256'], 'UNSIGNED-PAYLOAD');
+      assert.equal((await send(octet)).status, 200);
+      const forged = await sign(key, 'GET', '/identity/v3/auth/projects', { headers: { 'X-Sdk-Content-Sha256': 'ab'.repeat(32) } });
+      assert.equal((await send(forged)).status, 401, 'a declared payload hash must be the body\'s');
       const genuine = await send(prepared);
       assert.equal(genuine.status, 204, genuine.text);
       assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 401);

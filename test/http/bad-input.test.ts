@@ -161,6 +161,33 @@ for (const db of DB_KINDS) {
       envelope(await req('GET', `/v3/${pid}/backups`, { headers: { 'openstack-api-version': 'volume 3.99' } }), 'cinder', 406);
     });
 
+    it('refuses bad volume requests in the Cinder envelope and creates nothing', async () => {
+      const bodies: unknown[] = [
+        {},
+        { volume: 'x' },
+        { volume: { size: 'abc' } },
+        { volume: { size: -1 } },
+        { volume: { size: 1.5 } },
+        { volume: { size: 1e12 } },
+        { volume: { size: 1, name: 5 } },
+        { volume: { size: 1, metadata: 'x' } },
+      ];
+      for (const body of bodies) envelope(await req('POST', `/v3/${pid}/volumes`, { body }), 'cinder', 400);
+      envelope(await req('POST', `/v2/${pid}/volumes`, { rawBody: '{"volume":' }), 'cinder', 400);
+      envelope(await req('POST', `/v3/${pid}/volumes`, { rawBody: OVER_LIMIT }), 'cinder', 413);
+      for (const [method, suffix, body] of [
+        ['GET', '', undefined],
+        ['PUT', '', { volume: { name: 'x' } }],
+        ['DELETE', '', undefined],
+        ['POST', '/action', { 'os-extend': { new_size: 2 } }],
+      ] as const) {
+        envelope(await req(method, `/v3/${pid}/volumes/not-a-uuid${suffix}`, body ? { body } : {}), 'cinder', 404);
+      }
+      const r = await req('PATCH', `/v3/${pid}/volumes`, { body: {} });
+      envelope(r, 'cinder', 405);
+      assert.deepEqual((r.headers.get('allow') ?? '').split(/,\s*/).sort(), ['GET', 'POST']);
+    });
+
     it('answers undecodable paths with 400 in the family envelope', async () => {
       envelope(await req('GET', '/v3/%zz/backups'), 'cinder', 400);
       envelope(await req('GET', `/v2/${pid}/cloudbackups/%zz`), 'vbs', 400, 'common.0400');
