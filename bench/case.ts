@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await closeEngine();
   const usage = process.resourceUsage();
+  if (process.env.VBS_BENCH_MEMORY) console.error(JSON.stringify(process.memoryUsage()));
   const header = detail as { ids?: unknown };
   delete header.ids;
   process.stdout.write(

@@ -140,6 +140,32 @@ export function encodeIndex(entries: IndexEntry[]): Buffer {
   return sealed([INDEX_MAGIC, table]);
 }
 
+/**
+ * An entry read from an index object: its fields live in that object's bytes and the id is a
+ * view made on demand, so a project's index (one entry per stored block) stays small in memory.
+ */
+class IndexedBlock implements IndexEntry {
+  readonly offset: number;
+  readonly length: number;
+  readonly rawLength: number;
+  readonly flags: number;
+  constructor(
+    private readonly body: Buffer,
+    private readonly at: number,
+  ) {
+    this.offset = body.readUInt32BE(at + 32);
+    this.length = body.readUInt32BE(at + 36);
+    this.rawLength = body.readUInt32BE(at + 40);
+    this.flags = body[at + 44];
+  }
+  get id(): Buffer {
+    return this.body.subarray(this.at, this.at + 32);
+  }
+  get key(): string {
+    return this.body.toString('latin1', this.at, this.at + 32);
+  }
+}
+
 export function decodeIndex(data: Buffer, what: string): IndexEntry[] {
   const body = unseal(data, what);
   if (!body.subarray(0, INDEX_MAGIC.length).equals(INDEX_MAGIC)) throw new FormatError(`${what} is not a pack index`);
@@ -148,13 +174,7 @@ export function decodeIndex(data: Buffer, what: string): IndexEntry[] {
   if (body.length !== p + count * INDEX_ENTRY) throw new FormatError(`${what} has a wrong length`);
   const out: IndexEntry[] = [];
   for (let i = 0; i < count; i += 1, p += INDEX_ENTRY) {
-    out.push({
-      id: Buffer.from(body.subarray(p, p + 32)),
-      offset: body.readUInt32BE(p + 32),
-      length: body.readUInt32BE(p + 36),
-      rawLength: body.readUInt32BE(p + 40),
-      flags: body.readUInt8(p + 44),
-    });
+    out.push(new IndexedBlock(body, p));
   }
   return out;
 }

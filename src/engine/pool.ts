@@ -13,6 +13,8 @@ function pool(): Piscina {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 30_000,
+      // Workers hold no state worth a big heap; a small young generation keeps their RSS low.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
   }
   return shared;
