@@ -155,7 +155,8 @@ export class PackWriter {
       await this.store.put(keys.pack(this.project, packId), body);
       await this.store.put(keys.index(this.project, packId), index);
       this.bytesWritten += body.length + index.length;
-      this.written.push({ id: packId, modified: new Date(), entries });
+      // Entries read back from the index bytes are far smaller than one Buffer per block id.
+      this.written.push({ id: packId, modified: new Date(), entries: decodeIndex(index, `pack index ${packId}`) });
     })()
       .catch((err: unknown) => {
         this.failure ??= err as Error;
