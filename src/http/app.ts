@@ -14,6 +14,7 @@ import { identityRoutes } from './routes/identity.js';
 import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
 import { cbrRoutes } from './routes/cbr.js';
+import { cloudBackupRoutes } from './routes/cloudbackups.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { quotaRoutes } from './routes/quotas.js';
@@ -123,6 +124,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));
   await app.register(cbrRoutes(services));
+  await app.register(cloudBackupRoutes(services));
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));
   await app.register(quotaRoutes(services));

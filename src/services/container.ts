@@ -8,6 +8,11 @@ import { JobQueryService } from './jobs.js';
 import { BackupRepository } from './backups/backup-repository.js';
 import { BackupQueryService } from './backups/backup-queries.js';
 import { CbrListing } from './backups/cbr-listing.js';
+import { BackupService } from './backups/backup-service.js';
+import { registerBackupJobs } from './backups/backup-jobs.js';
+import { openBlockStore } from '../stores/factory.js';
+import type { BlockStore } from '../stores/block-store.js';
+import { closeEngine } from '../engine/index.js';
 import type { VolumeDriver } from '../volumes/driver.js';
 import { FileVolumeDriver } from '../volumes/file-driver.js';
 import { VolumeRepository } from './volumes/volume-repository.js';
@@ -29,6 +34,8 @@ export interface Services {
   backups: BackupRepository;
   backupQueries: BackupQueryService;
   cbrListing: CbrListing;
+  store: BlockStore;
+  backupService: BackupService;
   volumeDriver: VolumeDriver;
   volumeRecords: VolumeRepository;
   quotas: QuotaService;
@@ -49,6 +56,24 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const volumeRecords = new VolumeRepository(db);
   const quotas = new QuotaService(db, config.quotaDefaults);
   const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
+  let store: BlockStore;
+  try {
+    store = await openBlockStore(config);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const backupService = new BackupService({
+    db,
+    backups,
+    volumes: volumeRecords,
+    quotas,
+    jobs,
+    clock,
+    kick: () => runner.kick(),
+    container: store.description,
+  });
+  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock });
   return {
     config,
     clock,
@@ -60,6 +85,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     backups,
     backupQueries: new BackupQueryService(backups),
     cbrListing: new CbrListing(db),
+    store,
+    backupService,
     volumeDriver,
     volumeRecords,
     quotas,
@@ -68,6 +95,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
     close: async () => {
       await runner.stop();
+      await store.close();
+      await closeEngine();
       await database.close();
     },
   };

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/container.js';
 import { parseListQuery } from '../../services/backups/list-query.js';
+import { cinderBackupRequest, restoreTarget } from '../../services/backups/backup-input.js';
+import { bad, bodyObject, metadataOf, nameAndDescription } from '../../services/volumes/volume-input.js';
+import { callerOf } from './cinder-context.js';
 import { atLeast, negotiate } from '../microversion.js';
 import { backupDetail, backupSummary, nextLinks, type ViewContext } from '../views/cinder-backups.js';
 
@@ -34,6 +37,30 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
       app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Show a backup' } }, async (request, reply) => {
         const ctx = context(request, reply);
         return { backup: backupDetail(await services.backupQueries.show(ctx.projectId, request.params.backup_id), ctx) };
+      });
+      app.post(`${prefix}/backups`, { schema: { tags: ['backups'], summary: 'Create a backup' } }, async (request, reply) => {
+        const ctx = context(request as FastifyRequest<{ Params: Partial<Params> }>, reply);
+        const input = cinderBackupRequest(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
+        const { backup } = await services.backupService.create(callerOf(request), input, 'cinder');
+        return reply.status(202).send({ backup: backupSummary(backup, ctx) });
+      });
+      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Update a backup' } }, async (request, reply) => {
+        const ctx = context(request, reply);
+        const spec = bodyObject(request.body, 'backup');
+        const changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> } = nameAndDescription(spec);
+        if (typeof changes.description === 'string' && /[<>]/.test(changes.description)) throw bad('description must not contain "<" or ">".');
+        if (spec.metadata !== undefined && ctx.version.major === 3 && atLeast(ctx.version, '3.43')) changes.metadata = metadataOf(spec.metadata);
+        if (Object.keys(changes).length === 0) throw bad('give at least one of name, description or metadata.');
+        return { backup: backupDetail(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
+      });
+      app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Delete a backup' } }, async (request, reply) => {
+        await services.backupService.delete(callerOf(request), request.params.backup_id, 'cinder');
+        return reply.status(202).send();
+      });
+      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags: ['backups'], summary: 'Restore a backup' } }, async (request, reply) => {
+        context(request, reply);
+        const { volume } = await services.backupService.restore(callerOf(request), request.params.backup_id, restoreTarget(request.body, 'cinder'), 'cinder');
+        return reply.status(202).send({ restore: { backup_id: request.params.backup_id, volume_id: volume.id, volume_name: volume.name } });
       });
     }
   };

@@ -104,8 +104,8 @@ export class BackupRepository {
     await executor.insertInto('backups').values(toRow(b)).execute();
   }
 
-  async get(id: string): Promise<Backup | undefined> {
-    const row = await this.db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
+  async get(id: string, executor: Executor = this.db): Promise<Backup | undefined> {
+    const row = await executor.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toBackup(row);
   }
 

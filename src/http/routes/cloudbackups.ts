@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ApiError } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import type { Services } from '../../services/container.js';
+import { restoreTarget, vbsBackupRequest } from '../../services/backups/backup-input.js';
+import { callerOf } from './cinder-context.js';
+
+type Params = { project_id: string; backup_id: string };
+
+function backupIdOf(raw: string): string {
+  if (!raw) throw new ApiError('VolumeBackup.0203', 'api request parameter backup_id null');
+  if (!isUuid(raw)) throw new ApiError('VolumeBackup.0204', `api request parameter backup_id invalid UUID pattern: "${raw}"`);
+  return raw;
+}
+
+/** The VBS backup API: every change is a job, answered with its job_id. */
+export function cloudBackupRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    const base = '/v2/:project_id/cloudbackups';
+    app.post(base, { schema: { tags: ['vbs'], summary: 'Create a VBS backup' } }, async (request) => {
+      const { job } = await services.backupService.create(callerOf(request), vbsBackupRequest(request.body), 'vbs');
+      return { job_id: job.id };
+    });
+    app.get(`${base}/quota`, { schema: { tags: ['vbs'], summary: 'Backup quotas of the project' } }, async (request) => {
+      const usage = await services.quotaSets.showWithUsage(callerOf(request), (request.params as Params).project_id);
+      return {
+        quotas: {
+          resources: (['backups', 'backup_gigabytes'] as const).map((type) => ({ type, used: usage[type].in_use, reserved: usage[type].reserved, quota: usage[type].limit })),
+        },
+      };
+    });
+    app.post<{ Params: Params }>(`${base}/:backup_id`, { schema: { tags: ['vbs'], summary: 'Delete a VBS backup (deprecated)' } }, async (request) => {
+      const job = await services.backupService.delete(callerOf(request), backupIdOf(request.params.backup_id), 'vbs');
+      return { job_id: job.id };
+    });
+    app.post<{ Params: Params }>(`${base}/:backup_id/restore`, { schema: { tags: ['vbs'], summary: 'Restore a disk from a VBS backup' } }, async (request) => {
+      const backupId = backupIdOf(request.params.backup_id);
+      const { job } = await services.backupService.restore(callerOf(request), backupId, restoreTarget(request.body, 'vbs'), 'vbs');
+      return { job_id: job.id };
+    });
+  };
+}

@@ -1,0 +1,126 @@
+import { ApiError } from '../../common/errors.js';
+import { isUuid } from '../../common/ids.js';
+import { bad, bodyObject, booleanOf, metadataOf } from '../volumes/volume-input.js';
+
+/** What a backup request asks for, once its family's rules have passed. */
+export interface BackupRequest {
+  volumeId: string;
+  snapshotId: string | null;
+  name: string | null;
+  description: string | null;
+  container: string | null;
+  /** May back up an in-use volume (through a temporary snapshot). */
+  force: boolean;
+  metadata: Record<string, string>;
+  tags: Array<{ key: string; value: string }>;
+  availabilityZone: string | null;
+}
+
+const VBS_NAME = /^[A-Za-z0-9_-]+$/;
+const TAG_TEXT = /^[A-Za-z0-9_-]*$/;
+const MAX_TAGS = 10;
+
+function vbsTags(raw: unknown): Array<{ key: string; value: string }> {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ApiError('VolumeBackup.0049', 'api request tag parameter is invalid: tags must be a list of {"key", "value"}');
+  if (raw.length > MAX_TAGS) throw new ApiError('VolumeBackup.0050', `The number of tags exceeded: at most ${MAX_TAGS}`);
+  const seen = new Set<string>();
+  return raw.map((t: unknown) => {
+    const tag = t as { key?: unknown; value?: unknown } | null;
+    const key = tag?.key;
+    const value = tag?.value ?? '';
+    if (typeof key !== 'string' || key.length < 1 || key.length > 36 || !TAG_TEXT.test(key) || typeof value !== 'string' || value.length > 43 || !TAG_TEXT.test(value) || seen.has(key)) {
+      throw new ApiError('VolumeBackup.0049', 'api request tag parameter is invalid: keys are 1-36 and values 0-43 letters, digits, "_" or "-", keys unique');
+    }
+    seen.add(key);
+    return { key, value };
+  });
+}
+
+/** POST /v2/{project_id}/cloudbackups: the VBS rules and codes of the API reference. */
+export function vbsBackupRequest(body: unknown): BackupRequest {
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>).backup : undefined;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new ApiError('VolumeBackup.0002', 'api request parameter instance null: the body needs a "backup" object');
+  const spec = b as Record<string, unknown>;
+  const volumeId = spec.volume_id;
+  if (volumeId === undefined || volumeId === null || volumeId === '') throw new ApiError('VolumeBackup.0010', 'api request parameter volume_id null');
+  if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0011', `api request parameter volume_id invalid UUID pattern: "${String(volumeId)}"`);
+  const snapshotId = spec.snapshot_id ?? null;
+  if (snapshotId !== null && !isUuid(snapshotId)) throw new ApiError('VolumeBackup.0002', `api request parameter snapshot_id is not a UUID: "${String(snapshotId)}"`);
+  const name = spec.name;
+  if (name === undefined || name === null) throw new ApiError('VolumeBackup.0007', 'api request parameter name is null');
+  if (typeof name !== 'string') throw new ApiError('VolumeBackup.0004', 'api request parameter name invalid character: name must be a string');
+  if (name.length === 0) throw new ApiError('VolumeBackup.0026', 'api request parameter name length is too short: 1 to 64 characters');
+  if (name.length > 64) throw new ApiError('VolumeBackup.0003', 'api request parameter name over length: at most 64 characters');
+  if (!VBS_NAME.test(name)) throw new ApiError('VolumeBackup.0004', 'api request parameter name invalid character: use letters, digits, "_" and "-"');
+  if (name.toLowerCase().startsWith('auto')) throw new ApiError('VolumeBackup.0005', 'api request parameter name invalid prefix: names starting with "auto" are kept for automatic backups');
+  const description = spec.description ?? null;
+  if (description !== null && (typeof description !== 'string' || description.length > 64 || /[<>]/.test(description))) {
+    throw new ApiError('VolumeBackup.0006', 'api request parameter description is invalid: at most 64 characters, without "<" or ">"');
+  }
+  return {
+    volumeId,
+    snapshotId: snapshotId as string | null,
+    name,
+    description: description as string | null,
+    container: null,
+    // The VBS API backs up attached disks as they are: through a temporary snapshot.
+    force: true,
+    metadata: {},
+    tags: vbsTags(spec.tags),
+    availabilityZone: null,
+  };
+}
+
+function cinderText(spec: Record<string, unknown>, field: string): string | null {
+  const v = spec[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw bad(`${field} must be a string.`);
+  if (v.length > 255) throw bad(`${field} must be at most 255 characters, got ${v.length}.`);
+  if (field === 'description' && /[<>]/.test(v)) throw bad('description must not contain "<" or ">".');
+  return v;
+}
+
+/** POST /v2|v3/{project_id}/backups: Cinder's rules (400 badRequest, 404 itemNotFound). */
+export function cinderBackupRequest(body: unknown, allowMetadata: boolean): BackupRequest {
+  const spec = bodyObject(body, 'backup');
+  const volumeId = spec.volume_id;
+  if (volumeId === undefined || volumeId === null) throw bad("'volume_id' is a required property.");
+  if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0021', `Volume ${String(volumeId)} could not be found.`);
+  const snapshotId = spec.snapshot_id ?? null;
+  if (snapshotId !== null && !isUuid(snapshotId)) throw new ApiError('common.0404', `Snapshot ${String(snapshotId)} could not be found.`);
+  const container = cinderText(spec, 'container');
+  // `incremental` is accepted and needs no action: the first backup of a volume is full, every later one incremental.
+  if (spec.incremental !== undefined && spec.incremental !== null) booleanOf(spec.incremental, 'incremental');
+  const az = spec.availability_zone ?? null;
+  if (az !== null && typeof az !== 'string') throw bad('availability_zone must be a string.');
+  return {
+    volumeId,
+    snapshotId: snapshotId as string | null,
+    name: cinderText(spec, 'name'),
+    description: cinderText(spec, 'description'),
+    container,
+    force: spec.force === undefined || spec.force === null ? false : booleanOf(spec.force, 'force'),
+    metadata: allowMetadata && spec.metadata !== undefined && spec.metadata !== null ? metadataOf(spec.metadata) : {},
+    tags: [],
+    availabilityZone: az as string | null,
+  };
+}
+
+/** The target of a restore: an existing volume, or none (a new volume; Cinder only). */
+export function restoreTarget(body: unknown, family: 'vbs' | 'cinder'): { volumeId: string | null; name: string | null } {
+  const inner = body && typeof body === 'object' ? (body as Record<string, unknown>).restore : undefined;
+  if (family === 'vbs') {
+    if (!inner || typeof inner !== 'object') throw new ApiError('VolumeBackup.0210', 'body in request is empty: send {"restore": {"volume_id": ...}}');
+    const volumeId = (inner as Record<string, unknown>).volume_id;
+    if (typeof volumeId !== 'string' || volumeId === '') throw new ApiError('VolumeBackup.0208', 'volumeID in body is null or empty');
+    if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${volumeId}`);
+    return { volumeId, name: null };
+  }
+  const spec = bodyObject(body, 'restore');
+  const volumeId = spec.volume_id ?? null;
+  if (volumeId !== null && !isUuid(volumeId)) throw new ApiError('VolumeBackup.0021', `Volume ${String(volumeId)} could not be found.`);
+  const name = spec.name ?? null;
+  if (name !== null && (typeof name !== 'string' || name.length > 255)) throw bad('name must be a string of at most 255 characters.');
+  return { volumeId: volumeId as string | null, name: name as string | null };
+}

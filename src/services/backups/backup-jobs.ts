@@ -1,0 +1,189 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../common/clock.js';
+import type { Database } from '../../db/schema.js';
+import { BackupNotFoundError, openRepository, serviceMetadata } from '../../engine/index.js';
+import type { Job } from '../../jobs/job-repository.js';
+import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
+import type { BlockStore } from '../../stores/block-store.js';
+import type { VolumeDriver } from '../../volumes/driver.js';
+import type { VolumeRepository } from '../volumes/volume-repository.js';
+import type { BackupRepository } from './backup-repository.js';
+import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
+
+export interface BackupJobDeps {
+  db: Kysely<Database>;
+  backups: BackupRepository;
+  volumes: VolumeRepository;
+  driver: VolumeDriver;
+  store: BlockStore;
+  clock: Clock;
+}
+
+const INTERRUPTED = 'interrupted: the service stopped while the job ran';
+
+function reasonOf(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
+
+/** A job aborted because this process stops is left to recovery, which puts its records right. */
+function stopping(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+/** The create, delete and restore jobs of backups, driving the engine. */
+export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
+  const now = () => d.clock.now().toISOString();
+
+  // ---- create ----
+  async function failCreate(p: CreatePayload, reason: string): Promise<void> {
+    const backup = await d.backups.get(p.backupId);
+    await d.db.transaction().execute(async (tx) => {
+      await tx.updateTable('backups').set({ status: 'error', fail_reason: reason, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'creating').execute();
+      if (!backup) return;
+      if (p.volumeStatusBefore) await d.volumes.updateVolume(backup.volumeId, ['backing-up'], { status: p.volumeStatusBefore, updatedAt: d.clock.now() }, tx);
+      if (backup.snapshotId) await d.volumes.updateSnapshot(backup.snapshotId, ['backing-up'], { status: 'available', updatedAt: d.clock.now() }, tx);
+    });
+    // The temporary snapshot of an in-use volume, if any, is named after the backup.
+    if (p.volumeStatusBefore === 'in-use') await d.driver.deleteSnapshot(p.backupId).catch(() => undefined);
+  }
+
+  const create: JobHandler = {
+    async run({ job, signal }) {
+      const p = job.payload as unknown as CreatePayload;
+      const backup = await d.backups.get(p.backupId);
+      if (!backup || backup.status !== 'creating') throw new JobFailure('VolumeBackup.0030', `got backup detail is null: backup ${p.backupId} is not being created`);
+      let temporarySnapshot = false;
+      try {
+        let source: string;
+        if (backup.snapshotId) source = d.driver.path('snapshot', backup.snapshotId);
+        else if (p.volumeStatusBefore === 'in-use') {
+          // An attached volume changes while it is read: back up a point-in-time copy instead.
+          await d.driver.createSnapshot(backup.id, backup.volumeId);
+          temporarySnapshot = true;
+          source = d.driver.path('snapshot', backup.id);
+        } else source = d.driver.path('volume', backup.volumeId);
+        let lastWrite = 0;
+        const repo = openRepository(d.store, backup.projectId);
+        const result = await repo.backup({
+          source,
+          backupId: backup.id,
+          volumeId: backup.volumeId,
+          signal,
+          onProgress: (pr) => {
+            if (Date.now() - lastWrite < 1000) return;
+            lastWrite = Date.now();
+            const meta = { ...backup.serviceMetadata, progress: pr.percent, AT: Math.round(pr.throughputMBps * 10) / 10 };
+            void d.db.updateTable('backups').set({ service_metadata: JSON.stringify(meta) }).where('id', '=', backup.id).where('status', '=', 'creating').execute().catch(() => undefined);
+          },
+        });
+        const h = result.header;
+        const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
+        await d.db.transaction().execute(async (tx) => {
+          await tx
+            .updateTable('backups')
+            .set({
+              status: 'available',
+              is_incremental: h.type === 'incremental' ? 1 : 0,
+              object_count: Math.ceil(h.bytesAllocated / h.blockSize),
+              service_metadata: JSON.stringify(meta),
+              data_timestamp: h.startedAt,
+              updated_at: now(),
+            })
+            .where('id', '=', backup.id)
+            .where('status', '=', 'creating')
+            .execute();
+          if (p.volumeStatusBefore) await d.volumes.updateVolume(backup.volumeId, ['backing-up'], { status: p.volumeStatusBefore, updatedAt: d.clock.now() }, tx);
+          if (backup.snapshotId) await d.volumes.updateSnapshot(backup.snapshotId, ['backing-up'], { status: 'available', updatedAt: d.clock.now() }, tx);
+        });
+        return { backup_id: backup.id };
+      } catch (err) {
+        if (stopping(signal)) throw err;
+        const reason = reasonOf(err);
+        await failCreate(p, reason);
+        throw new JobFailure('VolumeBackup.0027', `fsp cinder or ebackup create backup exception: ${reason}`);
+      } finally {
+        if (temporarySnapshot) await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
+      }
+    },
+    onAbandoned: (job: Job) => failCreate(job.payload as unknown as CreatePayload, INTERRUPTED),
+  };
+
+  // ---- delete ----
+  async function failDelete(p: DeletePayload, reason: string): Promise<void> {
+    await d.db.updateTable('backups').set({ status: 'error_deleting', fail_reason: reason, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'deleting').execute();
+  }
+
+  const remove: JobHandler = {
+    async run({ job, signal }) {
+      const p = job.payload as unknown as DeletePayload;
+      const backup = await d.backups.get(p.backupId);
+      if (!backup || backup.status !== 'deleting') throw new JobFailure('VolumeBackup.0110', `the backup details msg is null: backup ${p.backupId} is not being deleted`);
+      try {
+        const repo = openRepository(d.store, backup.projectId);
+        // A backup that failed has no manifest; there is nothing of it to remove from the store.
+        await repo.deleteBackup(backup.id).catch((err: unknown) => {
+          if (!(err instanceof BackupNotFoundError)) throw err;
+        });
+        await d.db.deleteFrom('backups').where('id', '=', backup.id).execute();
+        // Reclaim the space of blocks no other backup of the project references.
+        await repo.gc();
+        return { backup_id: backup.id };
+      } catch (err) {
+        if (stopping(signal)) throw err;
+        await failDelete(p, reasonOf(err));
+        throw new JobFailure('VolumeBackup.0125', `failed to delete the backup: ${reasonOf(err)}`);
+      }
+    },
+    onAbandoned: (job: Job) => failDelete(job.payload as unknown as DeletePayload, INTERRUPTED),
+  };
+
+  // ---- restore ----
+  /** The backup is intact whatever happened to the volume: it goes back to where it was. */
+  async function failRestore(p: RestorePayload): Promise<void> {
+    await d.db.transaction().execute(async (tx) => {
+      await tx.updateTable('backups').set({ status: p.backupStatusBefore, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'restoring').execute();
+      await d.volumes.updateVolume(p.volumeId, ['restoring-backup'], { status: 'error_restoring', updatedAt: d.clock.now() }, tx);
+    });
+  }
+
+  const restore: JobHandler = {
+    async run({ job, signal }) {
+      const p = job.payload as unknown as RestorePayload;
+      const backup = await d.backups.get(p.backupId);
+      const volume = await d.volumes.getVolume(p.volumeId);
+      if (!backup || backup.status !== 'restoring' || !volume || volume.status !== 'restoring-backup') {
+        throw new JobFailure('VolumeBackup.0201', `restore backup null response: backup ${p.backupId} or volume ${p.volumeId} is not being restored`);
+      }
+      try {
+        const repo = openRepository(d.store, backup.projectId);
+        const target = d.driver.path('volume', volume.id);
+        // A new volume's image is made by the restore itself, sparse where the backup has zeros.
+        if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
+        await repo.restore({ backupId: backup.id, target, signal });
+        // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
+        await d.driver.extendVolume(volume.id, volume.size);
+        await d.db.transaction().execute(async (tx) => {
+          await d.volumes.updateVolume(
+            volume.id,
+            ['restoring-backup'],
+            { status: 'available', bootable: backup.volumeBootable, metadata: { ...volume.metadata, ...backup.volumeMetadata }, updatedAt: d.clock.now() },
+            tx,
+          );
+          await tx.updateTable('backups').set({ status: 'available', updated_at: now() }).where('id', '=', backup.id).where('status', '=', 'restoring').execute();
+        });
+        return { backup_id: backup.id, volume_id: volume.id };
+      } catch (err) {
+        if (stopping(signal)) throw err;
+        await failRestore(p);
+        throw new JobFailure('VolumeBackup.0200', `restore backup exception: ${reasonOf(err)}`);
+      }
+    },
+    onAbandoned: (job: Job) => failRestore(job.payload as unknown as RestorePayload),
+  };
+
+  runner.register(JOB_TYPES.create, create);
+  runner.register(JOB_TYPES.delete, remove);
+  runner.register(JOB_TYPES.restore, restore);
+}

@@ -1,0 +1,268 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../common/clock.js';
+import { ApiError, type ErrorCode } from '../../common/errors.js';
+import { isUuid, newUuid } from '../../common/ids.js';
+import type { Database } from '../../db/schema.js';
+import type { Job, JobRepository } from '../../jobs/job-repository.js';
+import type { QuotaService } from '../volumes/quota-service.js';
+import type { Volume } from '../volumes/volume-records.js';
+import type { VolumeRepository } from '../volumes/volume-repository.js';
+import type { Caller } from '../volumes/volume-service.js';
+import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
+import type { BackupRequest } from './backup-input.js';
+import type { Backup, BackupRepository } from './backup-repository.js';
+import { canMoveBackup, type BackupStatus } from './backup-state.js';
+
+export type Family = 'vbs' | 'cinder';
+
+export const JOB_TYPES = {
+  create: 'bksCreateBackup',
+  delete: 'bksDeleteBackup',
+  restore: 'bksRestoreBackup',
+} as const;
+
+/** What a create job needs to know beyond the backup record. */
+export interface CreatePayload {
+  backupId: string;
+  /** The volume's status before the backup, to return it there; null when a snapshot is the source. */
+  volumeStatusBefore: 'available' | 'in-use' | null;
+}
+
+export interface RestorePayload {
+  backupId: string;
+  volumeId: string;
+  /** The restore made this volume: its image does not exist yet. */
+  newVolume: boolean;
+  backupStatusBefore: BackupStatus;
+}
+
+export interface DeletePayload {
+  backupId: string;
+}
+
+export interface BackupServiceDeps {
+  db: Kysely<Database>;
+  backups: BackupRepository;
+  volumes: VolumeRepository;
+  quotas: QuotaService;
+  jobs: JobRepository;
+  clock: Clock;
+  /** Runs queued jobs soon after they are queued. */
+  kick: () => void;
+  /** The store's name, shown as a backup's `container` unless the user chose one. */
+  container: string;
+}
+
+function notFound(family: Family, backupId: string): ApiError {
+  return new ApiError('VolumeBackup.0111', family === 'vbs' ? `the volume info or backup detail is not exist: backup ${backupId}` : `Backup ${backupId} could not be found.`);
+}
+
+function volumeMissing(volumeId: string): ApiError {
+  return new ApiError('VolumeBackup.0021', `Volume ${volumeId} could not be found.`);
+}
+
+/**
+ * Creating, deleting and restoring backups: every check runs and every record changes in one
+ * transaction, the work itself in a job; a refused request changes nothing.
+ */
+export class BackupService {
+  constructor(private readonly d: BackupServiceDeps) {}
+
+  async create(caller: Caller, req: BackupRequest, family: Family, extra: { policyId?: string } = {}): Promise<{ backup: Backup; job: Job }> {
+    const { db, quotas, volumes, backups, jobs, clock } = this.d;
+    const result = await db.transaction().execute(async (tx) => {
+      await quotas.lock(caller.projectId, tx);
+      const volume = await volumes.getVolume(req.volumeId, tx);
+      if (!volume || volume.projectId !== caller.projectId) throw volumeMissing(req.volumeId);
+      const running = await tx.selectFrom('backups').select('id').where('volume_id', '=', volume.id).where('status', '=', 'creating').executeTakeFirst();
+      if (running || volume.status === 'backing-up') {
+        throw new ApiError('VolumeBackup.0013', `volume's last backup progress is not finished: a backup of volume ${volume.id} is still being created`);
+      }
+      let volumeStatusBefore: CreatePayload['volumeStatusBefore'] = null;
+      if (req.snapshotId) {
+        const snap = await volumes.getSnapshot(req.snapshotId, tx);
+        if (!snap || snap.projectId !== caller.projectId || snap.volumeId !== volume.id) {
+          throw family === 'vbs'
+            ? new ApiError('VolumeBackup.0020', `got snapshot detail is null: snapshot ${req.snapshotId} of volume ${volume.id} does not exist`)
+            : new ApiError('common.0404', `Snapshot ${req.snapshotId} could not be found.`);
+        }
+        if (snap.status !== 'available') {
+          throw new ApiError(family === 'vbs' ? 'VolumeBackup.0037' : 'common.0400', `Invalid snapshot: snapshot ${snap.id} must be available to be backed up, but it is ${snap.status}.`);
+        }
+        if (!(await volumes.updateSnapshot(snap.id, ['available'], { status: 'backing-up', updatedAt: clock.now() }, tx))) {
+          throw new ApiError('common.0409', `snapshot ${snap.id} changed meanwhile; retry`);
+        }
+      } else {
+        if (volume.status === 'in-use' && !req.force) {
+          throw new ApiError('common.0400', `Invalid volume: Backing up an in-use volume must use the force flag (volume ${volume.id}).`);
+        }
+        if (volume.status !== 'available' && volume.status !== 'in-use') {
+          throw new ApiError('VolumeBackup.0012', `volume status is not available or in-use: volume ${volume.id} is ${volume.status}`);
+        }
+        volumeStatusBefore = volume.status;
+        await this.moveVolume(volume, 'backing-up', tx);
+      }
+      await quotas.check(caller.projectId, { backups: 1, backup_gigabytes: volume.size }, tx);
+      const earlier = await tx.selectFrom('backups').select('id').where('volume_id', '=', volume.id).where('status', 'in', ['available', 'restoring', 'deleting']).executeTakeFirst();
+      const now = clock.now();
+      const backup: Backup = {
+        id: newUuid(),
+        projectId: caller.projectId,
+        volumeId: volume.id,
+        snapshotId: req.snapshotId,
+        name: req.name,
+        description: req.description,
+        status: 'creating',
+        failReason: null,
+        size: volume.size,
+        objectCount: 0,
+        container: req.container ?? this.d.container,
+        availabilityZone: req.availabilityZone ?? volume.availabilityZone,
+        metadata: req.metadata,
+        tags: req.tags,
+        isIncremental: earlier !== undefined,
+        serviceMetadata: { progress: 0, Type: earlier ? 1 : 0, bootable: volume.bootable, backupurl: null },
+        volumeBootable: volume.bootable,
+        volumeType: volume.volumeType,
+        volumeMetadata: volume.metadata,
+        policyId: extra.policyId ?? null,
+        dataTimestamp: now,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await backups.insert(backup, tx);
+      const payload: CreatePayload = { backupId: backup.id, volumeStatusBefore };
+      const job = await jobs.create(
+        {
+          projectId: caller.projectId,
+          type: JOB_TYPES.create,
+          payload: { ...payload },
+          entities: { backup_id: backup.id, volume_id: volume.id, snapshot_id: req.snapshotId, bks_create_volume_name: volume.name ?? '' },
+        },
+        tx,
+      );
+      return { backup, job };
+    });
+    this.d.kick();
+    return result;
+  }
+
+  /** The caller's backup, or the family's 404. */
+  private async ownBackup(caller: Caller, backupId: string, family: Family, ex: Kysely<Database>): Promise<Backup> {
+    const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
+    if (!backup || backup.projectId !== caller.projectId) throw notFound(family, backupId);
+    return backup;
+  }
+
+  async delete(caller: Caller, backupId: string, family: Family): Promise<Job> {
+    const { db, jobs } = this.d;
+    const job = await db.transaction().execute(async (tx) => {
+      await this.d.quotas.lock(caller.projectId, tx);
+      const backup = await this.ownBackup(caller, backupId, family, tx);
+      if (!canMoveBackup(backup.status, 'deleting')) {
+        const code: ErrorCode = family === 'vbs' ? 'VolumeBackup.0089' : 'common.0400';
+        throw new ApiError(code, `Invalid backup: Backup status must be available or error, but backup ${backup.id} is ${backup.status}.`);
+      }
+      await this.moveBackup(backup, 'deleting', tx);
+      const payload: DeletePayload = { backupId: backup.id };
+      return jobs.create({ projectId: caller.projectId, type: JOB_TYPES.delete, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: backup.volumeId } }, tx);
+    });
+    this.d.kick();
+    return job;
+  }
+
+  /**
+   * Restores into an existing volume of the caller (available, at least the backup's size), or,
+   * without a target (Cinder only), into a new volume made for it.
+   */
+  async restore(caller: Caller, backupId: string, target: { volumeId: string | null; name: string | null }, family: Family): Promise<{ job: Job; volume: Volume }> {
+    const { db, volumes, quotas, jobs, clock } = this.d;
+    const result = await db.transaction().execute(async (tx) => {
+      await quotas.lock(caller.projectId, tx);
+      const backup = await this.ownBackup(caller, backupId, family, tx);
+      if (backup.status !== 'available' && backup.status !== 'error_restoring') {
+        throw new ApiError(family === 'vbs' ? 'VolumeBackup.0089' : 'common.0400', `backup status is not available: backup ${backup.id} is ${backup.status}`);
+      }
+      let volume: Volume;
+      let newVolume = false;
+      if (target.volumeId) {
+        const found = await volumes.getVolume(target.volumeId, tx);
+        if (!found || found.projectId !== caller.projectId) {
+          throw family === 'vbs' ? new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${target.volumeId}`) : volumeMissing(target.volumeId);
+        }
+        volume = found;
+        if (volume.status === 'backing-up') throw new ApiError('VolumeBackup.0206', `volume for restore is creating backup: volume ${volume.id}`);
+        if (volume.status !== 'available') throw new ApiError('VolumeBackup.0205', `volume for restore state is not available: volume ${volume.id} is ${volume.status}`);
+        if (volume.size < backup.size) {
+          throw new ApiError('VolumeBackup.0209', `volume size is less than backup size: volume ${volume.id} has ${volume.size} GiB, the backup ${backup.size} GiB`);
+        }
+        await this.moveVolume(volume, 'restoring-backup', tx);
+        volume = { ...volume, status: 'restoring-backup' };
+      } else {
+        const now = clock.now();
+        volume = {
+          id: newUuid(),
+          projectId: caller.projectId,
+          userId: caller.userId,
+          name: target.name ?? `restore_backup_${backup.id}`,
+          description: `auto-created volume for restore from backup ${backup.id}`,
+          size: backup.size,
+          status: 'restoring-backup',
+          volumeType: backup.volumeType ?? 'SATA',
+          availabilityZone: backup.availabilityZone ?? 'nova',
+          bootable: backup.volumeBootable,
+          encrypted: false,
+          multiattach: false,
+          metadata: backup.volumeMetadata,
+          snapshotId: null,
+          sourceVolid: null,
+          backupId: backup.id,
+          attachments: [],
+          createdAt: now,
+          updatedAt: now,
+        };
+        await quotas.check(caller.projectId, { volumes: 1, gigabytes: volume.size, volumeType: volume.volumeType, volumeSize: volume.size }, tx);
+        await volumes.insertVolume(volume, tx);
+        newVolume = true;
+      }
+      const backupStatusBefore = backup.status;
+      await this.moveBackup(backup, 'restoring', tx);
+      const payload: RestorePayload = { backupId: backup.id, volumeId: volume.id, newVolume, backupStatusBefore };
+      const job = await jobs.create(
+        { projectId: caller.projectId, type: JOB_TYPES.restore, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: volume.id } },
+        tx,
+      );
+      return { job, volume };
+    });
+    this.d.kick();
+    return result;
+  }
+
+  /** Name, description and (3.43) metadata of a backup. */
+  async update(caller: Caller, backupId: string, changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> }): Promise<Backup> {
+    const backup = await this.ownBackup(caller, backupId, 'cinder', this.d.db);
+    const next: Backup = { ...backup, ...changes, updatedAt: this.d.clock.now() };
+    await this.d.db
+      .updateTable('backups')
+      .set({ name: next.name, description: next.description, metadata: JSON.stringify(next.metadata), updated_at: next.updatedAt!.toISOString() })
+      .where('id', '=', backup.id)
+      .execute();
+    return next;
+  }
+
+  private async moveVolume(volume: Volume, to: VolumeStatus, tx: Kysely<Database>): Promise<void> {
+    if (!canMoveVolume(volume.status, to) || !(await this.d.volumes.updateVolume(volume.id, [volume.status], { status: to, updatedAt: this.d.clock.now() }, tx))) {
+      throw new ApiError('VolumeBackup.0012', `volume status is not available or in-use: volume ${volume.id} is ${volume.status}`);
+    }
+  }
+
+  private async moveBackup(backup: Backup, to: BackupStatus, tx: Kysely<Database>): Promise<void> {
+    const r = await tx
+      .updateTable('backups')
+      .set({ status: to, updated_at: this.d.clock.now().toISOString() })
+      .where('id', '=', backup.id)
+      .where('status', '=', backup.status)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) throw new ApiError('VolumeBackup.0089', `backup ${backup.id} changed meanwhile; retry`);
+  }
+}

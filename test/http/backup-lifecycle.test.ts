@@ -1,0 +1,248 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+
+type Member = Awaited<ReturnType<typeof projectWithUser>>;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function sha256(file: string): Promise<string> {
+  return createHash('sha256').update(await fs.readFile(file)).digest('hex');
+}
+
+async function newVolume(server: TestServer, m: Member, size = 1, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await call(server, 'POST', `/v3/${m.projectId}/volumes`, { token: m.token, body: { volume: { size, name: 'disk', ...extra } } });
+  assert.equal(r.status, 202, r.text);
+  const id = r.body.volume.id as string;
+  await until('volume available', async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${id}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
+  return id;
+}
+
+/** Writes a few MiB of random data at spread offsets, leaving most of the disk a hole. */
+async function scribble(server: TestServer, volumeId: string, seed: number): Promise<void> {
+  const fh = await fs.open(server.services.volumeDriver.path('volume', volumeId), 'r+');
+  try {
+    for (let i = 0; i < 4; i++) await fh.write(randomBytes(300_000 + seed), 0, 300_000 + seed, (i * 250 + seed) * 1024 * 1024 % (1024 ** 3 - 1_000_000));
+  } finally {
+    await fh.close();
+  }
+}
+
+async function job(server: TestServer, m: Member, jobId: string) {
+  return until(`job ${jobId}`, async () => {
+    const r = await call(server, 'GET', `/v1/${m.projectId}/jobs/${jobId}`, { token: m.token });
+    return r.body.status === 'SUCCESS' || r.body.status === 'FAIL' ? r.body : undefined;
+  });
+}
+
+async function backupStatus(server: TestServer, m: Member, id: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON body, checked field by field
+  return (await call(server, 'GET', `/v3/${m.projectId}/backups/${id}`, { token: m.token, headers: { 'OpenStack-API-Version': 'volume 3.43' } })).body.backup;
+}
+
+for (const db of DB_KINDS) {
+  describe(`backups end to end (${db})`, () => {
+    let server: TestServer;
+    let m: Member;
+    before(async () => {
+      server = await startServer({ db });
+      m = await projectWithUser(server, 'bk-life');
+    });
+    after(async () => server.close());
+
+    it('backs up (full, then incremental), restores bit for bit into new and existing volumes, and deletes', async () => {
+      const vol = await newVolume(server, m, 1, { metadata: { role: 'db' }, bootable: true });
+      const volPath = server.services.volumeDriver.path('volume', vol);
+      await scribble(server, vol, 1);
+      const firstSum = await sha256(volPath);
+      server.services.runner.start();
+
+      const created = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'nightly_1', description: 'first', tags: [{ key: 'k', value: 'v' }] } } });
+      assert.equal(created.status, 200, created.text);
+      assert.match(created.body.job_id, /^[0-9a-f]{32}$/);
+      const j1 = await job(server, m, created.body.job_id);
+      assert.equal(j1.status, 'SUCCESS', JSON.stringify(j1));
+      assert.equal(j1.job_type, 'bksCreateBackup');
+      const first = await backupStatus(server, m, j1.entities.backup_id);
+      assert.equal(first.status, 'available');
+      assert.equal(first.is_incremental, false);
+      assert.equal(first.size, 1);
+      assert.ok(first.object_count > 0);
+      const meta1 = JSON.parse(first.service_metadata);
+      assert.equal(meta1.Type, 0);
+      assert.equal(meta1.progress, 100);
+      assert.equal(meta1.bootable, true);
+      const vAfter = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
+      assert.equal(vAfter.status, 'available');
+
+      await scribble(server, vol, 2);
+      const secondSum = await sha256(volPath);
+      const c2 = await call(server, 'POST', `/v2/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol, name: 'second', incremental: true, container: 'my-container' } } });
+      assert.equal(c2.status, 202, c2.text);
+      const secondId = c2.body.backup.id as string;
+      const second = await until('second available', async () => {
+        const b = await backupStatus(server, m, secondId);
+        return b.status === 'available' ? b : undefined;
+      });
+      assert.equal(second.is_incremental, true);
+      assert.equal(second.container, 'my-container');
+      assert.equal(JSON.parse(second.service_metadata).Type, 1);
+
+      // Restore the first backup into a new volume: same bytes, same metadata and bootable flag.
+      const r1 = await call(server, 'POST', `/v3/${m.projectId}/backups/${first.id}/restore`, { token: m.token, body: { restore: { name: 'restored' } } });
+      assert.equal(r1.status, 202, r1.text);
+      assert.equal(r1.body.restore.backup_id, first.id);
+      const restoredId = r1.body.restore.volume_id as string;
+      const restored = await until('restored volume', async () => {
+        const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${restoredId}`, { token: m.token })).body.volume;
+        return v.status === 'available' ? v : undefined;
+      });
+      assert.equal(restored.bootable, 'true');
+      assert.equal(restored.metadata.role, 'db');
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', restoredId)), firstSum);
+
+      // Restore the second over an existing volume through the VBS API.
+      const target = await newVolume(server, m, 1);
+      await scribble(server, target, 7);
+      const r2 = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${secondId}/restore`, { token: m.token, body: { restore: { volume_id: target } } });
+      assert.equal(r2.status, 200, r2.text);
+      assert.equal((await job(server, m, r2.body.job_id)).status, 'SUCCESS');
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', target)), secondSum);
+
+      // Delete the first; the second still restores on its own.
+      const d1 = await call(server, 'DELETE', `/v2/${m.projectId}/backups/${first.id}`, { token: m.token });
+      assert.equal(d1.status, 202);
+      await until('first gone', async () => ((await call(server, 'GET', `/v2/${m.projectId}/backups/${first.id}`, { token: m.token })).status === 404 ? true : undefined));
+      const r3 = await call(server, 'POST', `/v2/${m.projectId}/backups/${secondId}/restore`, { token: m.token, body: { restore: { volume_id: target } } });
+      assert.equal(r3.status, 202, r3.text);
+      await until('restore done', async () => ((await backupStatus(server, m, secondId)).status === 'available' ? true : undefined));
+      await until('target available', async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${target}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', target)), secondSum);
+
+      // The deprecated VBS delete.
+      const d2 = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${secondId}`, { token: m.token });
+      assert.equal(d2.status, 200);
+      assert.equal((await job(server, m, d2.body.job_id)).status, 'SUCCESS');
+      assert.equal((await call(server, 'GET', `/v2/${m.projectId}/backups/${secondId}`, { token: m.token })).status, 404);
+    });
+  });
+
+  describe(`backup requests refused (${db})`, () => {
+    let server: TestServer;
+    let m: Member;
+    let vol: string;
+    const count = async () => Number((await server.services.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const jobCount = async () => Number((await server.services.database.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    before(async () => {
+      server = await startServer({ db });
+      m = await projectWithUser(server, 'bk-refuse');
+      vol = await newVolume(server, m, 1);
+    });
+    after(async () => server.close());
+
+    it('refuses bad VBS input with the documented codes and writes nothing', async () => {
+      const cases: Array<[unknown, string, number]> = [
+        [{}, 'VolumeBackup.0002', 400],
+        [{ backup: { name: 'x' } }, 'VolumeBackup.0010', 400],
+        [{ backup: { volume_id: 'nope', name: 'x' } }, 'VolumeBackup.0011', 400],
+        [{ backup: { volume_id: vol } }, 'VolumeBackup.0007', 400],
+        [{ backup: { volume_id: vol, name: '' } }, 'VolumeBackup.0026', 400],
+        [{ backup: { volume_id: vol, name: 'x'.repeat(65) } }, 'VolumeBackup.0003', 400],
+        [{ backup: { volume_id: vol, name: 'bad name!' } }, 'VolumeBackup.0004', 400],
+        [{ backup: { volume_id: vol, name: 'autobk_1' } }, 'VolumeBackup.0005', 400],
+        [{ backup: { volume_id: vol, name: 'ok', description: '<b>' } }, 'VolumeBackup.0006', 400],
+        [{ backup: { volume_id: vol, name: 'ok', tags: [{ key: '' }] } }, 'VolumeBackup.0049', 400],
+        [{ backup: { volume_id: vol, name: 'ok', tags: Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, value: '' })) } }, 'VolumeBackup.0050', 400],
+        [{ backup: { volume_id: '00000000-0000-4000-8000-000000000000', name: 'ok' } }, 'VolumeBackup.0021', 404],
+      ];
+      const before = [await count(), await jobCount()];
+      for (const [body, code, status] of cases) {
+        const r = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body });
+        assert.equal(r.status, status, `${code}: ${r.text}`);
+        assert.equal(r.body.error.code, code, r.text);
+      }
+      assert.deepEqual([await count(), await jobCount()], before);
+    });
+
+    it('refuses a second backup while one runs (0013) and a restore into a volume being backed up (0206)', async () => {
+      // The runner is not started: the first backup stays `creating`.
+      const first = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'one' } } });
+      assert.equal(first.status, 200);
+      const before = [await count(), await jobCount()];
+      const second = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'two' } } });
+      assert.equal(second.body.error.code, 'VolumeBackup.0013');
+      const cinder = await call(server, 'POST', `/v2/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
+      assert.equal(cinder.status, 400);
+      const creating = (await server.services.jobs.get(first.body.job_id))!.entities.backup_id as string;
+      const restore = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { token: m.token, body: { restore: { volume_id: vol } } });
+      assert.equal(restore.body.error.code, 'VolumeBackup.0089', 'a backup being created cannot be restored');
+      const del = await call(server, 'DELETE', `/v2/${m.projectId}/backups/${creating}`, { token: m.token });
+      assert.equal(del.status, 400);
+      assert.deepEqual([await count(), await jobCount()], before);
+      server.services.runner.start();
+      const done = await job(server, m, first.body.job_id);
+      assert.equal(done.status, 'SUCCESS');
+      // Now hold the volume in backing-up again and try to restore the finished backup into it.
+      await server.services.runner.stop();
+      const third = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'three' } } });
+      assert.equal(third.status, 200);
+      const busy = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { token: m.token, body: { restore: { volume_id: vol } } });
+      assert.equal(busy.body.error.code, 'VolumeBackup.0206');
+      server.services.runner.start();
+      assert.equal((await job(server, m, third.body.job_id)).status, 'SUCCESS');
+    });
+
+    it('refuses restores into unknown, unavailable and too small volumes', async () => {
+      const big = await newVolume(server, m, 2);
+      server.services.runner.start();
+      const c = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: big, name: 'big' } } });
+      const backupId = (await job(server, m, c.body.job_id)).entities.backup_id as string;
+      const small = await newVolume(server, m, 1);
+      const tooSmall = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
+      assert.equal(tooSmall.body.error.code, 'VolumeBackup.0209');
+      const cinderSmall = await call(server, 'POST', `/v2/${m.projectId}/backups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
+      assert.equal(cinderSmall.status, 400);
+      const attach = await call(server, 'POST', `/v3/${m.projectId}/volumes/${small}/action`, { token: m.token, body: { 'os-reserve': null } });
+      assert.ok(attach.status < 300, attach.text);
+      const reserved = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
+      assert.equal(reserved.body.error.code, 'VolumeBackup.0205');
+      const missing = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: '00000000-0000-4000-8000-000000000000' } } });
+      assert.equal(missing.body.error.code, 'VolumeBackup.0111');
+      const empty = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: {} });
+      assert.equal(empty.body.error.code, 'VolumeBackup.0210');
+      const noVolume = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: {} } });
+      assert.equal(noVolume.body.error.code, 'VolumeBackup.0208');
+      const badId = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/not-a-uuid/restore`, { token: m.token, body: { restore: { volume_id: small } } });
+      assert.equal(badId.body.error.code, 'VolumeBackup.0204');
+      const quota = await call(server, 'GET', `/v2/${m.projectId}/cloudbackups/quota`, { token: m.token });
+      assert.equal(quota.status, 200);
+      const used = Object.fromEntries(quota.body.quotas.resources.map((r: { type: string; used: number }) => [r.type, r.used]));
+      assert.ok(used.backups >= 2);
+      assert.ok(used.backup_gigabytes >= 3);
+    });
+
+    it('refuses backups over quota: VolumeBackup.0080 in VBS, 413 overLimit in Cinder', async () => {
+      const used = Number((await server.services.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', m.projectId).executeTakeFirstOrThrow()).n);
+      const set = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${m.projectId}`, { token: server.adminToken, body: { quota_set: { backups: used } } });
+      assert.equal(set.status, 200, set.text);
+      const before = [await count(), await jobCount()];
+      const vbs = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'over' } } });
+      assert.equal(vbs.body.error.code, 'VolumeBackup.0080');
+      const cinder = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
+      assert.equal(cinder.status, 413);
+      assert.equal(cinder.body.overLimit.code, 413);
+      assert.deepEqual([await count(), await jobCount()], before);
+      const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
+      assert.equal(v.status, 'available', 'a refused backup leaves the volume as it was');
+    });
+  });
+}
