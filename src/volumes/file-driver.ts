@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { GiB, type ImageKind, type ReadOptions, type VolumeDriver } from './driver.js';
-import { sparseCopyInto } from './sparse-copy.js';
+import { sparseCopyFile } from './sparse-copy.js';
 
 /** Errors of a reflink on a filesystem (or between filesystems) that cannot share extents. */
 const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY', 'EPERM']);
@@ -54,10 +54,13 @@ export class FileVolumeDriver implements VolumeDriver {
     try {
       if (!(await reflink(source, tmp))) {
         await fsp.rm(tmp, { force: true });
-        await withNewFile(tmp, async (fh) => {
-          await sparseCopyInto(source, fh);
-          await fh.sync();
-        });
+        await sparseCopyFile(source, tmp);
+      }
+      const fh = await fsp.open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
       }
       await fsp.rename(tmp, file);
     } catch (err) {
@@ -119,7 +122,7 @@ export class FileVolumeDriver implements VolumeDriver {
         return;
       }
       await fsp.rm(tmp, { force: true });
-      await withNewFile(tmp, (fh) => sparseCopyInto(source, fh, { size }));
+      await sparseCopyFile(source, tmp, size);
     });
   }
 

@@ -1,9 +1,9 @@
 import type { Snapshot } from '../../services/volumes/volume-records.js';
 import { atLeast } from '../microversion.js';
-import { resourceLinks, type CinderViewContext } from './cinder-links.js';
+import type { CinderViewContext } from './cinder-links.js';
 import { cinderTime } from './cinder-time.js';
 
-/** What GET /snapshots shows of each snapshot. */
+/** What GET /snapshots shows of each snapshot (Cinder gives snapshots no links of their own). */
 export function snapshotSummary(s: Snapshot, ctx: CinderViewContext) {
   const v3 = ctx.version.major === 3;
   return {
@@ -16,7 +16,6 @@ export function snapshotSummary(s: Snapshot, ctx: CinderViewContext) {
     metadata: s.metadata,
     created_at: cinderTime(s.createdAt),
     updated_at: cinderTime(s.updatedAt),
-    links: resourceLinks(ctx, 'snapshots', s.id),
     ...(v3 && atLeast(ctx.version, '3.14') ? { group_snapshot_id: null } : {}),
     ...(v3 && atLeast(ctx.version, '3.41') ? { user_id: s.userId } : {}),
   };
