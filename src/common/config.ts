@@ -14,6 +14,8 @@ export interface Config {
   tokenTtlSeconds: number;
   region: string;
   workers: number;
+  /** How long a job's claim lasts without a heartbeat: how soon a dead worker's job is recovered. */
+  jobLeaseSeconds: number;
   logLevel: string;
   /** Availability zone of new volumes when a request names none. */
   availabilityZone: string;
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: intSetting(env, 'VBS_TOKEN_TTL', 24 * 3600, 1, 365 * 24 * 3600),
     region: env.VBS_REGION || 'RegionOne',
     workers: intSetting(env, 'VBS_WORKERS', 2, 0, 64),
+    jobLeaseSeconds: intSetting(env, 'VBS_JOB_LEASE_SECONDS', 30, 1, 3600),
     logLevel: env.VBS_LOG_LEVEL || 'info',
     availabilityZone: env.VBS_AVAILABILITY_ZONE || 'nova',
     quotaDefaults: {
