@@ -22,7 +22,8 @@ for (const db of DB_KINDS) {
 
     before(async () => {
       clock = new ManualClock(new Date('2026-11-22T10:00:00.000Z'));
-      server = await startServer({ db, clock });
+      // Quotas have their own tests; these create many volumes in one project.
+      server = await startServer({ db, clock, env: { VBS_QUOTA_VOLUMES: '-1', VBS_QUOTA_SNAPSHOTS: '-1' } });
       owner = await projectWithUser(server, 'vol-owner');
       other = await projectWithUser(server, 'vol-other');
       // A reader of the owner's project.
@@ -308,6 +309,43 @@ for (const db of DB_KINDS) {
       }
       const foreign = await call(server, 'POST', `/v3/${other.projectId}/volumes`, { token: other.token, body: { volume: { source_volid: src.id } } });
       assert.equal(foreign.status, 404, 'another project cannot clone my volume');
+    });
+
+    it('leaves no record, image or quota use behind when the driver fails', async () => {
+      const p = await projectWithUser(server, 'vol-broken');
+      const dir = path.join(server.dataDir, 'volumes');
+      const aside = `${dir}.aside`;
+      const before = await countRows(server, 'volumes');
+      fs.renameSync(dir, aside);
+      // A file where the image directory should be: every image write fails.
+      fs.writeFileSync(dir, 'not a directory');
+      try {
+        const r = await call(server, 'POST', `/v3/${p.projectId}/volumes`, { token: p.token, body: { volume: { size: 1, name: 'never' } } });
+        assert.equal(r.status, 400, r.text);
+        assert.match(r.body.badRequest.message, /The volume could not be created/);
+      } finally {
+        fs.rmSync(dir);
+        fs.renameSync(aside, dir);
+      }
+      assert.equal(await countRows(server, 'volumes'), before);
+      const usage = await call(server, 'GET', `/v3/${p.projectId}/os-quota-sets/${p.projectId}?usage=true`, { token: p.token });
+      assert.equal(usage.body.quota_set.volumes.in_use, 0);
+      assert.equal(usage.body.quota_set.gigabytes.in_use, 0);
+    });
+
+    it('negotiates microversions on /v3 volume routes', async () => {
+      const latest = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume latest' } });
+      assert.equal(latest.status, 200);
+      assert.equal(latest.headers.get('openstack-api-version'), 'volume 3.59');
+      const tooNew = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.99' } });
+      assert.equal(tooNew.status, 406);
+      const v = await createVolume(server, owner, { size: 1 });
+      const v348 = await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.48' } });
+      assert.equal(v348.body.volume.group_id, null);
+      assert.equal(v348.body.volume.shared_targets, false);
+      const v2 = await call(server, 'GET', `/v2/${owner.projectId}/volumes/${v.id}`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.48' } });
+      assert.equal(v2.body.volume.group_id, undefined);
+      assert.equal(v2.headers.get('openstack-api-version'), null);
     });
 
     it('enforces identity on the project routes: reader 403 0042, foreign member 403, admin may cross, 401 without or with an expired token', async () => {
