@@ -265,6 +265,13 @@ for (const db of DB_KINDS) {
       const reset = await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'error' } } });
       assert.equal(reset.status, 202);
       assert.equal((await status()).status, 'error');
+      await call(server, 'POST', `${base}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'maintenance' } } });
+      assert.equal((await call(server, 'DELETE', base, { token: owner.token })).status, 400, 'maintenance refuses a plain delete');
+      assert.equal((await act({ 'os-force_delete': {} })).status, 403, 'members may not force a delete');
+      const forced = await call(server, 'POST', `${base}/action`, { token: server.adminToken, body: { 'os-force_delete': {} } });
+      assert.equal(forced.status, 202);
+      assert.equal((await call(server, 'GET', base, { token: owner.token })).status, 404);
+      assert.ok(!fs.existsSync(volumeFile(v.id)));
     });
 
     it('deletes: 202, the record and image go; refused while snapshots exist unless cascade', async () => {

@@ -212,13 +212,15 @@ export class VolumeService {
     return { ...v, ...next };
   }
 
-  async delete(caller: Caller, id: string, cascade: boolean): Promise<void> {
+  /** Deletes a volume; `force` (admins, os-force_delete) takes it from any status but attached. */
+  async delete(caller: Caller, id: string, cascade: boolean, force = false): Promise<void> {
     const v = await this.get(caller, id);
     const snapshots = await this.db.transaction().execute(async (tx) => {
       await this.quotas.lock(caller.projectId, tx);
       const cur = await this.repo.getVolume(v.id, tx);
       if (!cur) throw volumeNotFound(id);
-      if (!(VOLUME_ACTION_FROM.delete as readonly string[]).includes(cur.status) || cur.attachments.length > 0) {
+      const from: readonly string[] = force ? VOLUME_ACTION_FROM.forceDelete : VOLUME_ACTION_FROM.delete;
+      if (!from.includes(cur.status) || !canMoveVolume(cur.status, 'deleting') || cur.attachments.length > 0) {
         throw invalidVolume(`Volume status must be available or error or error_restoring or error_extending or error_deleting and must not be attached or have snapshots; volume ${id} is ${cur.status}.`);
       }
       const snaps = await this.repo.snapshotsOf(v.id, tx);
@@ -287,6 +289,10 @@ export class VolumeService {
         await this.change(caller, id, { metadata: { ...v.metadata, readonly: readonly ? 'True' : 'False' } }, ['available', 'in-use']);
         return { status: 202 };
       }
+      case 'os-force_delete':
+        if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow os-force_delete to be performed: it is for administrators.');
+        await this.delete(caller, id, false, true);
+        return { status: 202 };
       case 'os-reset_status': {
         if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow os-reset_status to be performed: it is for administrators.');
         const status = arg.status;

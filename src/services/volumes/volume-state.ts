@@ -14,11 +14,11 @@ const VOLUME_NEXT: Record<VolumeStatus, readonly VolumeStatus[]> = {
   creating: ['available', 'error'],
   available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup'],
   reserved: ['available', 'attaching', 'in-use', 'deleting'],
-  attaching: ['in-use', 'available', 'error'],
+  attaching: ['in-use', 'available', 'error', 'deleting'],
   // A volume with attachments keeps "in-use" while more attachments come and go.
   'in-use': ['in-use', 'detaching', 'available', 'backing-up'],
-  detaching: ['available', 'in-use', 'error'],
-  maintenance: ['available', 'error'],
+  detaching: ['available', 'in-use', 'error', 'deleting'],
+  maintenance: ['available', 'error', 'deleting'],
   deleting: ['error_deleting'],
   error: ['deleting', 'available'],
   error_deleting: ['deleting', 'available'],
@@ -33,6 +33,12 @@ const VOLUME_NEXT: Record<VolumeStatus, readonly VolumeStatus[]> = {
 /** Where each action may start from. */
 export const VOLUME_ACTION_FROM = {
   delete: ['available', 'error', 'error_restoring', 'error_extending', 'error_deleting'],
+  /**
+   * An administrator's forced delete: also from statuses a volume can be stuck in, never while
+   * attached. Not from creating or extending, whose image work may still be under way: reset
+   * the status first (os-reset_status) when such a volume is truly stuck.
+   */
+  forceDelete: ['available', 'error', 'error_restoring', 'error_extending', 'error_deleting', 'reserved', 'maintenance', 'attaching', 'detaching'],
   extend: ['available'],
   reserve: ['available'],
   unreserve: ['reserved'],
