@@ -1,51 +1,52 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/container.js';
-import { parseListQuery } from '../../services/backups/list-query.js';
 import { cinderBackupRequest, restoreTarget } from '../../services/backups/backup-input.js';
+import { isAdmin } from '../../services/identity/roles.js';
 import { bad, bodyObject, metadataOf, nameAndDescription } from '../../services/volumes/volume-input.js';
-import { callerOf } from './cinder-context.js';
-import { atLeast, negotiate } from '../microversion.js';
-import { backupDetail, backupSummary, nextLinks, type ViewContext } from '../views/cinder-backups.js';
+import { atLeast } from '../microversion.js';
+import { backupDetail, backupSummary } from '../views/cinder-backups.js';
+import { nextPageLinks } from '../views/cinder-links.js';
+import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
 
 type Params = { project_id: string; backup_id: string };
+const tags = ['backups'];
 
 /** The Cinder-compatible ("native OpenStack") backup routes, at /v2 and /v3. */
 export function backupRoutes(services: Services): FastifyPluginAsync {
-  const context = (request: FastifyRequest<{ Params: Partial<Params> }>, reply: FastifyReply): ViewContext => ({
-    publicUrl: services.config.publicUrl,
-    projectId: request.params.project_id!,
-    version: negotiate(request, reply),
-  });
-
+  const { publicUrl } = services.config;
   return async (app) => {
-    for (const prefix of ['/v2/:project_id', '/v3/:project_id']) {
-      const listing = (detail: boolean) => async (request: FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-        const ctx = context(request, reply);
+    for (const prefix of CINDER_PREFIXES) {
+      const listing = (detail: boolean) => async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
+        const ctx = viewContext(publicUrl, request, reply);
         const v3 = ctx.version.major === 3;
-        const q = parseListQuery(request.query, { fuzzy: v3 && atLeast(ctx.version, '3.31'), withCount: v3 && atLeast(ctx.version, '3.45') });
-        const page = await services.backupQueries.list(ctx.projectId, q);
+        // Backups' fuzzy filters came with 3.31 (volumes' with 3.34).
+        const features = { fuzzy: v3 && atLeast(ctx.version, '3.31'), withCount: v3 && atLeast(ctx.version, '3.45'), admin: isAdmin(request.principal) };
+        const { page, withCount } = await services.backupQueries.list(ctx.projectId, request.query, features);
         const view = detail ? backupDetail : backupSummary;
-        const next = nextLinks(ctx, detail ? 'backups/detail' : 'backups', request.query, page.nextMarker);
+        const next = nextPageLinks(ctx, detail ? 'backups/detail' : 'backups', request.query, page.nextMarker);
         return {
           backups: page.items.map((b) => view(b, ctx)),
           ...(next ? { backups_links: next } : {}),
-          ...(q.withCount ? { count: page.total } : {}),
+          ...(withCount ? { count: page.total } : {}),
         };
       };
-      app.get(`${prefix}/backups`, { schema: { tags: ['backups'], summary: 'List backups (summary)' } }, listing(false));
-      app.get(`${prefix}/backups/detail`, { schema: { tags: ['backups'], summary: 'List backups with details' } }, listing(true));
-      app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Show a backup' } }, async (request, reply) => {
-        const ctx = context(request, reply);
+      app.get(`${prefix}/backups`, { schema: { tags, summary: 'List backups (summary)' } }, listing(false));
+      app.get(`${prefix}/backups/detail`, { schema: { tags, summary: 'List backups with details' } }, listing(true));
+
+      app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Show a backup' } }, async (request, reply) => {
+        const ctx = viewContext(publicUrl, request, reply);
         return { backup: backupDetail(await services.backupQueries.show(ctx.projectId, request.params.backup_id), ctx) };
       });
-      app.post(`${prefix}/backups`, { schema: { tags: ['backups'], summary: 'Create a backup' } }, async (request, reply) => {
-        const ctx = context(request as FastifyRequest<{ Params: Partial<Params> }>, reply);
+
+      app.post<{ Params: Params }>(`${prefix}/backups`, { schema: { tags, summary: 'Create a backup' } }, async (request, reply) => {
+        const ctx = viewContext(publicUrl, request, reply);
         const input = cinderBackupRequest(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
         const { backup } = await services.backupService.create(callerOf(request), input, 'cinder');
         return reply.status(202).send({ backup: backupSummary(backup, ctx) });
       });
-      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Update a backup' } }, async (request, reply) => {
-        const ctx = context(request, reply);
+
+      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup' } }, async (request, reply) => {
+        const ctx = viewContext(publicUrl, request, reply);
         const spec = bodyObject(request.body, 'backup');
         const changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> } = nameAndDescription(spec);
         if (typeof changes.description === 'string' && /[<>]/.test(changes.description)) throw bad('description must not contain "<" or ">".');
@@ -53,12 +54,15 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
         if (Object.keys(changes).length === 0) throw bad('give at least one of name, description or metadata.');
         return { backup: backupDetail(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
       });
-      app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags: ['backups'], summary: 'Delete a backup' } }, async (request, reply) => {
+
+      app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Delete a backup' } }, async (request, reply) => {
+        viewContext(publicUrl, request, reply);
         await services.backupService.delete(callerOf(request), request.params.backup_id, 'cinder');
         return reply.status(202).send();
       });
-      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags: ['backups'], summary: 'Restore a backup' } }, async (request, reply) => {
-        context(request, reply);
+
+      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags, summary: 'Restore a backup' } }, async (request, reply) => {
+        viewContext(publicUrl, request, reply);
         const { volume } = await services.backupService.restore(callerOf(request), request.params.backup_id, restoreTarget(request.body, 'cinder'), 'cinder');
         return reply.status(202).send({ restore: { backup_id: request.params.backup_id, volume_id: volume.id, volume_name: volume.name } });
       });

@@ -1,14 +1,18 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
+import { paginate, parseResourceQuery, type Page } from '../volumes/resource-list-query.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
-import { paginate, type ListQuery, type Page } from './list-query.js';
 
-/** Reading backups: what a project may see of its own. */
+export const BACKUP_FILTERS = ['name', 'status', 'volume_id'] as const;
+export const BACKUP_SORT_KEYS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at'] as const;
+
+/** Reading backups: what a project may see of its own (every project's for an admin asking all_tenants). */
 export class BackupQueryService {
   constructor(private readonly backups: BackupRepository) {}
 
-  async list(projectId: string, q: ListQuery): Promise<Page<Backup>> {
-    return paginate(await this.backups.list(projectId, q), q);
+  async list(projectId: string, params: Record<string, unknown>, features: { fuzzy: boolean; withCount: boolean; admin: boolean }): Promise<{ page: Page<Backup>; withCount: boolean }> {
+    const q = parseResourceQuery(params, { filters: BACKUP_FILTERS, sortKeys: [...BACKUP_SORT_KEYS], ...features });
+    return { page: paginate(await this.backups.list(q.allTenants ? null : projectId, q), q), withCount: q.withCount };
   }
 
   /** One backup of the project; anything else, malformed ids included, is 404. */

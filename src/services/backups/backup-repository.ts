@@ -1,7 +1,7 @@
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import type { BackupStatus } from './backup-state.js';
-import type { ListQuery } from './list-query.js';
+import type { ResourceQuery } from '../volumes/resource-list-query.js';
 
 export interface Backup {
   id: string;
@@ -110,11 +110,11 @@ export class BackupRepository {
   }
 
   /** Every backup of the project that matches the query's filters, in the query's order. */
-  async list(projectId: string | null, q: ListQuery): Promise<Backup[]> {
+  async list(projectId: string | null, q: ResourceQuery): Promise<Backup[]> {
     let s = this.db.selectFrom('backups').selectAll();
     if (projectId) s = s.where('project_id', '=', projectId);
-    for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id', '=', value);
-    for (const { key, dir } of q.sort) s = s.orderBy(SORT_COLUMNS[key], dir);
+    for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
+    for (const { key, dir } of q.sort) if (key in SORT_COLUMNS) s = s.orderBy(SORT_COLUMNS[key as keyof typeof SORT_COLUMNS], dir);
     if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
     const rows = await s.execute();
     // Fuzzy filters match anywhere in the value, case-insensitively; done here so both engines agree.
