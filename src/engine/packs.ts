@@ -67,19 +67,22 @@ export class PackIndex {
     const pack = this.packs.get(packId);
     if (!pack) return;
     this.packs.delete(packId);
+    const orphaned = new Set<string>();
     for (const entry of pack.entries) {
       const k = idKey(entry.id);
       if (this.blocks.get(k)?.pack === pack) {
         this.blocks.delete(k);
-        // Another pack may hold the same block (a retried or concurrent write): point there.
-        for (const other of this.packs.values()) {
-          const e = other.entries.find((x) => x.id.equals(entry.id));
-          if (e) {
-            this.blocks.set(k, { pack: other, entry: e });
-            break;
-          }
-        }
+        orphaned.add(k);
       }
+    }
+    if (orphaned.size === 0) return;
+    // Another pack may hold the same block (a retried or concurrent write): point there.
+    for (const other of this.packs.values()) {
+      for (const entry of other.entries) {
+        const k = idKey(entry.id);
+        if (orphaned.delete(k)) this.blocks.set(k, { pack: other, entry });
+      }
+      if (orphaned.size === 0) return;
     }
   }
 

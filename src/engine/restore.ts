@@ -119,11 +119,11 @@ function describe(w: Wanted, range: Range, reason: string): string {
   return `block ${w.entry.id.toString('hex')} at volume offset ${w.targets[0]} (pack ${range.pack.id}) ${reason}`;
 }
 
-/** Fetches, checks and (when `write` is given) writes every range, `lanes` at a time. */
+/** Fetches and checks every range, 4 at a time; with `fd` the workers write each checked block there. */
 async function readRanges(
   repo: Repository,
   ranges: Range[],
-  write: ((w: Wanted, data: Buffer) => Promise<void>) | undefined,
+  fd: number | undefined,
   onRange: (range: Range) => void,
   signal: AbortSignal | undefined,
 ): Promise<{ problems: string[]; fetched: number }> {
@@ -131,7 +131,6 @@ async function readRanges(
   let fetched = 0;
   let next = 0;
   const lane = async (): Promise<void> => {
-    const output = write ? new SharedArrayBuffer(ranges.reduce((m, r) => Math.max(m, r.raw), MAX_RANGE)) : null;
     // Stored bytes land in a buffer the lane owns and shares with the worker: no copies, no churn.
     const input = new SharedArrayBuffer(ranges.reduce((m, r) => Math.max(m, r.end - r.start), MAX_RANGE));
     const inputView = Buffer.from(input);
@@ -156,8 +155,10 @@ async function readRanges(
         data: input,
         dataOffset: 0,
         dataLength: Math.min(data.length, length),
-        output,
+        output: null,
+        fd,
         entries: range.blocks.map((w) => ({
+          targets: fd === undefined ? undefined : w.targets,
           offset: w.entry.offset - range.start,
           length: w.entry.length,
           rawLength: w.entry.rawLength,
@@ -166,15 +167,7 @@ async function readRanges(
         })),
       });
       for (const b of result.bad) problems.push(describe(range.blocks[b.entry], range, b.reason));
-      if (write && output && result.bad.length === 0) {
-        const plain = Buffer.from(output);
-        let p = 0;
-        for (const w of range.blocks) {
-          await write(w, plain.subarray(p, p + w.entry.rawLength));
-          p += w.entry.rawLength;
-        }
-      }
-      if (write && problems.length) return; // stop writing at the first damage
+      if (fd !== undefined && problems.length) return; // stop writing at the first damage
       onRange(range);
     }
   };
@@ -228,9 +221,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     const { problems, fetched } = await readRanges(
       repo,
       ranges,
-      async (w, data) => {
-        for (const at of w.targets) await writeAll(handle, data, at);
-      },
+      handle.fd,
       (range) => {
         done += range.blocks.reduce((s, w) => s + w.entry.rawLength * w.targets.length, 0);
         report(done, done, 0);

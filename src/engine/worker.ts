@@ -4,6 +4,7 @@
  * between threads and no fresh memory (page faults) per chunk.
  */
 import { createHash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import binding from 'zstd-napi/binding.js';
 
 export interface HashTask {
@@ -37,6 +38,8 @@ export interface UnpackEntry {
   flags: number;
   /** Expected SHA-256, hex. */
   id: string;
+  /** Volume offsets to write the checked plaintext to (with `fd`). */
+  targets?: number[];
 }
 
 export interface UnpackTask {
@@ -47,8 +50,13 @@ export interface UnpackTask {
   dataOffset: number;
   dataLength: number;
   entries: UnpackEntry[];
-  /** Plaintext of every entry back to back goes here (restore); null only checks (verify). */
+  /** Plaintext of every entry back to back goes here; null: not kept. */
   output: SharedArrayBuffer | null;
+  /**
+   * Restore: the open volume file; each block is written at its targets right after its own
+   * check passed, from this thread, so file writes spread over the cores like the hashing.
+   */
+  fd?: number;
 }
 
 export interface UnpackResult {
@@ -140,6 +148,11 @@ function unpackBlocks(t: UnpackTask): UnpackResult {
     }
     if (raw.length !== e.rawLength) bad.push({ entry: i, reason: `has ${raw.length} bytes, expected ${e.rawLength}` });
     else if (createHash('sha256').update(raw).digest('hex') !== e.id) bad.push({ entry: i, reason: 'does not match its SHA-256 digest' });
+    else if (t.fd !== undefined && bad.length === 0) {
+      for (const at of e.targets ?? []) {
+        for (let done = 0; done < raw.length; ) done += writeSync(t.fd, raw, done, raw.length - done, at + done);
+      }
+    }
   });
   return { bad };
 }
