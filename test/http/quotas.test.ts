@@ -143,6 +143,13 @@ for (const db of DB_KINDS) {
       assert.equal(results.filter((r) => r.status === 413).length, 5);
       const list = await call(server, 'GET', `/v3/${p.projectId}/volumes`, { token: p.token });
       assert.equal(list.body.volumes.length, 3);
+      const volumeId = list.body.volumes[0].id;
+      const snaps = await Promise.all(Array.from({ length: 6 }, () => call(server, 'POST', `/v3/${p.projectId}/snapshots`, { token: p.token, body: { snapshot: { volume_id: volumeId } } })));
+      assert.equal(snaps.filter((r) => r.status === 202).length, 2);
+      assert.equal(snaps.filter((r) => r.status === 413).length, 4);
+      const snapList = await call(server, 'GET', `/v3/${p.projectId}/snapshots`, { token: p.token });
+      assert.equal(snapList.body.snapshots.length, 2);
+      assert.equal(fs.readdirSync(path.join(server.dataDir, 'snapshots')).length, await countRows(server, 'snapshots'), 'one image per record, no more');
     });
 
     it('lets only admins update and reset quotas, and checks their values', async () => {

@@ -134,6 +134,8 @@ for (const db of DB_KINDS) {
       assert.deepEqual(meta.body.volumes.map((v: { name: string }) => v.name), ['lv-1', 'lv-3']);
       const typed = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?volume_type=sas`, { token: p.token });
       assert.deepEqual(typed.body.volumes.map((v: { name: string }) => v.name), ['lv-4']);
+      const noType = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?volume_type=nvme`, { token: p.token });
+      assert.deepEqual(noType.body.volumes, []);
       const sorted = await call(server, 'GET', `/v3/${p.projectId}/volumes?sort_key=name&sort_dir=asc`, { token: p.token });
       assert.equal(sorted.body.volumes[0].name, 'lv-0');
       const page = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?limit=2&with_count=true`, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.45' } });

@@ -10,7 +10,7 @@ import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSiz
 import type { Attachment, Volume } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
-import { resolveVolumeType } from './volume-types.js';
+import { findVolumeType, resolveVolumeType } from './volume-types.js';
 
 /** Who acts, and in which project (the path's). */
 export interface Caller {
@@ -67,7 +67,8 @@ export class VolumeService {
       admin: caller.admin,
     };
     const q = parseResourceQuery(params, f);
-    if (q.exact.volume_type) q.exact.volume_type = resolveVolumeType(q.exact.volume_type).name;
+    // A type named by id or in any case filters by its name; an unknown one matches nothing.
+    if (q.exact.volume_type) q.exact.volume_type = findVolumeType(q.exact.volume_type)?.name ?? q.exact.volume_type;
     return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
   }
 
