@@ -87,7 +87,7 @@ for (const db of DB_KINDS) {
     it('lists, shows, updates and deletes snapshots on v2 and v3', async () => {
       const p = await projectWithUser(server, 'snap-lister');
       const v = await createVolume(server, p, { size: 1 });
-      const made = [];
+      const made: Array<{ id: string; name: string }> = [];
       for (let i = 0; i < 3; i++) made.push(await createSnapshot(server, p, { volume_id: v.id, name: `s-${i}` }));
       const list = await call(server, 'GET', `/v2/${p.projectId}/snapshots`, { token: p.token });
       assert.equal(list.status, 200);
@@ -120,6 +120,17 @@ for (const db of DB_KINDS) {
       assert.ok(!fs.existsSync(snapshotFile(made[1].id)));
       assert.equal((await call(server, 'GET', `/v3/${p.projectId}/snapshots/${made[1].id}`, { token: p.token })).status, 404);
       assert.equal((await call(server, 'DELETE', `/v3/${p.projectId}/snapshots/${made[1].id}`, { token: p.token })).status, 404);
+
+      const act = (token: string, body: unknown) => call(server, 'POST', `/v3/${p.projectId}/snapshots/${made[2].id}/action`, { token, body });
+      assert.equal((await act(p.token, { 'os-reset_status': { status: 'error' } })).status, 403, 'members may not reset');
+      assert.equal((await act(server.adminToken, { 'os-reset_status': { status: 'creating' } })).status, 400);
+      assert.equal((await act(server.adminToken, { 'os-fly': {} })).status, 400);
+      assert.equal((await act(server.adminToken, { 'os-reset_status': { status: 'error' } })).status, 202);
+      assert.equal((await call(server, 'GET', `/v3/${p.projectId}/snapshots/${made[2].id}`, { token: p.token })).body.snapshot.status, 'error');
+      assert.equal((await act(p.token, { 'os-force_delete': {} })).status, 403);
+      assert.equal((await act(server.adminToken, { 'os-force_delete': {} })).status, 202);
+      assert.equal((await call(server, 'GET', `/v3/${p.projectId}/snapshots/${made[2].id}`, { token: p.token })).status, 404);
+      assert.ok(!fs.existsSync(snapshotFile(made[2].id)));
     });
 
     it('lets a reader list but not take or delete snapshots', async () => {

@@ -118,7 +118,7 @@ for (const db of DB_KINDS) {
 
     it('lists summaries and details with filters, sorting, paging links and count', async () => {
       const p = await projectWithUser(server, 'vol-lister');
-      const made = [];
+      const made: Array<{ id: string; name: string }> = [];
       for (let i = 0; i < 5; i++) {
         clock.advance(1000);
         made.push(await createVolume(server, p, { size: 1, name: `lv-${i}`, metadata: { parity: i % 2 ? 'odd' : 'even' }, volume_type: i === 4 ? 'SAS' : 'SATA' }));

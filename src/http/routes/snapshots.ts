@@ -48,6 +48,11 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
         await services.snapshots.delete(callerOf(request), request.params.snapshot_id);
         return reply.status(202).send();
       });
+      app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/action`, { schema: { tags, summary: 'Reset the status of or force-delete a snapshot (admin)' } }, async (request, reply) => {
+        ctxOf(request, reply);
+        await services.snapshots.action(callerOf(request), request.params.snapshot_id, request.body);
+        return reply.status(202).send();
+      });
       app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Show a snapshot's metadata" } }, async (request, reply) => {
         ctxOf(request, reply);
         return { metadata: (await services.snapshots.get(callerOf(request), request.params.snapshot_id)).metadata };

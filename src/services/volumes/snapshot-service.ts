@@ -10,7 +10,7 @@ import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from './vo
 import type { Snapshot } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import { bodyField, volumeNotFound, type Caller, type ListFeatures } from './volume-service.js';
-import { canMoveSnapshot, SNAPSHOT_DELETABLE, VOLUME_ACTION_FROM } from './volume-state.js';
+import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, VOLUME_ACTION_FROM } from './volume-state.js';
 
 export function snapshotNotFound(id: string): ApiError {
   return new ApiError('common.0404', `Snapshot ${id} could not be found.`);
@@ -106,12 +106,31 @@ export class SnapshotService {
     return { ...s, ...next };
   }
 
-  async delete(caller: Caller, id: string): Promise<void> {
+  /** POST /snapshots/{id}/action: os-reset_status and os-force_delete, both for administrators. */
+  async action(caller: Caller, id: string, body: unknown): Promise<void> {
+    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw new ApiError('common.0400', 'The action body must hold exactly one action, e.g. {"os-reset_status": {"status": "available"}}.');
+    }
+    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
+    if (name !== 'os-reset_status' && name !== 'os-force_delete') throw new ApiError('common.0400', `There is no such action: ${name}.`);
+    if (!caller.admin) throw new ApiError('common.0403', `Policy does not allow ${name} to be performed: it is for administrators.`);
+    if (name === 'os-force_delete') return this.delete(caller, id, true);
+    const status = args && typeof args === 'object' ? (args as Record<string, unknown>).status : undefined;
+    if (status !== 'available' && status !== 'error') throw bad('status must be available or error.');
+    const s = await this.get(caller, id);
+    if (!(await this.repo.updateSnapshot(s.id, [s.status], { status, updatedAt: this.clock.now() }))) {
+      throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
+    }
+  }
+
+  /** Deletes a snapshot; `force` also takes one stuck in deleting. */
+  async delete(caller: Caller, id: string, force = false): Promise<void> {
     const s = await this.get(caller, id);
     await this.db.transaction().execute(async (tx) => {
       const cur = await this.repo.getSnapshot(s.id, tx);
       if (!cur) throw snapshotNotFound(id);
-      if (!SNAPSHOT_DELETABLE.includes(cur.status) || !canMoveSnapshot(cur.status, 'deleting')) {
+      const allowed = force ? SNAPSHOT_FORCE_DELETABLE : SNAPSHOT_DELETABLE;
+      if (!allowed.includes(cur.status) || (!force && !canMoveSnapshot(cur.status, 'deleting'))) {
         throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} status must be available or error to delete, but current status is: ${cur.status}.`);
       }
       if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} is being copied into a new volume.`);

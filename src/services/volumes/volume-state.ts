@@ -73,6 +73,11 @@ const SNAPSHOT_NEXT: Record<SnapshotStatus, readonly SnapshotStatus[]> = {
 };
 
 export const SNAPSHOT_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting'];
+/**
+ * An administrator's forced delete also takes a snapshot stuck in deleting. Not one in creating,
+ * whose copy may still be under way: reset its status to error first.
+ */
+export const SNAPSHOT_FORCE_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting', 'deleting'];
 
 export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boolean {
   return SNAPSHOT_NEXT[from].includes(to);
