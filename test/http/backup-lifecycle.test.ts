@@ -136,6 +136,90 @@ for (const db of DB_KINDS) {
     });
   });
 
+  describe(`backups of attached volumes and snapshots, and updates (${db})`, () => {
+    let server: TestServer;
+    let m: Member;
+    before(async () => {
+      server = await startServer({ db });
+      m = await projectWithUser(server, 'bk-force');
+      server.services.runner.start();
+    });
+    after(async () => server.close());
+
+    const waitAvailable = (id: string) =>
+      until(`backup ${id}`, async () => {
+        const b = await backupStatus(server, m, id);
+        return b.status === 'available' || b.status === 'error' ? b : undefined;
+      });
+
+    it('backs up an in-use volume only with force, through a point-in-time copy, and the volume stays in-use', async () => {
+      const vol = await newVolume(server, m, 1);
+      await scribble(server, vol, 3);
+      const sum = await sha256(server.services.volumeDriver.path('volume', vol));
+      const attach = await call(server, 'POST', `/v3/${m.projectId}/volumes/${vol}/action`, { token: m.token, body: { 'os-attach': { instance_uuid: '5a1b2c3d-0000-4000-8000-000000000001', mountpoint: '/dev/vdb' } } });
+      assert.ok(attach.status < 300, attach.text);
+      const refused = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.badRequest.message, /force/);
+      const forced = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol, force: true, name: 'hot' } } });
+      assert.equal(forced.status, 202, forced.text);
+      const b = await waitAvailable(forced.body.backup.id);
+      assert.equal(b.status, 'available');
+      const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
+      assert.equal(v.status, 'in-use');
+      // The temporary snapshot is gone.
+      await assert.rejects(fs.stat(server.services.volumeDriver.path('snapshot', b.id)));
+      const r = await call(server, 'POST', `/v3/${m.projectId}/backups/${b.id}/restore`, { token: m.token, body: { restore: {} } });
+      assert.equal(r.status, 202);
+      await until('restored', async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${r.body.restore.volume_id}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', r.body.restore.volume_id)), sum);
+    });
+
+    it('backs up a snapshot as it was when taken, and refuses one of another volume', async () => {
+      const vol = await newVolume(server, m, 1);
+      await scribble(server, vol, 4);
+      const sum = await sha256(server.services.volumeDriver.path('volume', vol));
+      const snap = await call(server, 'POST', `/v3/${m.projectId}/snapshots`, { token: m.token, body: { snapshot: { volume_id: vol, name: 's1' } } });
+      assert.equal(snap.status, 202, snap.text);
+      const snapId = snap.body.snapshot.id as string;
+      await until('snapshot', async () => ((await call(server, 'GET', `/v3/${m.projectId}/snapshots/${snapId}`, { token: m.token })).body.snapshot.status === 'available' ? true : undefined));
+      await scribble(server, vol, 5);
+      const other = await newVolume(server, m, 1);
+      const wrong = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: other, snapshot_id: snapId, name: 'wrong' } } });
+      assert.equal(wrong.body.error.code, 'VolumeBackup.0020');
+      const c = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol, snapshot_id: snapId } } });
+      assert.equal(c.status, 202, c.text);
+      const b = await waitAvailable(c.body.backup.id);
+      assert.equal(b.status, 'available');
+      assert.equal(b.snapshot_id, snapId);
+      const s = (await call(server, 'GET', `/v3/${m.projectId}/snapshots/${snapId}`, { token: m.token })).body.snapshot;
+      assert.equal(s.status, 'available');
+      const r = await call(server, 'POST', `/v3/${m.projectId}/backups/${b.id}/restore`, { token: m.token, body: { restore: {} } });
+      await until('restored', async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${r.body.restore.volume_id}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', r.body.restore.volume_id)), sum);
+    });
+
+    it('updates name, description and (3.43) metadata, and refuses a volume in a wrong state with VolumeBackup.0012', async () => {
+      const vol = await newVolume(server, m, 1);
+      const c = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol, name: 'before' } } });
+      await waitAvailable(c.body.backup.id);
+      const headers = { 'OpenStack-API-Version': 'volume 3.43' };
+      const u = await call(server, 'PUT', `/v3/${m.projectId}/backups/${c.body.backup.id}`, { token: m.token, headers, body: { backup: { name: 'after', description: 'd', metadata: { a: 'b' } } } });
+      assert.equal(u.status, 200, u.text);
+      assert.equal(u.body.backup.name, 'after');
+      assert.deepEqual(u.body.backup.metadata, { a: 'b' });
+      const shown = await backupStatus(server, m, c.body.backup.id);
+      assert.equal(shown.description, 'd');
+      const badUpdate = await call(server, 'PUT', `/v3/${m.projectId}/backups/${c.body.backup.id}`, { token: m.token, body: { backup: { description: '<x>' } } });
+      assert.equal(badUpdate.status, 400);
+      assert.equal((await backupStatus(server, m, c.body.backup.id)).description, 'd');
+      const reserve = await call(server, 'POST', `/v3/${m.projectId}/volumes/${vol}/action`, { token: m.token, body: { 'os-reserve': null } });
+      assert.ok(reserve.status < 300, reserve.text);
+      const refused = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'reserved' } } });
+      assert.equal(refused.body.error.code, 'VolumeBackup.0012');
+    });
+  });
+
   describe(`backup requests refused (${db})`, () => {
     let server: TestServer;
     let m: Member;

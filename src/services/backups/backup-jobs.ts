@@ -78,6 +78,11 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
             void d.db.updateTable('backups').set({ service_metadata: JSON.stringify(meta) }).where('id', '=', backup.id).where('status', '=', 'creating').execute().catch(() => undefined);
           },
         });
+        // Gone before the backup shows available: nothing of it outlives the job.
+        if (temporarySnapshot) {
+          await d.driver.deleteSnapshot(backup.id);
+          temporarySnapshot = false;
+        }
         const h = result.header;
         const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
         await d.db.transaction().execute(async (tx) => {
