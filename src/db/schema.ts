@@ -158,6 +158,42 @@ export interface BackupTable {
   updated_at: string | null;
 }
 
+export interface BackupPolicyTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** ON or OFF. */
+  status: string;
+  /** UTC full hours as given, comma separated: "22:00,00:00,02:00". */
+  start_time: string;
+  /** Days between runs; null when week_frequency is set. */
+  frequency: number | null;
+  /** Comma list of SUN..SAT in the order given; null when frequency is set. */
+  week_frequency: string | null;
+  rentention_num: number | null;
+  rentention_day: number | null;
+  remain_first_backup_of_cur_month: number;
+  /** UTC+HH:mm or UTC-HH:mm. */
+  time_zone: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A volume belongs to at most one policy: resource_id is the key. */
+export interface BackupPolicyResourceTable {
+  policy_id: string;
+  resource_id: string;
+  resource_type: string;
+  project_id: string;
+  created_at: string;
+}
+
+export interface BackupPolicyTagTable {
+  policy_id: string;
+  key: string;
+  value: string;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -171,4 +207,7 @@ export interface Database {
   quota_locks: QuotaLockTable;
   jobs: JobTable;
   backups: BackupTable;
+  backup_policies: BackupPolicyTable;
+  backup_policy_resources: BackupPolicyResourceTable;
+  backup_policy_tags: BackupPolicyTagTable;
 }
