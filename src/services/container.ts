@@ -20,6 +20,9 @@ import { QuotaService } from './volumes/quota-service.js';
 import { QuotaSets } from './volumes/quota-sets.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { SnapshotService } from './volumes/snapshot-service.js';
+import { PolicyRepository } from './policies/policy-repository.js';
+import { PolicyService } from './policies/policy-service.js';
+import { PolicyTagService } from './policies/policy-tags.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -42,6 +45,10 @@ export interface Services {
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
+  /** Backup policy records; the scheduler reads them through policyRecords. */
+  policyRecords: PolicyRepository;
+  policies: PolicyService;
+  policyTags: PolicyTagService;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     kick: () => runner.kick(),
     container: store.description,
   });
+  const policyRecords = new PolicyRepository(db);
+  const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
   registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock });
   return {
     config,
@@ -93,6 +102,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     quotaSets: new QuotaSets(quotas, identity),
     volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, { availabilityZone: config.availabilityZone, log: driverLog }),
     snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
+    policyRecords,
+    policies,
+    policyTags: new PolicyTagService(db, policyRecords, policies),
     close: async () => {
       await runner.stop();
       await store.close();

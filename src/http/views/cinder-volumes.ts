@@ -5,7 +5,7 @@ import { resourceLinks, type CinderViewContext } from './cinder-links.js';
 import { cinderTime } from './cinder-time.js';
 
 /** Cinder's host@backend#pool: one file backend with one pool on this host. */
-const HOST = `${os.hostname()}@file#file`;
+export const HOST = `${os.hostname()}@file#file`;
 /** This service's one volume service, as microversion 3.48 names it. */
 const SERVICE_UUID = '8f6b2c1e-3d4a-4b5c-9e7f-a1b2c3d4e5f6';
 

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/connect.js';
-import type { BackupPolicyTable } from '../../db/schema.js';
+import type { BackupPolicyResourceTable, BackupPolicyTable } from '../../db/schema.js';
+import type { Tag } from './tag-input.js';
 
 /** Days of week_frequency in the order JavaScript's getUTCDay() numbers them (0 = SUN). */
 export const WEEK_DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
@@ -39,6 +40,11 @@ export function parseTimeZoneOffset(timeZone: string): number {
   return m[1] === '-' ? -minutes : minutes;
 }
 
+/** start_time as the API writes it: "22:00,00:00". */
+export function formatStartTimes(hours: readonly number[]): string {
+  return hours.map((h) => `${String(h).padStart(2, '0')}:00`).join(',');
+}
+
 export function toPolicy(row: BackupPolicyTable): Policy {
   return {
     id: row.id,
@@ -64,7 +70,7 @@ export function toPolicyRow(p: Policy): BackupPolicyTable {
     project_id: p.projectId,
     name: p.name,
     status: p.status,
-    start_time: p.startTimes.map((h) => `${String(h).padStart(2, '0')}:00`).join(','),
+    start_time: formatStartTimes(p.startTimes),
     frequency: p.frequency,
     week_frequency: p.weekDays === null ? null : p.weekDays.map((d) => WEEK_DAYS[d]).join(','),
     rentention_num: p.retentionNum,
@@ -101,8 +107,8 @@ export class PolicyRepository {
   }
 
   /**
-   * Ids of the volumes associated with the policy, in association order. An association whose
-   * volume has since been deleted is left out.
+   * Ids of the volumes associated with the policy, oldest association first (ties by id). An
+   * association whose volume has since been deleted is left out.
    */
   async volumeIds(policyId: string, executor: Executor = this.db): Promise<string[]> {
     const rows = await executor
@@ -114,5 +120,98 @@ export class PolicyRepository {
       .orderBy('r.resource_id')
       .execute();
     return rows.map((r) => r.resource_id);
+  }
+
+  async insert(p: Policy, executor: Executor = this.db): Promise<void> {
+    await executor.insertInto('backup_policies').values(toPolicyRow(p)).execute();
+  }
+
+  async update(p: Policy, executor: Executor = this.db): Promise<void> {
+    const { id, project_id: _project, created_at: _created, ...changes } = toPolicyRow(p);
+    await executor.updateTable('backup_policies').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Removes the policy with its associations and tags. */
+  async delete(id: string, executor: Executor = this.db): Promise<void> {
+    await executor.deleteFrom('backup_policy_tags').where('policy_id', '=', id).execute();
+    await executor.deleteFrom('backup_policy_resources').where('policy_id', '=', id).execute();
+    await executor.deleteFrom('backup_policies').where('id', '=', id).execute();
+  }
+
+  async countInProject(projectId: string, executor: Executor = this.db): Promise<number> {
+    const row = await executor
+      .selectFrom('backup_policies')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('project_id', '=', projectId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The project's policies, oldest first. */
+  async listInProject(projectId: string, executor: Executor = this.db): Promise<Policy[]> {
+    const rows = await executor.selectFrom('backup_policies').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toPolicy);
+  }
+
+  /** Associated volumes that still exist, per policy of the project. */
+  async resourceCounts(projectId: string, executor: Executor = this.db): Promise<Map<string, number>> {
+    const rows = await executor
+      .selectFrom('backup_policy_resources as r')
+      .innerJoin('volumes as v', 'v.id', 'r.resource_id')
+      .select((eb) => ['r.policy_id', eb.fn.countAll<number | string>().as('n')])
+      .where('r.project_id', '=', projectId)
+      .groupBy('r.policy_id')
+      .execute();
+    return new Map(rows.map((r) => [r.policy_id, Number(r.n)]));
+  }
+
+  /** The associations of these volumes, whatever their policy. */
+  async associationsOf(resourceIds: readonly string[], executor: Executor = this.db): Promise<BackupPolicyResourceTable[]> {
+    if (resourceIds.length === 0) return [];
+    return executor.selectFrom('backup_policy_resources').selectAll().where('resource_id', 'in', [...resourceIds]).execute();
+  }
+
+  async associate(row: BackupPolicyResourceTable, executor: Executor = this.db): Promise<void> {
+    await executor.insertInto('backup_policy_resources').values(row).execute();
+  }
+
+  async disassociate(policyId: string, resourceIds: readonly string[], executor: Executor = this.db): Promise<void> {
+    if (resourceIds.length === 0) return;
+    await executor.deleteFrom('backup_policy_resources').where('policy_id', '=', policyId).where('resource_id', 'in', [...resourceIds]).execute();
+  }
+
+  /** The policy's tags in key order. */
+  async tagsOf(policyId: string, executor: Executor = this.db): Promise<Tag[]> {
+    return executor.selectFrom('backup_policy_tags').select(['key', 'value']).where('policy_id', '=', policyId).orderBy('key').execute();
+  }
+
+  /** The tags of every policy of the project, by policy id, each list in key order. */
+  async tagsInProject(projectId: string, executor: Executor = this.db): Promise<Map<string, Tag[]>> {
+    const rows = await executor
+      .selectFrom('backup_policy_tags as t')
+      .innerJoin('backup_policies as p', 'p.id', 't.policy_id')
+      .select(['t.policy_id', 't.key', 't.value'])
+      .where('p.project_id', '=', projectId)
+      .orderBy('t.key')
+      .orderBy('t.value')
+      .execute();
+    const byPolicy = new Map<string, Tag[]>();
+    for (const r of rows) byPolicy.set(r.policy_id, [...(byPolicy.get(r.policy_id) ?? []), { key: r.key, value: r.value }]);
+    return byPolicy;
+  }
+
+  /** Sets each tag's value, adding the keys the policy lacks. */
+  async putTags(policyId: string, tags: readonly Tag[], executor: Executor = this.db): Promise<void> {
+    if (tags.length === 0) return;
+    await executor
+      .insertInto('backup_policy_tags')
+      .values(tags.map((t) => ({ policy_id: policyId, key: t.key, value: t.value })))
+      .onConflict((oc) => oc.columns(['policy_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
+  }
+
+  async deleteTags(policyId: string, keys: readonly string[], executor: Executor = this.db): Promise<void> {
+    if (keys.length === 0) return;
+    await executor.deleteFrom('backup_policy_tags').where('policy_id', '=', policyId).where('key', 'in', [...keys]).execute();
   }
 }

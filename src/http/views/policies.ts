@@ -1,0 +1,62 @@
+import type { Policy } from '../../services/policies/policy-repository.js';
+import { formatStartTimes, WEEK_DAYS } from '../../services/policies/policy-repository.js';
+import type { PolicyListing, ResourceOutcome } from '../../services/policies/policy-service.js';
+import type { TaggedPolicy, TagQueryResult } from '../../services/policies/policy-tags.js';
+import type { Tag } from '../../services/policies/tag-input.js';
+import { HOST } from './cinder-volumes.js';
+
+/** scheduled_policy as the policy routes show it: one of each pair, the one that is set. */
+export function scheduleView(p: Policy): Record<string, unknown> {
+  return {
+    start_time: formatStartTimes(p.startTimes),
+    ...(p.frequency !== null ? { frequency: p.frequency } : {}),
+    ...(p.weekDays !== null ? { week_frequency: p.weekDays.map((d) => WEEK_DAYS[d]) } : {}),
+    ...(p.retentionNum !== null ? { rentention_num: p.retentionNum } : {}),
+    ...(p.retentionDays !== null ? { rentention_day: p.retentionDays } : {}),
+    remain_first_backup_of_curMonth: p.remainFirstBackupOfCurMonth ? 'Y' : 'N',
+    status: p.status,
+  };
+}
+
+export function policyView({ policy, resourceCount, tags }: PolicyListing): Record<string, unknown> {
+  return {
+    backup_policy_id: policy.id,
+    backup_policy_name: policy.name,
+    scheduled_policy: scheduleView(policy),
+    policy_resource_count: resourceCount,
+    time_zone: policy.timeZone,
+    tags: tagsView(tags),
+  };
+}
+
+export function tagsView(tags: readonly Tag[]): Array<{ key: string; value: string }> {
+  return tags.map((t) => ({ key: t.key, value: t.value }));
+}
+
+/** success_resources and fail_resources of an association or disassociation. */
+export function resourceOutcomesView(outcomes: readonly ResourceOutcome[], detail: boolean): Record<string, unknown> {
+  const item = (o: ResourceOutcome) => ({
+    resource_id: o.resourceId,
+    ...(detail
+      ? { resource_type: o.resourceType ?? '', availability_zone: o.volume?.availabilityZone ?? '', os_vol_host_attr: o.volume ? HOST : '' }
+      : {}),
+  });
+  return {
+    success_resources: outcomes.filter((o) => !o.error).map(item),
+    fail_resources: outcomes.filter((o) => o.error).map((o) => ({ ...item(o), code: o.error!.code, message: o.error!.message })),
+  };
+}
+
+/** resource_instances/action: policies as tagged resources; count answers the total alone. */
+export function tagQueryView(r: TagQueryResult): Record<string, unknown> {
+  if (r.action === 'count') return { total_count: r.total };
+  return {
+    total_count: r.total,
+    resources: r.page.map(({ policy, tags }: TaggedPolicy) => ({
+      resource_id: policy.id,
+      resource_name: policy.name,
+      resource_detail: { backup_policy_id: policy.id, backup_policy_name: policy.name, scheduled_policy: scheduleView(policy), time_zone: policy.timeZone },
+      tags: tagsView(tags),
+    })),
+  };
+}
