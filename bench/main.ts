@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { hashAllocated, sequentialRead } from './limits.js';
-import { borg, onPath, restic, type Measured, type Peer } from './peers.js';
+import { borg, onPath, restic, settle, type Measured, type Peer } from './peers.js';
 import { buildVolume, localizedChange, MIB, scatteredChange, sha256File, treeBytes } from './volume.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,6 +24,7 @@ interface CaseRow {
 }
 
 function runCase(store: string, args: string[], settings: Record<string, number>): Promise<Measured & { detail: unknown }> {
+  settle();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'case.js'), store, ...args], {
       env: { ...process.env, VBS_BENCH_SETTINGS: JSON.stringify(settings) },

@@ -3,6 +3,7 @@ import { loadConfig } from '../common/config.js';
 import { createServices, type Services } from '../services/container.js';
 import { isRole } from '../services/identity/roles.js';
 import { CliError } from './errors.js';
+import { reindex } from '../services/backups/catalogue.js';
 
 /** Runs `work` over the same data dir and database as the server, then closes them. */
 export async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
@@ -80,6 +81,19 @@ export function registerAdminCommands(program: Command): void {
           enabled: String(u.enabled),
         }));
         console.log(table(rows));
+      }),
+    );
+
+  admin
+    .command('reindex')
+    .description('rebuild the backup catalogue from the block store: every manifest becomes an available backup')
+    .action(() =>
+      withServices(async (s) => {
+        const r = await reindex(s.database.db, s.store, s.clock.now());
+        console.log(
+          `read ${r.manifests} manifests of ${r.projects} projects in ${s.store.description}: ${r.restored} backups restored to the catalogue, ` +
+            `${r.orphaned} without a manifest marked error`,
+        );
       }),
     );
 

@@ -7,6 +7,8 @@ export interface AdminCredentials {
   username: string;
   password: string;
   projectName: string;
+  /** The compute quota endpoint `quota show` reads (see routes/compute-quotas.ts). */
+  computeUrl: string;
 }
 
 function yamlQuote(s: string): string {
@@ -45,6 +47,8 @@ export function writeClientFiles(dataDir: string, c: AdminCredentials): { clouds
       '    interface: public',
       // The catalogue has no image service; without this openstackclient's `volume create` looks one up and fails.
       '    has_image: false',
+      // openstackclient's `quota show` needs a compute client; the service answers its empty quota set.
+      `    compute_endpoint_override: ${yamlQuote(c.computeUrl)}`,
       '    identity_api_version: 3',
       "    volume_api_version: '3'",
       '',

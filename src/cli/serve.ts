@@ -6,6 +6,7 @@ import { loadConfig } from '../common/config.js';
 import { systemClock } from '../common/clock.js';
 import { createServices } from '../services/container.js';
 import { buildApp } from '../http/app.js';
+import { COMPUTE_QUOTA_PREFIX } from '../http/routes/compute-quotas.js';
 import { writeClientFiles } from './client-files.js';
 import { CliError } from './errors.js';
 
@@ -46,6 +47,7 @@ export async function serve(): Promise<void> {
       username: 'admin',
       password,
       projectName: 'admin',
+      computeUrl: `${config.publicUrl}${COMPUTE_QUOTA_PREFIX}`,
     });
     console.log(`vbs: bootstrapped user "admin" in project "admin"; credentials written to ${files.cloudsYaml} (cloud "vbs") and ${files.openrc}`);
   }

@@ -19,6 +19,7 @@ import { policyRoutes } from './routes/policies.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { computeQuotaRoutes } from './routes/compute-quotas.js';
 import { volumeTypeRoutes } from './routes/types.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
@@ -130,6 +131,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));
   await app.register(quotaRoutes(services));
+  await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.

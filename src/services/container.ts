@@ -78,7 +78,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     jobs,
     clock,
     kick: () => runner.kick(),
-    container: store.description,
+    store,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);

@@ -133,7 +133,7 @@ for (const db of DB_KINDS) {
       const cases: Array<[string, string, Family, string]> = [
         ['DELETE', '/identity/v3/auth/projects', 'identity', 'GET'],
         ['PUT', '/identity/v3/projects', 'identity', 'GET'],
-        ['PUT', `/v3/${pid}/backups/detail`, 'cinder', 'GET'],
+        ['POST', `/v3/${pid}/backups/detail`, 'cinder', 'GET'],
         ['PATCH', `/v1/${pid}/jobs/0123456789abcdef0123456789abcdef`, 'vbs', 'GET'],
         ['POST', '/healthz', 'plain', 'GET'],
       ];

@@ -177,6 +177,21 @@ for (const db of DB_KINDS) {
       assert.equal(unknown.status, 404);
     });
 
+    it("answers openstackclient's compute quota read with an empty set, under the volume quotas' rules", async () => {
+      for (const suffix of ['', '/detail', '/defaults']) {
+        const own = await call(server, 'GET', `/compute/v2.1/os-quota-sets/${owner.projectId}${suffix}`, { token: owner.token });
+        assert.equal(own.status, 200, own.text);
+        assert.deepEqual(own.body, { quota_set: { id: owner.projectId } });
+      }
+      assert.equal((await call(server, 'GET', `/compute/v2.1/os-quota-sets/${other.projectId}`, { token: owner.token })).status, 403);
+      assert.equal((await call(server, 'GET', `/compute/v2.1/os-quota-sets/${other.projectId}`, { token: server.adminToken })).status, 200);
+      assert.equal((await call(server, 'GET', `/compute/v2.1/os-quota-sets/${'f'.repeat(32)}`, { token: server.adminToken })).status, 404);
+      assert.equal((await call(server, 'GET', `/compute/v2.1/os-quota-sets/${owner.projectId}`)).status, 401);
+      // The catalogue does not offer it: no client takes this service for a compute service.
+      const catalog = (await call(server, 'GET', '/identity/v3/auth/catalog', { token: owner.token })).body.catalog as Array<{ type: string }>;
+      assert.ok(!catalog.some((s) => s.type === 'compute'));
+    });
+
     it('lists the volume types SATA, SAS and SSD', async () => {
       const r = await call(server, 'GET', `/v3/${owner.projectId}/types`, { token: owner.token });
       assert.equal(r.status, 200);

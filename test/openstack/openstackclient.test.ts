@@ -4,11 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { DB_KINDS, call, freshPostgresDatabase, tempDir } from '../support/server.js';
-import { freePort } from '../support/net.js';
-import { startServe, type ServeProcess } from '../support/cli.js';
-import { OPENSTACK, assertOpenstackInstalled, openstack, openstackJson, openstackQuiet } from '../support/openstack-cli.js';
+import { DB_KINDS, call } from '../support/server.js';
+import { OPENSTACK, assertOpenstackInstalled, openstack, openstackJson, openstackQuiet, serveForOpenstack } from '../support/openstack-cli.js';
 
 interface TokenOut {
   id: string;
@@ -51,23 +48,10 @@ describe('python-openstackclient', { concurrency: true }, () => {
 
   for (const db of DB_KINDS) {
     it(`issues a token and manages volumes and snapshots through clouds.yaml (${db})`, async () => {
-      const dataDir = tempDir('vbs-osc-');
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const env = {
-        VBS_DATA_DIR: dataDir,
-        VBS_PORT: String(port),
-        VBS_LOG_LEVEL: 'warn',
-        VBS_DATABASE_URL: db === 'postgres' ? await freshPostgresDatabase() : undefined,
-      };
-      const clouds = path.join(dataDir, 'clouds.yaml');
-      // Outside the data dir, so no ./clouds.yaml can stand in for the configured one.
-      const cwd = tempDir('vbs-osc-cwd-');
+      const { url, clouds, cwd, proc } = await serveForOpenstack(db, 'vbs-osc');
       const osc = (args: string[]) => openstackJson(clouds, args, { cwd });
       const quiet = (args: string[]) => openstackQuiet(clouds, args, { cwd });
-      const proc: ServeProcess = startServe(env);
       try {
-        await proc.waitFor(/vbs: serving on /);
         assert.ok(proc.stdout().includes(clouds), proc.stdout());
 
         // token issue: the token it prints is one the server takes.

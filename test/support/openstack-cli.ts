@@ -1,6 +1,10 @@
 /** Debian's python3-openstackclient as a separate process: the client operators actually use. */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from './net.js';
+import { startServe, type ServeProcess } from './cli.js';
+import { freshPostgresDatabase, tempDir, type DbKind } from './server.js';
 
 /** Debian's script runs under /usr/bin/python3, whatever python3 is first on PATH. */
 export const OPENSTACK = '/usr/bin/openstack';
@@ -63,4 +67,41 @@ export async function openstackJson<T = unknown>(cloudsYaml: string, args: strin
 export async function openstackQuiet(cloudsYaml: string, args: string[], options: { cwd?: string } = {}): Promise<void> {
   const r = await openstack(cloudsYaml, args, options);
   if (r.code !== 0 || r.stdout.trim() !== '') throw new Error(`openstack ${args.join(' ')} exited ${r.code}: ${r.stderr || r.stdout}`);
+}
+
+/** A `vbs serve` process of one test's own, the client files it wrote, and a working dir for the client. */
+export interface OpenstackServe {
+  url: string;
+  env: Record<string, string | undefined>;
+  clouds: string;
+  openrc: string;
+  /** Outside the data dir, so no ./clouds.yaml can stand in for the configured one. */
+  cwd: string;
+  proc: ServeProcess;
+}
+
+export async function serveForOpenstack(db: DbKind, prefix: string): Promise<OpenstackServe> {
+  const dataDir = tempDir(`${prefix}-`);
+  const port = await freePort();
+  const env = {
+    VBS_DATA_DIR: dataDir,
+    VBS_PORT: String(port),
+    VBS_LOG_LEVEL: 'warn',
+    VBS_DATABASE_URL: db === 'postgres' ? await freshPostgresDatabase() : undefined,
+  };
+  const proc = startServe(env);
+  try {
+    await proc.waitFor(/vbs: serving on /);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    env,
+    clouds: path.join(dataDir, 'clouds.yaml'),
+    openrc: path.join(dataDir, 'admin-openrc.sh'),
+    cwd: tempDir(`${prefix}-cwd-`),
+    proc,
+  };
 }

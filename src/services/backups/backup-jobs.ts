@@ -10,6 +10,7 @@ import type { BlockStore } from '../../stores/block-store.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { BackupRepository } from './backup-repository.js';
+import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
 
 export interface BackupJobDeps {
@@ -102,6 +103,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           if (p.volumeStatusBefore) await d.volumes.updateVolume(backup.volumeId, ['backing-up'], { status: p.volumeStatusBefore, updatedAt: d.clock.now() }, tx);
           if (backup.snapshotId) await d.volumes.updateSnapshot(backup.snapshotId, ['backing-up'], { status: 'available', updatedAt: d.clock.now() }, tx);
         });
+        const finished = await d.backups.get(backup.id);
+        if (finished) await saveCatalogueRecord(d.store, finished);
         return { backup_id: backup.id };
       } catch (err) {
         if (stopping(signal)) throw err;
@@ -131,6 +134,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         await repo.deleteBackup(backup.id).catch((err: unknown) => {
           if (!(err instanceof BackupNotFoundError)) throw err;
         });
+        await deleteCatalogueRecord(d.store, backup.projectId, backup.id);
         await d.db.deleteFrom('backups').where('id', '=', backup.id).execute();
         // Reclaim the space of blocks no other backup of the project references.
         await repo.gc();

@@ -9,7 +9,9 @@ import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Caller } from '../volumes/volume-service.js';
 import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
+import type { BlockStore } from '../../stores/block-store.js';
 import type { BackupRequest } from './backup-input.js';
+import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
 
@@ -49,8 +51,8 @@ export interface BackupServiceDeps {
   clock: Clock;
   /** Runs queued jobs soon after they are queued. */
   kick: () => void;
-  /** The store's name, shown as a backup's `container` unless the user chose one. */
-  container: string;
+  /** Where backups are kept; its name is a backup's `container` unless the user chose one. */
+  store: BlockStore;
 }
 
 function notFound(family: Family, backupId: string): ApiError {
@@ -116,7 +118,7 @@ export class BackupService {
         failReason: null,
         size: volume.size,
         objectCount: 0,
-        container: req.container ?? this.d.container,
+        container: req.container ?? this.d.store.description,
         availabilityZone: req.availabilityZone ?? volume.availabilityZone,
         metadata: req.metadata,
         tags: req.tags,
@@ -247,6 +249,7 @@ export class BackupService {
       .set({ name: next.name, description: next.description, metadata: JSON.stringify(next.metadata), updated_at: next.updatedAt!.toISOString() })
       .where('id', '=', backup.id)
       .execute();
+    if (next.status === 'available') await saveCatalogueRecord(this.d.store, next);
     return next;
   }
 

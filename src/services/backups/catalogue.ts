@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { listProjects, openRepository, type ManifestHeader } from '../../engine/index.js';
+import { NotFoundError, type BlockStore } from '../../stores/block-store.js';
+import { toBackup, toRow, type Backup } from './backup-repository.js';
+
+/**
+ * The backup records kept in the store beside the engine's manifests, so that the store alone
+ * can rebuild the catalogue. The manifest is the truth about data; this record adds what the
+ * user gave (name, description, metadata, tags) and what a restore needs (type, bootable).
+ */
+function recordKey(projectId: string, backupId: string): string {
+  return `catalogue/${projectId}/${backupId}`;
+}
+
+export async function saveCatalogueRecord(store: BlockStore, backup: Backup): Promise<void> {
+  await store.put(recordKey(backup.projectId, backup.id), Buffer.from(JSON.stringify(toRow(backup))));
+}
+
+export async function deleteCatalogueRecord(store: BlockStore, projectId: string, backupId: string): Promise<void> {
+  await store.delete(recordKey(projectId, backupId));
+}
+
+async function readRecord(store: BlockStore, projectId: string, backupId: string): Promise<Backup | undefined> {
+  try {
+    return toBackup(JSON.parse((await store.get(recordKey(projectId, backupId))).toString('utf8')) as ReturnType<typeof toRow>);
+  } catch (err) {
+    // No record (or an unreadable one): the manifest alone still describes the backup.
+    if (err instanceof NotFoundError || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+const GiB = 1024 ** 3;
+
+/** A record from the manifest alone, for a backup whose catalogue record is missing. */
+function fromManifest(h: ManifestHeader): Backup {
+  return {
+    id: h.backupId,
+    projectId: h.project,
+    volumeId: h.volumeId,
+    snapshotId: null,
+    name: null,
+    description: null,
+    status: 'available',
+    failReason: null,
+    size: Math.max(1, Math.ceil(h.volumeSize / GiB)),
+    objectCount: Math.ceil(h.bytesAllocated / h.blockSize),
+    container: null,
+    availabilityZone: null,
+    metadata: {},
+    tags: [],
+    isIncremental: h.type === 'incremental',
+    serviceMetadata: {},
+    volumeBootable: false,
+    volumeType: null,
+    volumeMetadata: {},
+    policyId: null,
+    dataTimestamp: new Date(h.startedAt),
+    createdAt: new Date(h.startedAt),
+    updatedAt: new Date(h.finishedAt),
+  };
+}
+
+export interface ReindexResult {
+  projects: number;
+  manifests: number;
+  /** Backups the database lacked and got back. */
+  restored: number;
+  /** Available backups of the database whose manifest is gone: marked error. */
+  orphaned: number;
+}
+
+/** Rebuilds the backup catalogue of the database from the store: every manifest becomes an available backup. */
+export async function reindex(db: Kysely<Database>, store: BlockStore, now: Date): Promise<ReindexResult> {
+  const result: ReindexResult = { projects: 0, manifests: 0, restored: 0, orphaned: 0 };
+  const seen = new Set<string>();
+  for (const project of await listProjects(store)) {
+    result.projects++;
+    for (const header of await openRepository(store, project).listManifests()) {
+      result.manifests++;
+      seen.add(header.backupId);
+      const known = await db.selectFrom('backups').select('id').where('id', '=', header.backupId).executeTakeFirst();
+      if (known) continue;
+      const record = (await readRecord(store, project, header.backupId)) ?? fromManifest(header);
+      await db.insertInto('backups').values(toRow({ ...record, status: 'available', failReason: null })).execute();
+      result.restored++;
+    }
+  }
+  const available = await db.selectFrom('backups').select('id').where('status', '=', 'available').execute();
+  for (const { id } of available) {
+    if (seen.has(id)) continue;
+    await db
+      .updateTable('backups')
+      .set({ status: 'error', fail_reason: 'the backup\'s manifest is missing from the store', updated_at: now.toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'available')
+      .execute();
+    result.orphaned++;
+  }
+  return result;
+}
