@@ -194,6 +194,48 @@ export interface BackupPolicyTagTable {
   value: string;
 }
 
+/** Scheduler state of one policy; its row is the lock every change of the policy's runs takes first. */
+export interface PolicyScheduleTable {
+  policy_id: string;
+  /** Slots up to here are handled (run, skipped, or before the policy was on). */
+  checked_until: string;
+  generation: number;
+}
+
+/** One run of a policy: a scheduled slot (ISO instant) or a manual run ("manual:<uuid>"). */
+export interface PolicyRunTable {
+  id: string;
+  policy_id: string;
+  project_id: string;
+  slot: string;
+  /** RUNNING, DONE or SKIPPED. */
+  status: string;
+  /** The job that backs up the policy's volumes; null for a skipped slot. */
+  job_id: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** One volume's backup in a run, as GET backuptasks shows it. */
+export interface PolicyTaskTable {
+  id: string;
+  run_id: string;
+  policy_id: string;
+  project_id: string;
+  resource_id: string;
+  resource_type: string;
+  backup_name: string | null;
+  backup_id: string | null;
+  /** The run's job (queryable); backup_job_id is the volume's backup job, one of its sub-jobs. */
+  vbs_job_id: string | null;
+  backup_job_id: string | null;
+  /** WAITING, RUNNING, EXECUTE_SUCCESS, EXECUTE_FAIL, EXECUTE_TIMEOUT or SKIP. */
+  status: string;
+  message: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -210,4 +252,7 @@ export interface Database {
   backup_policies: BackupPolicyTable;
   backup_policy_resources: BackupPolicyResourceTable;
   backup_policy_tags: BackupPolicyTagTable;
+  policy_schedules: PolicyScheduleTable;
+  policy_runs: PolicyRunTable;
+  policy_tasks: PolicyTaskTable;
 }

@@ -15,6 +15,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
 import { cbrRoutes } from './routes/cbr.js';
 import { cloudBackupRoutes } from './routes/cloudbackups.js';
+import { policyRunRoutes } from './routes/policy-runs.js';
 import { policyRoutes } from './routes/policies.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
@@ -127,6 +128,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(backupRoutes(services));
   await app.register(cbrRoutes(services));
   await app.register(cloudBackupRoutes(services));
+  await app.register(policyRunRoutes(services));
   await app.register(policyRoutes(services));
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));

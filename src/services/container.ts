@@ -20,6 +20,7 @@ import { QuotaService } from './volumes/quota-service.js';
 import { QuotaSets } from './volumes/quota-sets.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { SnapshotService } from './volumes/snapshot-service.js';
+import { createPolicyScheduling, type PolicyScheduling } from './policies/scheduler-setup.js';
 import { PolicyRepository } from './policies/policy-repository.js';
 import { PolicyService } from './policies/policy-service.js';
 import { PolicyTagService } from './policies/policy-tags.js';
@@ -45,6 +46,11 @@ export interface Services {
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
+  /** Backup policy runs: run at once, and their tasks. */
+  policyRuns: PolicyScheduling['policyRuns'];
+  policyRunRecords: PolicyScheduling['policyRunRecords'];
+  /** Runs ON policies at their slots; `vbs serve` starts it, tests start it or call tick(). */
+  scheduler: PolicyScheduling['scheduler'];
   /** Backup policy records; the scheduler reads them through policyRecords. */
   policyRecords: PolicyRepository;
   policies: PolicyService;
@@ -83,6 +89,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
   registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock });
+  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log });
   return {
     config,
     clock,
@@ -105,7 +112,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRecords,
     policies,
     policyTags: new PolicyTagService(db, policyRecords, policies),
+    policyRuns: scheduling.policyRuns,
+    policyRunRecords: scheduling.policyRunRecords,
+    scheduler: scheduling.scheduler,
     close: async () => {
+      await scheduling.scheduler.stop();
       await runner.stop();
       await store.close();
       await closeEngine();

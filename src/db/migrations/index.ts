@@ -5,6 +5,7 @@ import * as m0003 from './0003_volume_extras.js';
 import * as m0010 from './0010_jobs.js';
 import * as m0011 from './0011_backups.js';
 import * as m0020 from './0020_backup_policies.js';
+import * as m0021 from './0021_policy_runs.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_jobs': m0010,
   '0011_backups': m0011,
   '0020_backup_policies': m0020,
+  '0021_policy_runs': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

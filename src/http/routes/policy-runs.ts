@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { callerOf } from './cinder-context.js';
+import { taskView } from '../views/policy-runs.js';
+
+type Params = { project_id: string; policy_id: string };
+
+/** Running a backup policy at once, and the tasks of its runs. */
+export function policyRunRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    const base = '/v2/:project_id/backuppolicy/:policy_id';
+    app.post<{ Params: Params }>(`${base}/action`, { schema: { tags: ['autobackup'], summary: 'Execute a backup policy at once' } }, async (request, reply) => {
+      await services.policyRuns.executeNow(callerOf(request), request.params.policy_id);
+      return reply.status(204).send();
+    });
+    app.get<{ Params: Params }>(`${base}/backuptasks`, { schema: { tags: ['autobackup'], summary: 'Backup tasks of a backup policy' } }, async (request) => {
+      const { count, tasks } = await services.policyRuns.listTasks(callerOf(request), request.params.policy_id, request.query as Record<string, unknown>);
+      return { count, tasks: tasks.map(taskView) };
+    });
+  };
+}

@@ -1,0 +1,348 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/common/clock.js';
+import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { createVolume } from '../support/volumes.js';
+import { insertPolicy, policyRecord, until } from '../policies/fixtures.js';
+import type { Policy } from '../../src/services/policies/policy-repository.js';
+
+type Member = Awaited<ReturnType<typeof projectWithUser>>;
+
+const HOUR = 3600_000;
+/** Tokens outlive the months these tests move the clock through. */
+const env = { VBS_TOKEN_TTL: String(365 * 24 * 3600) };
+
+async function newVolume(server: TestServer, m: Member, name: string): Promise<string> {
+  const v = await createVolume(server, m, { size: 1, name });
+  await until(`volume ${name} available`, async () => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${v.id}`, { token: m.token })).body.volume.status === 'available');
+  return v.id as string;
+}
+
+/** Until no policy run and no job is left in progress. */
+async function idle(server: TestServer): Promise<void> {
+  const db = server.services.database.db;
+  await until('runs and jobs to finish', async () => {
+    const runs = await db.selectFrom('policy_runs').select('id').where('status', '=', 'RUNNING').execute();
+    const jobs = await db.selectFrom('jobs').select('id').where('status', 'in', ['INIT', 'RUNNING']).execute();
+    return runs.length === 0 && jobs.length === 0;
+  });
+}
+
+async function slots(server: TestServer, policyId: string): Promise<string[]> {
+  return (await server.services.policyRunRecords.runsOf(policyId)).map((r) => r.slot);
+}
+
+async function tasks(server: TestServer, m: Member, policyId: string, query = '') {
+  const r = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy/${policyId}/backuptasks${query}`, { token: m.token });
+  assert.equal(r.status, 200, r.text);
+  return r.body as { count: number; tasks: Array<Record<string, string>> };
+}
+
+async function policyBackups(server: TestServer, policyId: string, volumeId?: string) {
+  let q = server.services.database.db.selectFrom('backups').selectAll().where('policy_id', '=', policyId);
+  if (volumeId) q = q.where('volume_id', '=', volumeId);
+  return q.orderBy('created_at').execute();
+}
+
+/** Moves the clock to `at`, ticks, and waits for whatever that started. */
+async function tickAt(server: TestServer, clock: ManualClock, at: string | number): Promise<void> {
+  clock.set(new Date(at));
+  await server.services.scheduler.tick();
+  await idle(server);
+}
+
+for (const db of DB_KINDS) {
+  describe(`backup policy scheduling (${db})`, () => {
+    const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+    let server: TestServer;
+    let m: Member;
+    let vol1: string;
+    let vol2: string;
+    before(async () => {
+      server = await startServer({ db, clock, env });
+      m = await projectWithUser(server, 'pol-sched');
+      server.services.runner.start();
+      server.services.scheduler.start();
+      vol1 = await newVolume(server, m, 'd1');
+      vol2 = await newVolume(server, m, 'd2');
+    });
+    after(async () => server.close());
+
+    it('runs a daily policy at its start time only, once per slot, backs up each volume and keeps the newest N', async () => {
+      clock.set(new Date('2026-03-01T10:00:00Z'));
+      const manual = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol1, name: 'manual_1' } } });
+      assert.equal(manual.status, 200, manual.text);
+      await idle(server);
+      const policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { startTimes: [12], retentionNum: 2 }), [vol1, vol2]);
+
+      await tickAt(server, clock, '2026-03-01T11:59:59.999Z');
+      assert.deepEqual(await slots(server, policy.id), []);
+      await tickAt(server, clock, '2026-03-01T12:00:00Z');
+      await tickAt(server, clock, '2026-03-01T12:00:00Z');
+      await tickAt(server, clock, '2026-03-01T12:59:00Z');
+      assert.deepEqual(await slots(server, policy.id), ['2026-03-01T12:00:00.000Z']);
+
+      const first = await tasks(server, m, policy.id);
+      assert.equal(first.count, 2);
+      assert.deepEqual(first.tasks.map((t) => t.resource_id).sort(), [vol1, vol2].sort());
+      const backups = await policyBackups(server, policy.id);
+      assert.equal(backups.length, 2);
+      for (const t of first.tasks) {
+        assert.equal(t.status, 'EXECUTE_SUCCESS');
+        assert.equal(t.resource_type, 'volume');
+        assert.match(t.backup_name, /^autobk_[0-9a-f]{4}$/);
+        assert.match(t.job_id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        assert.match(t.created_at, /^2026-03-01T12:00:00\.000$/);
+        assert.ok(t.finished_at >= t.created_at);
+        const b = backups.find((x) => x.volume_id === t.resource_id)!;
+        assert.equal(b.name, t.backup_name);
+        assert.equal(b.status, 'available');
+      }
+      // The run's job is the tasks' vbs_job_id; each volume's backup is one of its sub-jobs.
+      const runJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${first.tasks[0].vbs_job_id}`, { token: m.token });
+      assert.equal(runJob.status, 200, runJob.text);
+      assert.equal(runJob.body.status, 'SUCCESS');
+      assert.equal(runJob.body.job_type, 'bksPolicyRun');
+      assert.equal(runJob.body.entities.policy_id, policy.id);
+      assert.deepEqual(runJob.body.sub_jobs.map((s: { job_type: string }) => s.job_type), ['bksCreateBackup', 'bksCreateBackup']);
+      assert.deepEqual(runJob.body.sub_jobs.map((s: { entities: { backup_id: string } }) => s.entities.backup_id).sort(), backups.map((b) => b.id).sort());
+
+      // Three more days: retention keeps the newest 2 of each volume, the manual backup stays.
+      for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) await tickAt(server, clock, `${day}T12:00:00Z`);
+      assert.deepEqual(await slots(server, policy.id), ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'].map((d) => `${d}T12:00:00.000Z`));
+      for (const vol of [vol1, vol2]) {
+        const kept = await policyBackups(server, policy.id, vol);
+        assert.deepEqual(kept.map((b) => b.created_at.slice(0, 10)), ['2026-03-03', '2026-03-04']);
+      }
+      const all = await server.services.database.db.selectFrom('backups').select(['name', 'policy_id']).where('volume_id', '=', vol1).execute();
+      assert.ok(all.some((b) => b.name === 'manual_1' && b.policy_id === null));
+      // Pruned backups went through the delete job, as sub-jobs of the run that pruned them.
+      const lastRun = (await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!;
+      const lastJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${lastRun.jobId}`, { token: m.token });
+      assert.equal(lastJob.body.sub_jobs.filter((s: { job_type: string; status: string }) => s.job_type === 'bksDeleteBackup' && s.status === 'SUCCESS').length, 2);
+      assert.equal((await tasks(server, m, policy.id)).count, 8);
+      await server.services.database.db.deleteFrom('backup_policies').where('id', '=', policy.id).execute();
+    });
+
+    it('week days and several start times in the policy time zone fire exactly their slots over a week', async () => {
+      // Local (UTC+02:00) Monday and Thursday at 00:00 and 06:00, i.e. 22:00 and 04:00 UTC.
+      clock.set(new Date('2026-03-01T10:00:00Z'));
+      const policy = await insertPolicy(
+        server.services.database.db,
+        policyRecord(m.projectId, { startTimes: [22, 4], frequency: null, weekDays: [1, 4], timeZone: 'UTC+02:00', timeZoneOffsetMinutes: 120 }),
+      );
+      for (let t = Date.parse('2026-03-01T10:00:00Z'); t <= Date.parse('2026-03-09T10:00:00Z'); t += HOUR) await tickAt(server, clock, t);
+      assert.deepEqual(await slots(server, policy.id), ['2026-03-01T22:00:00.000Z', '2026-03-02T04:00:00.000Z', '2026-03-04T22:00:00.000Z', '2026-03-05T04:00:00.000Z', '2026-03-08T22:00:00.000Z', '2026-03-09T04:00:00.000Z']);
+      await server.services.database.db.deleteFrom('backup_policies').where('id', '=', policy.id).execute();
+    });
+
+    it('every 10 days across a month end at UTC-05:00, and an OFF policy never runs', async () => {
+      clock.set(new Date('2026-03-20T00:00:00Z'));
+      const every10 = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { startTimes: [3], frequency: 10, timeZone: 'UTC-05:00', timeZoneOffsetMinutes: -300, createdAt: new Date('2026-03-20T00:00:00Z') }));
+      const off = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { status: 'OFF', startTimes: [3], createdAt: new Date('2026-03-20T00:00:00Z') }));
+      for (let t = Date.parse('2026-03-20T00:00:00Z'); t <= Date.parse('2026-04-20T00:00:00Z'); t += 6 * HOUR) await tickAt(server, clock, t);
+      // 03:00 UTC is 22:00 local the day before. Made at local 19:00 on March 19, whose 22:00 is
+      // still ahead: that is day 0, then every 10 local days, across the month end.
+      assert.deepEqual(await slots(server, every10.id), ['2026-03-20T03:00:00.000Z', '2026-03-30T03:00:00.000Z', '2026-04-09T03:00:00.000Z', '2026-04-19T03:00:00.000Z']);
+      assert.deepEqual(await slots(server, off.id), []);
+      // Turned on later, it runs from then on without catching up the days it was off.
+      await server.services.database.db.updateTable('backup_policies').set({ status: 'ON', updated_at: clock.now().toISOString() }).where('id', '=', off.id).execute();
+      await tickAt(server, clock, '2026-04-20T02:00:00Z');
+      assert.deepEqual(await slots(server, off.id), []);
+      await tickAt(server, clock, '2026-04-20T03:00:00Z');
+      assert.deepEqual(await slots(server, off.id), ['2026-04-20T03:00:00.000Z']);
+      for (const p of [every10, off]) await server.services.database.db.deleteFrom('backup_policies').where('id', '=', p.id).execute();
+    });
+  });
+
+  describe(`backup policy catch-up after downtime (${db})`, () => {
+    it('runs the newest missed slot once at start and records the others as SKIP tasks; retention by days and first of month', async () => {
+      const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+      const first = await startServer({ db, clock, env });
+      let m = await projectWithUser(first, 'pol-catchup');
+      first.services.runner.start();
+      first.services.scheduler.start();
+      const vol = await newVolume(first, m, 'c1');
+      const policy: Policy = await insertPolicy(first.services.database.db, policyRecord(m.projectId, { startTimes: [12], retentionDays: 2, remainFirstBackupOfCurMonth: true }), [vol]);
+      await tickAt(first, clock, '2026-03-01T12:00:00Z');
+      await tickAt(first, clock, '2026-03-02T12:00:00Z');
+      await first.close();
+
+      // Down from March 2 13:00 to March 5 15:00: slots of March 3, 4 and 5 were missed.
+      clock.set(new Date('2026-03-05T15:00:00Z'));
+      const second = await startServer({ db, clock, env, dataDir: first.dataDir, databaseUrl: first.config.databaseUrl });
+      try {
+        m = { ...m, token: (await issueToken(second.url, m.userName, m.password, 'pol-catchup')).token };
+        second.services.runner.start();
+        second.services.scheduler.start();
+        await until('catch-up run', async () => (await slots(second, policy.id)).length === 5);
+        await idle(second);
+        await second.services.scheduler.tick();
+        const runs = await second.services.policyRunRecords.runsOf(policy.id);
+        assert.deepEqual(
+          runs.map((r) => [r.slot, r.status]),
+          [
+            ['2026-03-01T12:00:00.000Z', 'DONE'],
+            ['2026-03-02T12:00:00.000Z', 'DONE'],
+            ['2026-03-03T12:00:00.000Z', 'SKIPPED'],
+            ['2026-03-04T12:00:00.000Z', 'SKIPPED'],
+            ['2026-03-05T12:00:00.000Z', 'DONE'],
+          ],
+        );
+        const skipped = await tasks(second, m, policy.id, '?status=SKIP');
+        assert.equal(skipped.count, 2);
+        for (const t of skipped.tasks) {
+          assert.equal(t.resource_id, vol);
+          assert.equal(t.backup_name, null);
+          assert.equal(t.created_at, '2026-03-05T15:00:00.000');
+        }
+        assert.equal((await tasks(second, m, policy.id, '?status=EXECUTE_SUCCESS')).count, 3);
+        // Younger than 2 days: only today's; March 1 stays as the first backup of the month.
+        assert.deepEqual((await policyBackups(second, policy.id)).map((b) => b.created_at.slice(0, 10)), ['2026-03-01', '2026-03-05']);
+        // Next month the March backup is no longer "first of the current month".
+        await tickAt(second, clock, '2026-04-01T12:00:00Z');
+        assert.deepEqual((await policyBackups(second, policy.id)).map((b) => b.created_at.slice(0, 10)), ['2026-04-01']);
+        assert.equal((await tasks(second, m, policy.id, '?status=SKIP')).count, 2 + 26);
+      } finally {
+        await second.close();
+      }
+    });
+  });
+
+  describe(`executing a policy at once and its tasks over HTTP (${db})`, () => {
+    const clock = new ManualClock(new Date('2026-05-01T08:00:00Z'));
+    let server: TestServer;
+    let m: Member;
+    let other: Member;
+    let reader: { token: string };
+    let vol1: string;
+    let vol2: string;
+    let policy: Policy;
+    before(async () => {
+      server = await startServer({ db, clock, env });
+      m = await projectWithUser(server, 'pol-exec');
+      other = await projectWithUser(server, 'pol-other');
+      await server.services.identity.createUser('pol-exec-ro', 'pw-ro', m.projectId, 'reader');
+      reader = await issueToken(server.url, 'pol-exec-ro', 'pw-ro', 'pol-exec');
+      server.services.runner.start();
+      vol1 = await newVolume(server, m, 'e1');
+      vol2 = await newVolume(server, m, 'e2');
+      await idle(server);
+      await server.services.runner.stop();
+      // The backup workers stay stopped until the test lets them run.
+      server.services.scheduler.start();
+      policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { status: 'OFF', startTimes: [0] }), [vol1, vol2]);
+    });
+    after(async () => server.close());
+
+    const runCount = async () => (await server.services.policyRunRecords.runsOf(policy.id)).length;
+
+    it('runs at once (even OFF), refuses a second run while one is in progress (AutoBackup.0225), skips a busy volume, and times out a backup that does not finish', async () => {
+      const manual = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol2, name: 'manual_busy' } } });
+      assert.equal(manual.status, 200, manual.text);
+
+      const run = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(run.status, 204, run.text);
+      assert.equal(run.text, '');
+      const started = await until('both tasks', async () => {
+        const t = await tasks(server, m, policy.id, '?sort_order=asc');
+        return t.count === 2 && t.tasks.every((x) => x.status !== 'WAITING' || x.resource_id === vol1) ? t : undefined;
+      });
+      const byVolume = Object.fromEntries(started.tasks.map((t) => [t.resource_id, t]));
+      assert.equal(byVolume[vol1].status, 'WAITING');
+      assert.equal(byVolume[vol1].finished_at, undefined);
+      assert.equal(byVolume[vol2].status, 'SKIP');
+
+      const again = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(again.status, 400, again.text);
+      assert.equal(again.body.error.code, 'AutoBackup.0225');
+      assert.match(again.body.error.message, /being executed/);
+      assert.equal(await runCount(), 1);
+      assert.equal((await tasks(server, m, policy.id)).count, 2);
+
+      // Twelve hours later the backup of vol1 has still not run: the task times out and the run ends.
+      clock.advance(12 * HOUR);
+      const timedOut = await until('timeout', async () => {
+        const t = await tasks(server, m, policy.id, '?status=EXECUTE_TIMEOUT');
+        return t.count === 1 ? t.tasks[0] : undefined;
+      });
+      assert.equal(timedOut.resource_id, vol1);
+      assert.equal(timedOut.finished_at, '2026-05-01T20:00:00.000');
+      await until('run closed', async () => (await server.services.policyRunRecords.runsOf(policy.id))[0].status === 'DONE');
+      const runJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${timedOut.vbs_job_id}`, { token: m.token });
+      assert.equal(runJob.body.status, 'FAIL');
+      assert.match(runJob.body.fail_reason, /1 of 2 volumes were not backed up/);
+
+      // With the backup workers running everything finishes; the next run backs up both.
+      server.services.runner.start();
+      await idle(server);
+      const third = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(third.status, 204, third.text);
+      await until('run done', async () => (await tasks(server, m, policy.id, '?status=EXECUTE_SUCCESS')).count === 2);
+      await idle(server);
+      assert.equal(await runCount(), 2);
+    });
+
+    it('lists tasks with filters and paging', async () => {
+      const all = await tasks(server, m, policy.id, '?limit=100');
+      assert.equal(all.count, 4);
+      const desc = all.tasks.map((t) => t.job_id);
+      assert.ok(all.tasks[0].created_at >= all.tasks[3].created_at);
+      const asc = (await tasks(server, m, policy.id, '?sort_order=asc&sort_key=created_at')).tasks.map((t) => t.job_id);
+      assert.deepEqual(asc, [...desc].reverse());
+      const page1 = await tasks(server, m, policy.id, '?limit=2');
+      assert.equal(page1.count, 4);
+      assert.deepEqual(page1.tasks.map((t) => t.job_id), desc.slice(0, 2));
+      const page2 = await tasks(server, m, policy.id, `?limit=2&marker=${desc[1]}`);
+      assert.deepEqual(page2.tasks.map((t) => t.job_id), desc.slice(2, 4));
+      assert.deepEqual((await tasks(server, m, policy.id, '?limit=2&offset=3')).tasks.map((t) => t.job_id), desc.slice(3));
+      const one = await tasks(server, m, policy.id, `?job_id=${desc[2]}`);
+      assert.equal(one.count, 1);
+      assert.equal(one.tasks[0].job_id, desc[2]);
+      assert.equal((await tasks(server, m, policy.id, '?status=RUNNING')).count, 0);
+      assert.equal((await tasks(server, m, policy.id, `?job_id=${policy.id}`)).count, 0);
+      // Twenty by default.
+      assert.equal((await tasks(server, m, policy.id)).tasks.length, 4);
+    });
+
+    it('refuses bad filters, unknown or foreign policies, readers and missing tokens, changing nothing', async () => {
+      const before = await runCount();
+      const bad = async (query: string, pattern: RegExp) => {
+        const r = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy/${policy.id}/backuptasks${query}`, { token: m.token });
+        assert.equal(r.status, 400, `${query}: ${r.text}`);
+        assert.equal(r.body.error.code, 'common.0400');
+        assert.match(r.body.error.message, pattern);
+      };
+      await bad('?sort_order=up', /sort_order/);
+      await bad('?sort_key=name', /sort_key/);
+      await bad('?status=DONE', /status/);
+      await bad('?limit=0', /limit/);
+      await bad('?limit=abc', /limit/);
+      await bad('?offset=-1', /offset/);
+      await bad('?marker=4f0e5a52-6f6e-4b8e-9a43-2b8a3f2d9c11', /marker/);
+
+      for (const id of ['4f0e5a52-6f6e-4b8e-9a43-2b8a3f2d9c11', 'not-a-uuid']) {
+        for (const [method, suffix] of [['POST', 'action'], ['GET', 'backuptasks']] as const) {
+          const r = await call(server, method, `/v2/${m.projectId}/backuppolicy/${id}/${suffix}`, { token: m.token });
+          assert.equal(r.status, 404, r.text);
+          assert.equal(r.body.error.code, 'AutoBackup.0205');
+        }
+      }
+      // Another project's policy does not exist for this one.
+      for (const [method, suffix] of [['POST', 'action'], ['GET', 'backuptasks']] as const) {
+        const r = await call(server, method, `/v2/${other.projectId}/backuppolicy/${policy.id}/${suffix}`, { token: other.token });
+        assert.equal(r.status, 404, r.text);
+        assert.equal(r.body.error.code, 'AutoBackup.0205');
+      }
+      const ro = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: reader.token });
+      assert.equal(ro.status, 403, ro.text);
+      assert.equal(ro.body.error.code, 'VolumeBackup.0042');
+      assert.equal((await call(server, 'GET', `/v2/${m.projectId}/backuppolicy/${policy.id}/backuptasks`, { token: reader.token })).status, 200);
+      const anon = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`);
+      assert.equal(anon.status, 401, anon.text);
+      assert.equal(anon.body.error.code, 'AutoBackup.0002');
+      assert.equal(await runCount(), before);
+      assert.equal((await tasks(server, m, policy.id)).count, 4);
+    });
+  });
+}
