@@ -39,7 +39,8 @@ export function policyRoutes(services: Services): FastifyPluginAsync {
     app.get(`${base}/tags`, { schema: { tags, summary: 'Every tag of the project\'s backup policies' } }, async (request) => {
       return { tags: await policyTags.projectTags(callerOf(request)) };
     });
-    app.post(`${base}/resource_instances/action`, { schema: { tags, summary: 'Find or count backup policies by tags' } }, async (request) => {
+    // A query sent as a POST: it writes nothing, so readers may send it.
+    app.post(`${base}/resource_instances/action`, { config: { readerMayWrite: true }, schema: { tags, summary: 'Find or count backup policies by tags' } }, async (request) => {
       return tagQueryView(await policyTags.query(callerOf(request), request.body));
     });
     app.get<{ Params: Params }>(`${base}/:policy_id/tags`, { schema: { tags, summary: 'Tags of a backup policy' } }, async (request) => {
