@@ -214,7 +214,12 @@ for (const db of DB_KINDS) {
       const stranger = await projectWithUser(server, 'pol-assoc-other');
       const policy = await createPolicy(server, p, policyBody('bind'));
       const second = await createPolicy(server, p, policyBody('second'));
-      const [v1, v2, v3, broken, taken] = [await availableVolume(server, p), await availableVolume(server, p), await availableVolume(server, p), await availableVolume(server, p), await availableVolume(server, p)];
+      const [v1, v2, v3, broken, taken, attached] = [
+        await availableVolume(server, p), await availableVolume(server, p), await availableVolume(server, p),
+        await availableVolume(server, p), await availableVolume(server, p), await availableVolume(server, p),
+      ];
+      const attach = await call(server, 'POST', `/v3/${p.projectId}/volumes/${attached}/action`, { token: p.token, body: { 'os-attach': { instance_uuid: '5f1c5b3e-2d7a-4a43-9d0e-0c8b7c1d2e3f', mountpoint: '/dev/vdb' } } });
+      assert.equal(attach.status, 202, attach.text);
       const foreign = await availableVolume(server, stranger);
       const reset = await call(server, 'POST', `/v3/${p.projectId}/volumes/${broken}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'error' } } });
       assert.equal(reset.status, 202, reset.text);
@@ -237,12 +242,13 @@ for (const db of DB_KINDS) {
             { resource_id: v3 },
             { resource_id: 'not-a-uuid', resource_type: 'volume' },
             { resource_id: v2, resource_type: 'volume' },
+            { resource_id: attached, resource_type: 'volume' },
           ],
         },
       });
       assert.equal(r.status, 200, r.text);
       const az = server.config.availabilityZone;
-      assert.deepEqual(r.body.success_resources.map((x: { resource_id: string }) => x.resource_id), [v1, v2]);
+      assert.deepEqual(r.body.success_resources.map((x: { resource_id: string }) => x.resource_id), [v1, v2, attached], 'in-use volumes too');
       assert.deepEqual(
         { ...r.body.success_resources[0], os_vol_host_attr: undefined },
         { resource_id: v1, resource_type: 'volume', availability_zone: az, os_vol_host_attr: undefined },
@@ -256,17 +262,17 @@ for (const db of DB_KINDS) {
       assert.match(r.body.fail_resources[2].message, /error/);
       assert.match(r.body.fail_resources[4].message, new RegExp(second));
       const counts = Object.fromEntries((await listPolicies(server, p)).map((x) => [x.backup_policy_id, x.policy_resource_count]));
-      assert.deepEqual(counts, { [policy]: 2, [second]: 1 });
-      assert.deepEqual((await server.services.policyRecords.volumeIds(policy)).sort(), [v1, v2].sort());
+      assert.deepEqual(counts, { [policy]: 3, [second]: 1 });
+      assert.deepEqual((await server.services.policyRecords.volumeIds(policy)).sort(), [v1, v2, attached].sort());
 
       const again = await call(server, 'POST', `/v2/${p.projectId}/backuppolicyresources`, { token: p.token, body: { backup_policy_id: policy, resources: [{ resource_id: v1, resource_type: 'volume' }] } });
       assert.deepEqual(again.body.success_resources.map((x: { resource_id: string }) => x.resource_id), [v1], 'binding a bound volume again succeeds');
-      assert.equal((await listPolicies(server, p)).find((x) => x.backup_policy_id === policy).policy_resource_count, 2);
+      assert.equal((await listPolicies(server, p)).find((x) => x.backup_policy_id === policy).policy_resource_count, 3);
 
       const path = `/v2/${p.projectId}/backuppolicyresources/${policy}/deleted_resources`;
-      const un = await call(server, 'POST', path, { token: p.token, body: { resources: [{ resource_id: v1 }, { resource_id: taken }, { resource_id: missing }, {}] } });
+      const un = await call(server, 'POST', path, { token: p.token, body: { resources: [{ resource_id: v1 }, { resource_id: taken }, { resource_id: missing }, {}, { resource_id: attached }] } });
       assert.equal(un.status, 200, un.text);
-      assert.deepEqual(un.body.success_resources, [{ resource_id: v1 }]);
+      assert.deepEqual(un.body.success_resources, [{ resource_id: v1 }, { resource_id: attached }]);
       assert.deepEqual(un.body.fail_resources.map((x: { resource_id: string; code: string }) => [x.resource_id, x.code]), [[taken, 'AutoBackup.0208'], [missing, 'AutoBackup.0208'], ['', 'AutoBackup.0209']]);
       assert.deepEqual(await server.services.policyRecords.volumeIds(policy), [v2]);
       assert.deepEqual(await server.services.policyRecords.volumeIds(second), [taken], 'the other policy keeps its volume');
@@ -359,6 +365,14 @@ for (const db of DB_KINDS) {
       const cross = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy`, { token: reader.token });
       assert.equal(cross.status, 403);
       assert.ok(cross.body.error.code);
+      const id = await createPolicy(server, m, policyBody('envelope'));
+      const wrongMethod = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy/${id}`, { token: m.token });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.body.error.code, 'common.0405');
+      assert.deepEqual(wrongMethod.headers.get('allow')?.split(/,\s*/).sort(), ['DELETE', 'PUT']);
+      const unknown = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy/${id}/nothing`, { token: m.token });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.error.code, 'common.0404');
     });
   });
 }
