@@ -290,6 +290,23 @@ for (const db of DB_KINDS) {
       assert.deepEqual(await server.services.policyRecords.volumeIds(policy), [taken]);
     });
 
+    it('gives a volume asked for by two policies at once to exactly one of them', async () => {
+      const p = await projectWithUser(server, 'pol-race');
+      const [a, b] = [await createPolicy(server, p, policyBody('a')), await createPolicy(server, p, policyBody('b'))];
+      const vol = await availableVolume(server, p);
+      const replies = await Promise.all([a, b, a, b].map((backup_policy_id) => call(server, 'POST', `/v2/${p.projectId}/backuppolicyresources`, { token: p.token, body: { backup_policy_id, resources: [{ resource_id: vol, resource_type: 'volume' }] } })));
+      for (const r of replies) assert.equal(r.status, 200, r.text);
+      const owner = (await server.services.policyRecords.volumeIds(a)).length === 1 ? a : b;
+      const loser = owner === a ? b : a;
+      assert.deepEqual(await server.services.policyRecords.volumeIds(owner), [vol]);
+      assert.deepEqual(await server.services.policyRecords.volumeIds(loser), []);
+      replies.forEach((r, i) => {
+        const askedFor = [a, b, a, b][i];
+        if (askedFor === owner) assert.deepEqual(r.body.fail_resources, []);
+        else assert.equal(r.body.fail_resources[0].code, 'AutoBackup.1400');
+      });
+    });
+
     it('refuses malformed association requests as a whole and changes nothing', async () => {
       const p = await projectWithUser(server, 'pol-assoc-bad');
       const other = await projectWithUser(server, 'pol-assoc-bad-other');
