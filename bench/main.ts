@@ -26,7 +26,8 @@ interface CaseRow {
 function runCase(store: string, args: string[], settings: Record<string, number>): Promise<Measured & { detail: unknown }> {
   settle();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, 'case.js'), store, ...args], {
+    // The engine runs with the V8 flags `vbs` and `npm start` use.
+    const child = spawn(process.execPath, ['--max-semi-space-size=2', path.join(here, 'case.js'), store, ...args], {
       env: { ...process.env, VBS_BENCH_SETTINGS: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -33,7 +33,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   packSize: 8 * 1024 * 1024,
   level: 1,
   chunkSize: 4 * 1024 * 1024,
-  readAhead: 3,
+  readAhead: 2,
   heartbeatMs: 60_000,
   staleAfterMs: 10 * 60_000,
 };
