@@ -203,6 +203,10 @@ for (const db of DB_KINDS) {
         await tickAt(second, clock, '2026-04-01T12:00:00Z');
         assert.deepEqual((await policyBackups(second, policy.id)).map((b) => b.created_at.slice(0, 10)), ['2026-04-01']);
         assert.equal((await tasks(second, m, policy.id, '?status=SKIP')).count, 2 + 26);
+        // Twenty tasks a page unless asked otherwise.
+        const page = await tasks(second, m, policy.id);
+        assert.equal(page.count, 2 + 26 + 4);
+        assert.equal(page.tasks.length, 20);
       } finally {
         await second.close();
       }
@@ -231,7 +235,7 @@ for (const db of DB_KINDS) {
       await server.services.runner.stop();
       // The backup workers stay stopped until the test lets them run.
       server.services.scheduler.start();
-      policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { status: 'OFF', startTimes: [0] }), [vol1, vol2]);
+      policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { status: 'OFF', startTimes: [16], createdAt: clock.now() }), [vol1, vol2]);
     });
     after(async () => server.close());
 
@@ -260,8 +264,19 @@ for (const db of DB_KINDS) {
       assert.equal(await runCount(), 1);
       assert.equal((await tasks(server, m, policy.id)).count, 2);
 
-      // Twelve hours later the backup of vol1 has still not run: the task times out and the run ends.
-      clock.advance(12 * HOUR);
+      // Turned ON, its 16:00 slot comes while the run is still going: the slot is skipped.
+      await server.services.database.db.updateTable('backup_policies').set({ status: 'ON', updated_at: clock.now().toISOString() }).where('id', '=', policy.id).execute();
+      clock.set(new Date('2026-05-01T16:00:00Z'));
+      await server.services.scheduler.tick();
+      const runs = await server.services.policyRunRecords.runsOf(policy.id);
+      assert.deepEqual(runs.map((r) => r.status), ['RUNNING', 'SKIPPED']);
+      assert.equal(runs[1].slot, '2026-05-01T16:00:00.000Z');
+      const skipped = await tasks(server, m, policy.id, '?status=SKIP');
+      assert.equal(skipped.count, 3);
+      assert.equal(skipped.tasks.filter((t) => t.created_at === '2026-05-01T16:00:00.000').length, 2);
+
+      // Twelve hours after it began the backup of vol1 has still not run: the task times out and the run ends.
+      clock.set(new Date('2026-05-01T20:00:00Z'));
       const timedOut = await until('timeout', async () => {
         const t = await tasks(server, m, policy.id, '?status=EXECUTE_TIMEOUT');
         return t.count === 1 ? t.tasks[0] : undefined;
@@ -269,6 +284,7 @@ for (const db of DB_KINDS) {
       assert.equal(timedOut.resource_id, vol1);
       assert.equal(timedOut.finished_at, '2026-05-01T20:00:00.000');
       await until('run closed', async () => (await server.services.policyRunRecords.runsOf(policy.id))[0].status === 'DONE');
+      assert.equal((await tasks(server, m, policy.id, '?status=WAITING')).count, 0);
       const runJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${timedOut.vbs_job_id}`, { token: m.token });
       assert.equal(runJob.body.status, 'FAIL');
       assert.match(runJob.body.fail_reason, /1 of 2 volumes were not backed up/);
@@ -280,29 +296,33 @@ for (const db of DB_KINDS) {
       assert.equal(third.status, 204, third.text);
       await until('run done', async () => (await tasks(server, m, policy.id, '?status=EXECUTE_SUCCESS')).count === 2);
       await idle(server);
-      assert.equal(await runCount(), 2);
+      assert.equal(await runCount(), 3);
     });
 
     it('lists tasks with filters and paging', async () => {
       const all = await tasks(server, m, policy.id, '?limit=100');
-      assert.equal(all.count, 4);
+      assert.equal(all.count, 6);
       const desc = all.tasks.map((t) => t.job_id);
-      assert.ok(all.tasks[0].created_at >= all.tasks[3].created_at);
+      for (let i = 1; i < 6; i++) assert.ok(all.tasks[i - 1].created_at >= all.tasks[i].created_at);
       const asc = (await tasks(server, m, policy.id, '?sort_order=asc&sort_key=created_at')).tasks.map((t) => t.job_id);
       assert.deepEqual(asc, [...desc].reverse());
       const page1 = await tasks(server, m, policy.id, '?limit=2');
-      assert.equal(page1.count, 4);
+      assert.equal(page1.count, 6);
       assert.deepEqual(page1.tasks.map((t) => t.job_id), desc.slice(0, 2));
       const page2 = await tasks(server, m, policy.id, `?limit=2&marker=${desc[1]}`);
       assert.deepEqual(page2.tasks.map((t) => t.job_id), desc.slice(2, 4));
-      assert.deepEqual((await tasks(server, m, policy.id, '?limit=2&offset=3')).tasks.map((t) => t.job_id), desc.slice(3));
+      const ascAfter = await tasks(server, m, policy.id, `?sort_order=asc&marker=${asc[3]}`);
+      assert.deepEqual(ascAfter.tasks.map((t) => t.job_id), asc.slice(4));
+      assert.deepEqual((await tasks(server, m, policy.id, '?limit=2&offset=3')).tasks.map((t) => t.job_id), desc.slice(3, 5));
+      const skips = await tasks(server, m, policy.id, '?status=SKIP&limit=1');
+      assert.equal(skips.count, 3);
+      assert.equal(skips.tasks.length, 1);
       const one = await tasks(server, m, policy.id, `?job_id=${desc[2]}`);
       assert.equal(one.count, 1);
       assert.equal(one.tasks[0].job_id, desc[2]);
       assert.equal((await tasks(server, m, policy.id, '?status=RUNNING')).count, 0);
       assert.equal((await tasks(server, m, policy.id, `?job_id=${policy.id}`)).count, 0);
-      // Twenty by default.
-      assert.equal((await tasks(server, m, policy.id)).tasks.length, 4);
+      assert.equal((await tasks(server, m, policy.id)).tasks.length, 6);
     });
 
     it('refuses bad filters, unknown or foreign policies, readers and missing tokens, changing nothing', async () => {
@@ -342,7 +362,29 @@ for (const db of DB_KINDS) {
       assert.equal(anon.status, 401, anon.text);
       assert.equal(anon.body.error.code, 'AutoBackup.0002');
       assert.equal(await runCount(), before);
-      assert.equal((await tasks(server, m, policy.id)).count, 4);
+      assert.equal((await tasks(server, m, policy.id)).count, 6);
+    });
+
+    it('a run whose job ended without closing it (its process died) is closed by the next tick and blocks nothing', async () => {
+      await server.services.runner.stop();
+      const r = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(r.status, 204, r.text);
+      const run = await until('run started', async () => {
+        const last = (await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!;
+        const t = await tasks(server, m, policy.id, '?status=WAITING');
+        return last.status === 'RUNNING' && t.count === 2 ? last : undefined;
+      });
+      // What recovery does once the dead process's lease ran out and no attempt is left.
+      await server.services.database.db.updateTable('jobs').set({ status: 'FAIL', lease_owner: null, lease_expires_at: null }).where('id', '=', run.jobId!).execute();
+      await server.services.scheduler.tick();
+      assert.equal((await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!.status, 'DONE');
+      const failed = await tasks(server, m, policy.id, '?status=EXECUTE_FAIL');
+      assert.equal(failed.count, 2);
+      assert.ok(failed.tasks.every((t) => t.created_at === '2026-05-01T20:00:00.000' && t.finished_at !== undefined));
+      const next = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(next.status, 204, next.text);
+      server.services.runner.start();
+      await idle(server);
     });
   });
 }

@@ -162,11 +162,18 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
   runner.register(POLICY_RUN_JOB, handler);
 }
 
-/** Closes a run whose job ended without it: its open tasks failed with it. */
-export async function closeRun(d: Pick<PolicyRunJobDeps, 'runs' | 'clock'>, runId: string): Promise<void> {
+/**
+ * Closes a run whose job ended without it (its process died): a task whose backup job finished
+ * takes that outcome, the others failed with the run.
+ */
+export async function closeRun(d: Pick<PolicyRunJobDeps, 'runs' | 'clock' | 'jobs'>, runId: string): Promise<void> {
   const now = d.clock.now();
   for (const task of await d.runs.tasksOfRun(runId)) {
-    if (!isFinal(task.status)) await d.runs.updateTask(task.id, { status: 'EXECUTE_FAIL', message: 'the policy run was interrupted', finishedAt: now });
+    if (isFinal(task.status)) continue;
+    const job = task.backupJobId ? await d.jobs.get(task.backupJobId) : undefined;
+    const status = taskStatusOf(job);
+    if (job && isFinal(status)) await d.runs.updateTask(task.id, { status, message: job.failReason, finishedAt: job.endTime ?? now });
+    else await d.runs.updateTask(task.id, { status: 'EXECUTE_FAIL', message: 'the policy run was interrupted', finishedAt: now });
   }
   await d.runs.finishRun(runId, now);
 }

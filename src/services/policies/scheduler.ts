@@ -28,6 +28,7 @@ export interface SchedulerDeps {
   policies: PolicyRepository;
   runs: PolicyRunRepository;
   service: PolicyRunService;
+  jobs: JobRepository;
   /** Runs the policy-run jobs (and only them). */
   runner: JobRunner;
   /** Real time between ticks. */
