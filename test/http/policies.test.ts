@@ -372,6 +372,21 @@ for (const db of DB_KINDS) {
       await refused(server, p, 'PUT', `/v2/${p.projectId}/backuppolicy/${id}`, { backup_policy_name: 'x' }, 'AutoBackup.0205', 404);
     });
 
+    it('lets a deleted volume leave its policy', async () => {
+      const p = await projectWithUser(server, 'pol-voldel');
+      const id = await createPolicy(server, p, policyBody('voldel'));
+      const vol = await availableVolume(server, p);
+      const bind = await call(server, 'POST', `/v2/${p.projectId}/backuppolicyresources`, { token: p.token, body: { backup_policy_id: id, resources: [{ resource_id: vol, resource_type: 'volume' }] } });
+      assert.deepEqual(bind.body.fail_resources, []);
+      assert.equal((await listPolicies(server, p))[0].policy_resource_count, 1);
+      const del = await call(server, 'DELETE', `/v3/${p.projectId}/volumes/${vol}`, { token: p.token });
+      assert.equal(del.status, 202, del.text);
+      const dbh = server.services.database.db;
+      for (let i = 0; i < 200 && (await dbh.selectFrom('volumes').select('id').where('id', '=', vol).executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.deepEqual(await dbh.selectFrom('backup_policy_resources').select('resource_id').where('resource_id', '=', vol).execute(), []);
+      assert.equal((await listPolicies(server, p))[0].policy_resource_count, 0);
+    });
+
     it('answers in the AutoBackup envelope: no token, readers, other projects', async () => {
       const reader = await projectWithUser(server, 'pol-reader', 'reader');
       const noToken = await call(server, 'GET', `/v2/${m.projectId}/backuppolicy`);

@@ -54,6 +54,8 @@ export class VolumeRepository {
   }
 
   async deleteVolume(id: string, ex: Executor = this.db): Promise<void> {
+    // A deleted volume leaves its backup policy too, freeing the policy's room for another.
+    await ex.deleteFrom('backup_policy_resources').where('resource_id', '=', id).execute();
     await ex.deleteFrom('volumes').where('id', '=', id).execute();
   }
 
