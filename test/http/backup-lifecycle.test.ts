@@ -328,5 +328,21 @@ for (const db of DB_KINDS) {
       const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
       assert.equal(v.status, 'available', 'a refused backup leaves the volume as it was');
     });
+
+    it('refuses backups over the gigabytes quota: VolumeBackup.0081 in VBS, 413 overLimit in Cinder', async () => {
+      const gigabytes = (await call(server, 'GET', `/v2/${m.projectId}/cloudbackups/quota`, { token: m.token })).body.quotas.resources.find((r: { type: string }) => r.type === 'backup_gigabytes').used as number;
+      // Room for more backups, but not for one more GiB of them.
+      const set = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${m.projectId}`, { token: server.adminToken, body: { quota_set: { backups: 100, backup_gigabytes: gigabytes } } });
+      assert.equal(set.status, 200, set.text);
+      const before = [await count(), await jobCount()];
+      const vbs = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'over_gb' } } });
+      assert.equal(vbs.status, 400, vbs.text);
+      assert.equal(vbs.body.error.code, 'VolumeBackup.0081');
+      const cinder = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
+      assert.equal(cinder.status, 413);
+      assert.match(cinder.body.overLimit.message, /gigabytes/i);
+      assert.deepEqual([await count(), await jobCount()], before);
+      assert.equal((await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume.status, 'available');
+    });
   });
 }
