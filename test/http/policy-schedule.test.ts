@@ -153,6 +153,39 @@ for (const db of DB_KINDS) {
       assert.deepEqual(await slots(server, off.id), ['2026-04-20T03:00:00.000Z']);
       for (const p of [every10, off]) await server.services.database.db.deleteFrom('backup_policies').where('id', '=', p.id).execute();
     });
+
+    it('a policy made, changed and deleted through the policy API runs on its local week day', async () => {
+      clock.set(new Date('2026-07-01T00:00:00Z'));
+      const base = `/v2/${m.projectId}/backuppolicy`;
+      // Local Thursday 00:00 at UTC+08:00 is Wednesday 16:00 UTC.
+      const created = await call(server, 'POST', base, {
+        token: m.token,
+        body: { backup_policy_name: 'thursdays', scheduled_policy: { start_time: '16:00', week_frequency: ['THU'], rentention_num: 2, status: 'ON' }, time_zone: 'UTC+08:00' },
+      });
+      assert.equal(created.status, 200, created.text);
+      const id = created.body.backup_policy_id as string;
+      const bound = await call(server, 'POST', `/v2/${m.projectId}/backuppolicyresources`, { token: m.token, body: { backup_policy_id: id, resources: [{ resource_id: vol1, resource_type: 'volume' }] } });
+      assert.equal(bound.status, 200, bound.text);
+      assert.deepEqual(bound.body.fail_resources, []);
+
+      for (const t of ['2026-07-01T15:00:00Z', '2026-07-01T16:00:00Z', '2026-07-02T16:00:00Z', '2026-07-03T00:00:00Z', '2026-07-08T16:00:00Z']) await tickAt(server, clock, t);
+      assert.deepEqual(await slots(server, id), ['2026-07-01T16:00:00.000Z', '2026-07-08T16:00:00.000Z']);
+      const done = await tasks(server, m, id);
+      assert.equal(done.count, 2);
+      assert.ok(done.tasks.every((t) => t.status === 'EXECUTE_SUCCESS' && t.resource_id === vol1));
+
+      const off = await call(server, 'PUT', `${base}/${id}`, { token: m.token, body: { scheduled_policy: { status: 'OFF' } } });
+      assert.equal(off.status, 200, off.text);
+      await tickAt(server, clock, '2026-07-15T16:00:00Z');
+      assert.equal((await slots(server, id)).length, 2);
+
+      const gone = await call(server, 'DELETE', `${base}/${id}`, { token: m.token });
+      assert.equal(gone.status, 204, gone.text);
+      const after = await call(server, 'GET', `${base}/${id}/backuptasks`, { token: m.token });
+      assert.equal(after.status, 404);
+      assert.equal(after.body.error.code, 'AutoBackup.0205');
+      assert.equal((await server.services.database.db.selectFrom('policy_tasks').select('id').where('policy_id', '=', id).execute()).length, 0);
+    });
   });
 
   describe(`backup policy catch-up after downtime (${db})`, () => {
@@ -370,14 +403,14 @@ for (const db of DB_KINDS) {
       const r = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
       assert.equal(r.status, 204, r.text);
       const run = await until('run started', async () => {
-        const last = (await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!;
+        const running = (await server.services.policyRunRecords.runsOf(policy.id)).find((x) => x.status === 'RUNNING');
         const t = await tasks(server, m, policy.id, '?status=WAITING');
-        return last.status === 'RUNNING' && t.count === 2 ? last : undefined;
+        return running && t.count === 2 ? running : undefined;
       });
       // What recovery does once the dead process's lease ran out and no attempt is left.
       await server.services.database.db.updateTable('jobs').set({ status: 'FAIL', lease_owner: null, lease_expires_at: null }).where('id', '=', run.jobId!).execute();
       await server.services.scheduler.tick();
-      assert.equal((await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!.status, 'DONE');
+      assert.equal((await server.services.policyRunRecords.getRun(run.id))!.status, 'DONE');
       const failed = await tasks(server, m, policy.id, '?status=EXECUTE_FAIL');
       assert.equal(failed.count, 2);
       assert.ok(failed.tasks.every((t) => t.created_at === '2026-05-01T20:00:00.000' && t.finished_at !== undefined));

@@ -9,11 +9,11 @@ type Params = { project_id: string; policy_id: string };
 export function policyRunRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const base = '/v2/:project_id/backuppolicy/:policy_id';
-    app.post<{ Params: Params }>(`${base}/action`, { schema: { tags: ['autobackup'], summary: 'Execute a backup policy at once' } }, async (request, reply) => {
+    app.post<{ Params: Params }>(`${base}/action`, { schema: { tags: ['backup policies'], summary: 'Execute a backup policy at once' } }, async (request, reply) => {
       await services.policyRuns.executeNow(callerOf(request), request.params.policy_id);
       return reply.status(204).send();
     });
-    app.get<{ Params: Params }>(`${base}/backuptasks`, { schema: { tags: ['autobackup'], summary: 'Backup tasks of a backup policy' } }, async (request) => {
+    app.get<{ Params: Params }>(`${base}/backuptasks`, { schema: { tags: ['backup policies'], summary: 'Backup tasks of a backup policy' } }, async (request) => {
       const { count, tasks } = await services.policyRuns.listTasks(callerOf(request), request.params.policy_id, request.query as Record<string, unknown>);
       return { count, tasks: tasks.map(taskView) };
     });
