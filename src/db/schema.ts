@@ -194,6 +194,16 @@ export interface BackupPolicyTagTable {
   value: string;
 }
 
+/** A backup shared by its owner's project with one other project. */
+export interface BackupShareTable {
+  id: string;
+  backup_id: string;
+  from_project_id: string;
+  to_project_id: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
 /** Scheduler state of one policy; its row is the lock every change of the policy's runs takes first. */
 export interface PolicyScheduleTable {
   policy_id: string;
@@ -255,4 +265,5 @@ export interface Database {
   policy_schedules: PolicyScheduleTable;
   policy_runs: PolicyRunTable;
   policy_tasks: PolicyTaskTable;
+  backup_shares: BackupShareTable;
 }

@@ -17,6 +17,7 @@ import { cbrRoutes } from './routes/cbr.js';
 import { cloudBackupRoutes } from './routes/cloudbackups.js';
 import { policyRunRoutes } from './routes/policy-runs.js';
 import { policyRoutes } from './routes/policies.js';
+import { sharingRoutes } from './routes/sharing.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { quotaRoutes } from './routes/quotas.js';
@@ -130,6 +131,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(cloudBackupRoutes(services));
   await app.register(policyRunRoutes(services));
   await app.register(policyRoutes(services));
+  await app.register(sharingRoutes(services));
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));
   await app.register(quotaRoutes(services));

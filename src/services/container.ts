@@ -24,6 +24,8 @@ import { createPolicyScheduling, type PolicyScheduling } from './policies/schedu
 import { PolicyRepository } from './policies/policy-repository.js';
 import { PolicyService } from './policies/policy-service.js';
 import { PolicyTagService } from './policies/policy-tags.js';
+import { ShareRepository } from './sharing/share-repository.js';
+import { SharingService } from './sharing/sharing-service.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -55,6 +57,7 @@ export interface Services {
   policyRecords: PolicyRepository;
   policies: PolicyService;
   policyTags: PolicyTagService;
+  sharing: SharingService;
   close(): Promise<void>;
 }
 
@@ -107,11 +110,16 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     volumeRecords,
     quotas,
     quotaSets: new QuotaSets(quotas, identity),
-    volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, { availabilityZone: config.availabilityZone, log: driverLog }),
+    volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, {
+      availabilityZone: config.availabilityZone,
+      log: driverLog,
+      fromBackup: (caller, backupId, volume) => backupService.createVolume(caller, backupId, volume),
+    }),
     snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
     policyRecords,
     policies,
     policyTags: new PolicyTagService(db, policyRecords, policies),
+    sharing: new SharingService({ db, shares: new ShareRepository(db), backups, clock }),
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/container.js';
 import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { atLeast } from '../microversion.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
 import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';
@@ -32,7 +33,8 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details' } }, listing(true));
       app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume' } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        const v = await services.volumes.create(callerOf(request), request.body);
+        const fromBackup = ctx.version.major === 3 && atLeast(ctx.version, '3.47');
+        const v = await services.volumes.create(callerOf(request), request.body, undefined, { fromBackup });
         return reply.status(202).send({ volume: volumeDetail(v, ctx) });
       });
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume' } }, async (request, reply) => {

@@ -7,14 +7,13 @@ export function backupSummary(b: Backup, ctx: CinderViewContext) {
   return { id: b.id, name: b.name, links: resourceLinks(ctx, 'backups', b.id) };
 }
 
-export function backupDetail(b: Backup, ctx: CinderViewContext) {
-  const v2 = ctx.version.major === 2;
+/** The fields of a backup itself, as every backup view shows them (Cinder detail, the share's `backup`). */
+export function backupFields(b: Backup) {
   return {
     id: b.id,
     name: b.name,
     status: b.status,
     description: b.description,
-    links: resourceLinks(ctx, 'backups', b.id),
     availability_zone: b.availabilityZone,
     volume_id: b.volumeId,
     snapshot_id: b.snapshotId,
@@ -30,6 +29,14 @@ export function backupDetail(b: Backup, ctx: CinderViewContext) {
     is_incremental: b.isIncremental,
     // A JSON string, as the VBS API documents it.
     service_metadata: JSON.stringify(b.serviceMetadata),
+  };
+}
+
+export function backupDetail(b: Backup, ctx: CinderViewContext) {
+  const v2 = ctx.version.major === 2;
+  return {
+    ...backupFields(b),
+    links: resourceLinks(ctx, 'backups', b.id),
     ...(v2 ? { 'os-bak-tenant-attr:tenant_id': b.projectId } : { 'os-backup-project-attr:project_id': b.projectId }),
     ...(!v2 && atLeast(ctx.version, '3.43') ? { metadata: b.metadata } : {}),
   };

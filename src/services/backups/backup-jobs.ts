@@ -11,6 +11,7 @@ import type { VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { BackupRepository } from './backup-repository.js';
 import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
+import { deleteSharesOfBackup } from '../sharing/share-repository.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
 
 export interface BackupJobDeps {
@@ -135,7 +136,11 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           if (!(err instanceof BackupNotFoundError)) throw err;
         });
         await deleteCatalogueRecord(d.store, backup.projectId, backup.id);
-        await d.db.deleteFrom('backups').where('id', '=', backup.id).execute();
+        // Its shares end with it: no project keeps a share of a backup that is gone.
+        await d.db.transaction().execute(async (tx) => {
+          await deleteSharesOfBackup(tx, backup.id);
+          await tx.deleteFrom('backups').where('id', '=', backup.id).execute();
+        });
         // Reclaim the space of blocks no other backup of the project references.
         await repo.gc();
         return { backup_id: backup.id };

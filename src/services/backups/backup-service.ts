@@ -14,6 +14,7 @@ import type { BackupRequest } from './backup-input.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
+import { isSharedWith } from '../sharing/share-repository.js';
 
 export type Family = 'vbs' | 'cinder';
 
@@ -36,6 +37,16 @@ export interface RestorePayload {
   /** The restore made this volume: its image does not exist yet. */
   newVolume: boolean;
   backupStatusBefore: BackupStatus;
+}
+
+/** What a volume made from a backup may choose; the backup's own values otherwise. */
+export interface NewVolumeSpec {
+  name: string | null;
+  description?: string | null;
+  /** GiB, at least the backup's size. */
+  size?: number;
+  volumeType?: string;
+  metadata?: Record<string, string>;
 }
 
 export interface DeletePayload {
@@ -156,6 +167,13 @@ export class BackupService {
     return backup;
   }
 
+  /** The caller's backup or one shared with the caller's project; the family's 404 otherwise. */
+  private async usableBackup(caller: Caller, backupId: string, family: Family, ex: Kysely<Database>): Promise<Backup> {
+    const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
+    if (backup && (backup.projectId === caller.projectId || (await isSharedWith(ex, backup.id, caller.projectId)))) return backup;
+    throw notFound(family, backupId);
+  }
+
   async delete(caller: Caller, backupId: string, family: Family): Promise<Job> {
     const { db, jobs } = this.d;
     const job = await db.transaction().execute(async (tx) => {
@@ -175,13 +193,19 @@ export class BackupService {
 
   /**
    * Restores into an existing volume of the caller (available, at least the backup's size), or,
-   * without a target (Cinder only), into a new volume made for it.
+   * without a target (Cinder only), into a new volume made for it. The backup is the caller's
+   * or one shared with the caller's project; the volume is always the caller's.
    */
-  async restore(caller: Caller, backupId: string, target: { volumeId: string | null; name: string | null }, family: Family): Promise<{ job: Job; volume: Volume }> {
+  async restore(
+    caller: Caller,
+    backupId: string,
+    target: { volumeId: string | null; name: string | null; volume?: NewVolumeSpec },
+    family: Family,
+  ): Promise<{ job: Job; volume: Volume }> {
     const { db, volumes, quotas, jobs, clock } = this.d;
     const result = await db.transaction().execute(async (tx) => {
       await quotas.lock(caller.projectId, tx);
-      const backup = await this.ownBackup(caller, backupId, family, tx);
+      const backup = await this.usableBackup(caller, backupId, family, tx);
       if (backup.status !== 'available' && backup.status !== 'error_restoring') {
         throw new ApiError(family === 'vbs' ? 'VolumeBackup.0089' : 'common.0400', `backup status is not available: backup ${backup.id} is ${backup.status}`);
       }
@@ -202,20 +226,23 @@ export class BackupService {
         volume = { ...volume, status: 'restoring-backup' };
       } else {
         const now = clock.now();
+        const spec = target.volume;
+        const size = spec?.size ?? backup.size;
+        if (size < backup.size) throw new ApiError('common.0400', `Invalid input received: volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
         volume = {
           id: newUuid(),
           projectId: caller.projectId,
           userId: caller.userId,
-          name: target.name ?? `restore_backup_${backup.id}`,
-          description: `auto-created volume for restore from backup ${backup.id}`,
-          size: backup.size,
+          name: spec ? spec.name : (target.name ?? `restore_backup_${backup.id}`),
+          description: spec?.description !== undefined ? spec.description : `auto-created volume for restore from backup ${backup.id}`,
+          size,
           status: 'restoring-backup',
-          volumeType: backup.volumeType ?? 'SATA',
+          volumeType: spec?.volumeType ?? backup.volumeType ?? 'SATA',
           availabilityZone: backup.availabilityZone ?? 'nova',
           bootable: backup.volumeBootable,
           encrypted: false,
           multiattach: false,
-          metadata: backup.volumeMetadata,
+          metadata: { ...backup.volumeMetadata, ...spec?.metadata },
           snapshotId: null,
           sourceVolid: null,
           backupId: backup.id,
@@ -238,6 +265,11 @@ export class BackupService {
     });
     this.d.kick();
     return result;
+  }
+
+  /** A new volume of the caller's project holding the backup's data (volume create with backup_id). */
+  async createVolume(caller: Caller, backupId: string, spec: NewVolumeSpec): Promise<Volume> {
+    return (await this.restore(caller, backupId, { volumeId: null, name: spec.name, volume: spec }, 'cinder')).volume;
   }
 
   /** Name, description and (3.43) metadata of a backup. */

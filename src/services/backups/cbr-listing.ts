@@ -2,6 +2,7 @@ import { ApiError } from '../../common/errors.js';
 import type { Db } from '../../db/connect.js';
 import { toBackup, type Backup } from './backup-repository.js';
 import type { BackupStatus } from './backup-state.js';
+import { backupsSharedWith } from '../sharing/share-repository.js';
 
 /** CBR's names for backup statuses. */
 export function cbrStatus(status: BackupStatus): string {
@@ -19,6 +20,8 @@ export function cbrStatus(status: BackupStatus): string {
 
 const CBR_STATUSES = ['available', 'protecting', 'deleting', 'restoring', 'error', 'waiting_protect', 'waiting_delete', 'waiting_restore'];
 const OWN_TYPES = ['private', 'shared', 'all_granted'] as const;
+/** A share takes effect at once: there is no pending or rejected share here. */
+const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'];
 const SORT_KEYS = ['created_at', 'updated_at', 'name', 'status', 'protected_at', 'id', 'resource_size'] as const;
 type CbrSortKey = (typeof SORT_KEYS)[number];
 
@@ -30,6 +33,7 @@ export interface CbrQuery {
   limit: number;
   offset: number;
   marker?: string;
+  memberStatus?: string;
   name?: string;
   ownType: (typeof OWN_TYPES)[number];
   parentId?: string;
@@ -45,6 +49,8 @@ export interface CbrQuery {
 export interface CbrBackup {
   backup: Backup;
   resourceName: string;
+  /** Another project owns it and shares it with the listing's project. */
+  shared: boolean;
 }
 
 function bad(message: string): ApiError {
@@ -80,6 +86,8 @@ export function parseCbrQuery(params: Record<string, unknown>): CbrQuery {
   for (const s of statuses) if (!CBR_STATUSES.includes(s)) throw bad(`status must be one of ${CBR_STATUSES.join(', ')}, got "${s}".`);
   const ownType = one(params.own_type) ?? 'private';
   if (!(OWN_TYPES as readonly string[]).includes(ownType)) throw bad(`own_type must be private, shared or all_granted, got "${ownType}".`);
+  const memberStatus = one(params.member_status);
+  if (memberStatus !== undefined && !MEMBER_STATUSES.includes(memberStatus)) throw bad(`member_status must be one of ${MEMBER_STATUSES.join(', ')}, got "${memberStatus}".`);
   const usedPercent = one(params.used_percent);
   if (usedPercent !== undefined) positive('used_percent', usedPercent, 1, 100, 1);
   const sortRaw = one(params.sort);
@@ -98,6 +106,7 @@ export function parseCbrQuery(params: Record<string, unknown>): CbrQuery {
     limit: positive('limit', one(params.limit), 1, 1000, 1000),
     offset: positive('offset', one(params.offset), 0, Number.MAX_SAFE_INTEGER, 0),
     marker: one(params.marker),
+    memberStatus,
     name: one(params.name),
     ownType: ownType as CbrQuery['ownType'],
     parentId: one(params.parent_id),
@@ -133,7 +142,7 @@ function sortValue(b: CbrBackup, key: CbrSortKey): string | number {
   }
 }
 
-/** The CBR-style listing: a project's own disk backups (backups shared with it join with sharing). */
+/** The CBR-style listing: a project's own disk backups (private), those shared with it (shared), or both (all_granted). */
 export class CbrListing {
   constructor(private readonly db: Db) {}
 
@@ -141,21 +150,30 @@ export class CbrListing {
     // Backups are the only image type here, and disks the only resource type.
     if (q.imageType !== undefined && q.imageType !== 'backup') return { items: [], total: 0 };
     if (q.resourceType !== undefined && q.resourceType !== 'OS::Cinder::Volume') return { items: [], total: 0 };
-    if (q.vaultId !== undefined && q.vaultId !== vaultIdOf(projectId)) return { items: [], total: 0 };
     // Every backup is whole, so none has a parent.
     if (q.parentId !== undefined) return { items: [], total: 0 };
-    if (q.ownType === 'shared') return { items: [], total: 0 };
-    const rows = await this.db
-      .selectFrom('backups')
-      .leftJoin('volumes', 'volumes.id', 'backups.volume_id')
-      .selectAll('backups')
-      .select('volumes.name as volume_name')
-      .where('backups.project_id', '=', projectId)
-      .execute();
-    let items: CbrBackup[] = rows.map((r) => ({ backup: toBackup(r), resourceName: r.volume_name ?? '' }));
-    items = items.filter(({ backup: b, resourceName }) => {
+    const own =
+      q.ownType === 'shared'
+        ? []
+        : await this.db
+            .selectFrom('backups')
+            .leftJoin('volumes', 'volumes.id', 'backups.volume_id')
+            .selectAll('backups')
+            .select('volumes.name as volume_name')
+            .where('backups.project_id', '=', projectId)
+            .execute();
+    const shared = q.ownType === 'private' ? [] : await backupsSharedWith(this.db, projectId);
+    let items: CbrBackup[] = [
+      ...own.map((r) => ({ backup: toBackup(r), resourceName: r.volume_name ?? '', shared: false })),
+      // The owner's volume is not the recipient's to see, not even its name.
+      ...shared.map((r) => ({ backup: toBackup(r), resourceName: '', shared: true })),
+    ];
+    items = items.filter(({ backup: b, resourceName, shared }) => {
       const created = b.createdAt.getTime();
       return (
+        // A shared backup stays in its owner's vault.
+        (q.vaultId === undefined || q.vaultId === vaultIdOf(b.projectId)) &&
+        (q.memberStatus === undefined || !shared || q.memberStatus === 'accepted') &&
         (q.checkpointId === undefined || b.id === q.checkpointId) &&
         (q.startTime === undefined || created >= q.startTime.getTime()) &&
         (q.endTime === undefined || created <= q.endTime.getTime()) &&

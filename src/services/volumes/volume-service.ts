@@ -27,6 +27,8 @@ export interface ListFeatures {
 export interface VolumeServiceOptions {
   availabilityZone: string;
   log?: (message: string, err: unknown) => void;
+  /** Makes a volume from a backup of the caller's project or one shared with it, restoring into it. */
+  fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
 }
 
 export function volumeNotFound(id: string): ApiError {
@@ -75,17 +77,20 @@ export class VolumeService {
   /**
    * Creates a volume. `populate` fills the new image instead of the default (empty, from a
    * snapshot, or from a source volume); the volume becomes available only once it is done.
+   * With `fromBackup` (microversion 3.47) a `backup_id` makes the volume by restoring that backup.
    */
-  async create(caller: Caller, body: unknown, populate?: (volumeId: string, sizeGiB: number) => Promise<void>): Promise<Volume> {
+  async create(caller: Caller, body: unknown, populate?: (volumeId: string, sizeGiB: number) => Promise<void>, features: { fromBackup?: boolean } = {}): Promise<Volume> {
     const spec = bodyObject(body, 'volume');
     const text = nameAndDescription(spec);
     const metadata = spec.metadata === undefined || spec.metadata === null ? {} : metadataOf(spec.metadata);
     const snapshotId = spec.snapshot_id ?? null;
     const sourceVolid = spec.source_volid ?? null;
     if (snapshotId !== null && sourceVolid !== null) throw bad('give snapshot_id or source_volid, not both.');
-    if (spec.backup_id !== undefined && spec.backup_id !== null) {
-      throw bad('creating a volume from a backup is done by restoring the backup (POST .../backups/{backup_id}/restore).');
+    const backupId = spec.backup_id ?? null;
+    if (backupId !== null && !(features.fromBackup && this.options.fromBackup)) {
+      throw bad('backup_id needs microversion 3.47 or later (OpenStack-API-Version: volume 3.47); or restore the backup (POST .../backups/{backup_id}/restore).');
     }
+    if (backupId !== null && (snapshotId !== null || sourceVolid !== null)) throw bad('give only one of snapshot_id, source_volid and backup_id.');
     if (spec.imageRef !== undefined && spec.imageRef !== null) throw bad('this service has no image service: imageRef is not supported.');
     const az = spec.availability_zone ?? null;
     if (az !== null && az !== this.options.availabilityZone) {
@@ -94,8 +99,12 @@ export class VolumeService {
     const bootable = spec.bootable === undefined || spec.bootable === null ? undefined : booleanOf(spec.bootable, 'bootable');
     const multiattach = spec.multiattach === undefined || spec.multiattach === null ? false : booleanOf(spec.multiattach, 'multiattach');
     const askedSize = spec.size === undefined || spec.size === null ? undefined : positiveSize(spec.size);
-    if (askedSize === undefined && snapshotId === null && sourceVolid === null) throw bad('size is required.');
+    if (askedSize === undefined && snapshotId === null && sourceVolid === null && backupId === null) throw bad('size is required.');
     const askedType = spec.volume_type === undefined || spec.volume_type === null ? undefined : resolveVolumeType(spec.volume_type).name;
+    if (backupId !== null) {
+      if (!isUuid(backupId)) throw new ApiError('VolumeBackup.0111', `Backup ${String(backupId)} could not be found.`);
+      return this.options.fromBackup!(caller, backupId.toLowerCase(), { name: text.name ?? null, description: text.description ?? null, size: askedSize, volumeType: askedType, metadata });
+    }
     const now = this.clock.now();
 
     const volume = await this.db.transaction().execute(async (tx) => {

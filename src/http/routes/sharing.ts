@@ -1,0 +1,36 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services/container.js';
+import { shareRequest } from '../../services/sharing/share-input.js';
+import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { newShareView, shareDetail } from '../views/share.js';
+import { callerOf, type Query } from './cinder-context.js';
+
+type Params = { project_id: string; share_id: string };
+const tags = ['sharing'];
+
+/** Backup sharing between projects (VBS family). */
+export function sharingRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    const base = '/v2/:project_id/os-vendor-backup-sharing';
+    app.post(base, { schema: { tags, summary: 'Share a backup with other projects' } }, async (request) => {
+      const shares = await services.sharing.share(callerOf(request), shareRequest(request.body));
+      return { shared: shares.map(newShareView) };
+    });
+    app.get<{ Querystring: Query }>(`${base}/detail`, { schema: { tags, summary: 'List backup shares with their backups' } }, async (request) => {
+      const page = await services.sharing.list(callerOf(request), request.query);
+      return { shared: page.items.map(shareDetail) };
+    });
+    app.get<{ Querystring: Query }>(`${base}/count`, { schema: { tags, summary: 'Count backup shares' } }, async (request) => {
+      return { count: await services.sharing.count(callerOf(request), request.query) };
+    });
+    app.get<{ Params: Params }>(`${base}/:share_id`, { schema: { tags, summary: 'Show a backup share' } }, async (request) => {
+      return { shared: shareDetail(await services.sharing.show(callerOf(request), request.params.share_id)) };
+    });
+    app.delete<{ Params: Params; Querystring: Query }>(`${base}/:share_id`, { schema: { tags, summary: 'Cancel a backup share (or, with is_backup_id=true, every share of a backup)' } }, async (request, reply) => {
+      const raw = request.query.is_backup_id;
+      const byBackup = raw !== undefined && parseBoolean('is_backup_id', String(Array.isArray(raw) ? raw[raw.length - 1] : raw));
+      await services.sharing.cancel(callerOf(request), request.params.share_id, byBackup);
+      return reply.status(200).send();
+    });
+  };
+}

@@ -1,0 +1,117 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../common/clock.js';
+import { ApiError } from '../../common/errors.js';
+import { isUuid, newUuid } from '../../common/ids.js';
+import type { Database } from '../../db/schema.js';
+import type { Backup, BackupRepository } from '../backups/backup-repository.js';
+import { paginate, type Page } from '../volumes/resource-list-query.js';
+import type { Caller } from '../volumes/volume-service.js';
+import type { ShareRequest } from './share-input.js';
+import { filterAndSort, parseShareQuery } from './share-query.js';
+import { isSharedWith, type Share, type SharedBackup, type ShareRepository } from './share-repository.js';
+
+export interface SharingServiceDeps {
+  db: Kysely<Database>;
+  shares: ShareRepository;
+  backups: BackupRepository;
+  clock: Clock;
+}
+
+function backupNotFound(backupId: string, projectId: string): ApiError {
+  return new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: backup ${backupId} is not a backup of project ${projectId}`);
+}
+
+function shareNotFound(id: string): ApiError {
+  return new ApiError('common.0404', `Backup share ${id} could not be found.`);
+}
+
+function ownerOnly(what: string): ApiError {
+  return new ApiError('common.0403', `${what} is shared with this project by another one: only the project that owns the backup may share it or cancel its shares.`);
+}
+
+/** Unique-index violations, as SQLite and PostgreSQL report them. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Sharing backups between projects: the owner's project shares an available backup with other
+ * projects and cancels shares; each side lists the shares it made or received. A refused
+ * request writes nothing.
+ */
+export class SharingService {
+  constructor(private readonly d: SharingServiceDeps) {}
+
+  /** The caller's own backup; a backup merely shared with the caller is named as such. */
+  private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
+    const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
+    if (backup && backup.projectId === caller.projectId) return backup;
+    if (backup && (await isSharedWith(ex, backup.id, caller.projectId))) throw ownerOnly(`Backup ${backup.id}`);
+    throw backupNotFound(backupId, caller.projectId);
+  }
+
+  async share(caller: Caller, req: ShareRequest): Promise<Share[]> {
+    const { db, shares, clock } = this.d;
+    try {
+      return await db.transaction().execute(async (tx) => {
+        const backup = await this.ownBackup(caller, req.backupId, tx);
+        if (backup.status !== 'available') {
+          throw new ApiError('VolumeBackup.0089', `backup status is not available: backup ${backup.id} is ${backup.status}; only an available backup can be shared`);
+        }
+        if (req.toProjectIds.includes(caller.projectId)) throw new ApiError('common.0400', `A backup cannot be shared with its own project (${caller.projectId}).`);
+        const known = new Set((await tx.selectFrom('projects').select('id').where('id', 'in', req.toProjectIds).execute()).map((p) => p.id));
+        const unknown = req.toProjectIds.find((to) => !known.has(to));
+        if (unknown !== undefined) throw new ApiError('common.0404', `Project ${unknown} does not exist; the backup was shared with no project.`);
+        const already = new Set((await shares.sharesOfBackup(backup.id, tx)).map((s) => s.toProjectId));
+        const again = req.toProjectIds.find((to) => already.has(to));
+        if (again) throw new ApiError('common.0409', `Backup ${backup.id} is already shared with project ${again}; the backup was shared with no other project.`);
+        const now = clock.now();
+        const made: Share[] = req.toProjectIds.map((to) => ({ id: newUuid(), backupId: backup.id, fromProjectId: caller.projectId, toProjectId: to, createdAt: now, updatedAt: null }));
+        for (const s of made) await shares.insert(s, tx);
+        return made;
+      });
+    } catch (err) {
+      // Two requests raced to share the backup with the same project; the other one won.
+      if (isUniqueViolation(err)) throw new ApiError('common.0409', `Backup ${req.backupId} is already shared with one of the projects; the backup was shared with no other project.`);
+      throw err;
+    }
+  }
+
+  /** Cancels one share, or with `byBackup` every share of the backup `id`; how many ended. */
+  async cancel(caller: Caller, id: string, byBackup: boolean): Promise<number> {
+    const { db, shares } = this.d;
+    return db.transaction().execute(async (tx) => {
+      if (byBackup) {
+        const backup = await this.ownBackup(caller, id, tx);
+        const ended = await shares.delete((await shares.sharesOfBackup(backup.id, tx)).map((s) => s.id), tx);
+        if (ended === 0) throw new ApiError('common.0404', `Backup ${backup.id} is not shared with any project.`);
+        return ended;
+      }
+      const share = isUuid(id) ? await shares.get(id, tx) : undefined;
+      if (!share || (share.fromProjectId !== caller.projectId && share.toProjectId !== caller.projectId)) throw shareNotFound(id);
+      if (share.fromProjectId !== caller.projectId) throw ownerOnly(`Backup ${share.backupId}`);
+      return shares.delete([share.id], tx);
+    });
+  }
+
+  /** A share the caller's project made or received. */
+  async show(caller: Caller, id: string): Promise<SharedBackup> {
+    const found = isUuid(id) ? await this.d.shares.withBackup(id) : undefined;
+    if (!found || (found.share.fromProjectId !== caller.projectId && found.share.toProjectId !== caller.projectId)) throw shareNotFound(id);
+    return found;
+  }
+
+  /** Shares the caller's project made (or, with share_to_me, received) that match the seed's filters. */
+  async list(caller: Caller, params: Record<string, unknown>): Promise<Page<SharedBackup>> {
+    const q = parseShareQuery(caller.projectId, params);
+    const all = filterAndSort(await this.d.shares.list(q.filter), q);
+    return paginate(all.map((x) => Object.assign(x, { id: x.share.id })), q.page);
+  }
+
+  /** How many shares match the filters, whatever the page. */
+  async count(caller: Caller, params: Record<string, unknown>): Promise<number> {
+    const q = parseShareQuery(caller.projectId, params);
+    return filterAndSort(await this.d.shares.list(q.filter), q).length;
+  }
+}
