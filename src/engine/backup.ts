@@ -138,8 +138,10 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
             const packed = await compressInWorker({ buffer: shared, offsets, lengths, output, level: repo.settings.level });
             let p = 0;
             for (let j = 0; j < offsets.length; j += 1) {
-              await writer.add(newIds[j], stored.subarray(p, p + packed.sizes[j]), lengths[j], packed.flags[j]);
-              p += packed.sizes[j];
+              const compressed = packed.flags[j] !== 0;
+              const bytes = compressed ? stored.subarray(p, p + packed.sizes[j]) : view.subarray(offsets[j], offsets[j] + lengths[j]);
+              if (compressed) p += packed.sizes[j];
+              await writer.add(newIds[j], bytes, lengths[j], packed.flags[j]);
               bytesNew += lengths[j];
             }
           }

@@ -26,6 +26,7 @@ export interface CompressTask {
 }
 
 export interface CompressResult {
+  /** Stored bytes of each block: compressed ones lie back to back in `output`, raw ones stay where they were in `buffer`. */
   sizes: number[];
   flags: number[];
 }
@@ -102,15 +103,14 @@ function compressBlocks(t: CompressTask): CompressResult {
     const bound = binding.compressBound(raw.length);
     const packed = cctx.compress(out.subarray(p, p + bound), raw, t.level);
     // Stored raw when compression saves under 1/32: restore then skips a useless decompress.
+    // Raw blocks are not copied here: the caller takes them from the input, one copy fewer.
     if (packed < raw.length - (raw.length >> 5)) {
       sizes.push(packed);
       flags.push(FLAG_ZSTD);
       p += packed;
     } else {
-      raw.copy(out, p);
       sizes.push(raw.length);
       flags.push(0);
-      p += raw.length;
     }
   }
   return { sizes, flags };
