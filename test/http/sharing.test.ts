@@ -252,6 +252,33 @@ for (const db of DB_KINDS) {
       assert.equal(reader.status, 200);
     });
 
+    it('of two requests racing to share a backup with the same project, exactly one makes the share', async () => {
+      const bk = await insert(owner.projectId, { name: 'raced' });
+      const replies = await Promise.all([share(owner, bk.id, [c.projectId]), share(owner, bk.id, [c.projectId, d.projectId]), share(owner, bk.id, [c.projectId])]);
+      const statuses = replies.map((r) => r.status).sort();
+      assert.equal(statuses.filter((x) => x === 200).length, 1, replies.map((r) => r.text).join('\n'));
+      assert.deepEqual(statuses.filter((x) => x !== 200), [409, 409]);
+      for (const r of replies.filter((x) => x.status === 409)) assert.equal(r.body.error.code, 'common.0409');
+      const winner = replies.find((r) => r.status === 200)!;
+      const rows = await server.services.database.db.selectFrom('backup_shares').select(['id', 'to_project_id']).where('backup_id', '=', bk.id).execute();
+      assert.deepEqual(rows.map((x) => x.id).sort(), winner.body.shared.map((x: { id: string }) => x.id).sort(), 'only the winner wrote, all of its shares');
+    });
+
+    it('answers malformed bodies, unknown paths and wrong methods in the VBS envelope', async () => {
+      const before = await shares();
+      const badJson = await call(server, 'POST', sharing(owner), { token: owner.token, rawBody: '{"shared": ' });
+      assert.equal(badJson.status, 400, badJson.text);
+      assert.equal(badJson.body.error.code, 'VolumeBackup.0002');
+      const notFound = await call(server, 'GET', `${sharing(owner)}/detail/more`, { token: owner.token });
+      assert.equal(notFound.status, 404);
+      assert.equal(notFound.body.error.code, 'common.0404');
+      const wrongMethod = await call(server, 'PUT', `${sharing(owner)}/${randomUUID()}`, { token: owner.token, body: {} });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.body.error.code, 'common.0405');
+      assert.match(wrongMethod.headers.get('allow') ?? '', /DELETE/);
+      assert.equal(await shares(), before);
+    });
+
     it('cancels one share or every share of a backup, by the owner only; refusals change nothing', async () => {
       const bk = await insert(owner.projectId, { name: 'to-cancel' });
       const r = await share(owner, bk.id, [c.projectId, d.projectId]);
