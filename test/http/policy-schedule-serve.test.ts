@@ -5,16 +5,7 @@ import fs from 'node:fs/promises';
 import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+import { until } from '../policies/fixtures.js';
 
 for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a killed server ends after the restart and no longer blocks the policy (${db})`, async () => {
   const port = await freePort();
