@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { vaultIdOf } from '../../src/services/backups/cbr-listing.js';
 import { rowCounts } from '../support/db-counts.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
@@ -106,6 +107,13 @@ for (const db of DB_KINDS) {
       const ownRecord = await backUpRecord(recipient.projectId);
       assert.deepEqual((await cbr(recipient, 'all_granted')).map((b) => b.id).sort(), [backupId, ownRecord].sort());
       assert.deepEqual((await cbr(owner, 'shared')), [], 'the owner has nothing shared with it');
+      // Shares take effect at once: they are accepted members; a shared backup stays in its owner's vault.
+      assert.deepEqual((await cbr(recipient, 'shared&member_status=accepted')).map((b) => b.id), [backupId]);
+      assert.deepEqual(await cbr(recipient, 'shared&member_status=pending'), []);
+      assert.deepEqual((await cbr(recipient, `all_granted&vault_id=${vaultIdOf(owner.projectId)}`)).map((b) => b.id), [backupId]);
+      assert.deepEqual((await cbr(recipient, `all_granted&vault_id=${vaultIdOf(recipient.projectId)}`)).map((b) => b.id), [ownRecord]);
+      const badMember = await call(server, 'GET', `/cbr/v3/${recipient.projectId}/backups?own_type=shared&member_status=maybe`, { token: recipient.token });
+      assert.equal(badMember.status, 400, badMember.text);
 
       // Cinder restore into an existing volume of the recipient.
       const cinder = await call(server, 'POST', `/v3/${recipient.projectId}/backups/${backupId}/restore`, { token: recipient.token, body: { restore: { volume_id: target } } });

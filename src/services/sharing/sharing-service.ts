@@ -106,7 +106,8 @@ export class SharingService {
   async list(caller: Caller, params: Record<string, unknown>): Promise<Page<SharedBackup>> {
     const q = parseShareQuery(caller.projectId, params);
     const all = filterAndSort(await this.d.shares.list(q.filter), q);
-    return paginate(all.map((x) => Object.assign(x, { id: x.share.id })), q.page);
+    // Pages are cut by share id.
+    return paginate(all.map((x) => ({ ...x, id: x.share.id })), q.page);
   }
 
   /** How many shares match the filters, whatever the page. */
