@@ -5,6 +5,7 @@ import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServ
 import { createVolume } from '../support/volumes.js';
 import { insertPolicy, policyRecord, until } from '../policies/fixtures.js';
 import type { Policy } from '../../src/services/policies/policy-repository.js';
+import { MAX_MISSED_SLOTS } from '../../src/services/policies/scheduler.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 
@@ -242,6 +243,28 @@ for (const db of DB_KINDS) {
         assert.equal(page.tasks.length, 20);
       } finally {
         await second.close();
+      }
+    });
+  });
+
+  describe(`a long downtime (${db})`, () => {
+    it(`records at most ${MAX_MISSED_SLOTS} missed slots of a policy, the newest, and runs the last`, async () => {
+      const clock = new ManualClock(new Date('2026-08-01T00:30:00Z'));
+      const server = await startServer({ db, clock, env });
+      try {
+        const m = await projectWithUser(server, 'pol-long');
+        server.services.scheduler.start();
+        const hourly = Array.from({ length: 24 }, (_, h) => h);
+        const policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { startTimes: hourly, createdAt: clock.now() }));
+        await tickAt(server, clock, '2026-08-01T00:30:00Z');
+        // Five days of hourly slots (120) pass unseen.
+        await tickAt(server, clock, '2026-08-06T00:30:00Z');
+        const runs = await server.services.policyRunRecords.runsOf(policy.id);
+        assert.equal(runs.length, MAX_MISSED_SLOTS + 1);
+        assert.deepEqual(runs.slice(-2).map((r) => [r.slot, r.status]), [['2026-08-05T23:00:00.000Z', 'SKIPPED'], ['2026-08-06T00:00:00.000Z', 'DONE']]);
+        assert.equal(runs[0].slot, '2026-08-01T20:00:00.000Z');
+      } finally {
+        await server.close();
       }
     });
   });
