@@ -31,7 +31,6 @@ export interface PolicyRunJobDeps {
   taskTimeoutMs: number;
   /** How often a run looks at its backup jobs (real time). */
   pollMs: number;
-  log?: { error(obj: object, msg: string): void };
 }
 
 export interface RunPayload {

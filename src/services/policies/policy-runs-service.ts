@@ -57,10 +57,11 @@ export class PolicyRunService {
 
   /** Runs the policy now (whatever its status): 204, or AutoBackup.0225 while a run of it is in progress. */
   async executeNow(caller: Caller, policyId: string): Promise<PolicyRun> {
-    await this.ownPolicy(caller, policyId);
+    const found = await this.ownPolicy(caller, policyId);
     const run = await this.d.db.transaction().execute(async (tx) => {
+      // The lock is the transaction's first statement: a write, so SQLite takes its write lock at once.
+      await this.d.runs.lock(found.id, initialCursor(found), tx);
       const policy = await this.ownPolicy(caller, policyId, tx);
-      await this.d.runs.lock(policy.id, initialCursor(policy), tx);
       const active = await this.d.runs.activeRun(policy.id, tx);
       if (active) {
         throw new ApiError('AutoBackup.0225', `the backup policy is being executed, failed to execute the backup task: a run of policy ${policy.id} started at ${active.createdAt.toISOString()} is in progress`);

@@ -48,7 +48,6 @@ export function createPolicyScheduling(o: PolicySchedulingOptions): PolicySchedu
     clock: o.clock,
     taskTimeoutMs: o.taskTimeoutMs ?? TWELVE_HOURS,
     pollMs: 250,
-    log: o.log,
   });
   const scheduler = new PolicyScheduler({ db: o.db, clock: o.clock, policies, runs, service: policyRuns, jobs: runJobs, runner: runRunner, log: o.log });
   return { policyRuns, policyRunRecords: runs, scheduler, runRunner };
