@@ -269,6 +269,36 @@ for (const db of DB_KINDS) {
     });
   });
 
+  describe(`a policy run without backup quota (${db})`, () => {
+    it('fails the volumes over the quota and its job reports AutoBackup.0218', async () => {
+      const clock = new ManualClock(new Date('2026-09-01T00:00:00Z'));
+      const server = await startServer({ db, clock, env: { ...env, VBS_QUOTA_BACKUPS: '1' } });
+      try {
+        const m = await projectWithUser(server, 'pol-quota');
+        server.services.runner.start();
+        server.services.scheduler.start();
+        const vols = [await newVolume(server, m, 'q1'), await newVolume(server, m, 'q2')];
+        const policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { createdAt: clock.now() }), vols);
+        const r = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+        assert.equal(r.status, 204, r.text);
+        await idle(server);
+        // Both tasks begin in the same instant: their order in the list is by id.
+        const listed = await tasks(server, m, policy.id);
+        const byVolume = Object.fromEntries(listed.tasks.map((t) => [t.resource_id, t]));
+        assert.equal(byVolume[vols[0]].status, 'EXECUTE_SUCCESS');
+        assert.equal(byVolume[vols[1]].status, 'EXECUTE_FAIL');
+        assert.ok(byVolume[vols[1]].finished_at);
+        const job = await call(server, 'GET', `/v1/${m.projectId}/jobs/${listed.tasks[0].vbs_job_id}`, { token: m.token });
+        assert.equal(job.body.status, 'FAIL');
+        assert.equal(job.body.error_code, 'AutoBackup.0218');
+        assert.match(job.body.fail_reason, /quota is not enough: 1 of 2 volumes were not backed up/);
+        assert.equal((await policyBackups(server, policy.id)).length, 1);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   describe(`executing a policy at once and its tasks over HTTP (${db})`, () => {
     const clock = new ManualClock(new Date('2026-05-01T08:00:00Z'));
     let server: TestServer;

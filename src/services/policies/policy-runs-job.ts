@@ -19,6 +19,9 @@ export const POLICY_RUN_JOB = 'bksPolicyRun';
 
 /** Refusals that mean "the volume is busy now": the task is skipped, not failed. */
 const BUSY_CODES = new Set(['VolumeBackup.0012', 'VolumeBackup.0013']);
+/** Backup quota refusals: a policy run reports them as AutoBackup.0218. */
+const QUOTA_CODES = new Set(['VolumeBackup.0080', 'VolumeBackup.0081']);
+const QUOTA_MESSAGE = 'AutoBackup.0218: Backup number quota is not enough';
 
 export interface PolicyRunJobDeps {
   db: Db;
@@ -72,7 +75,8 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const status: TaskStatus = BUSY_CODES.has(err.code) ? 'SKIP' : 'EXECUTE_FAIL';
-      await d.runs.updateTask(task.id, { status, message: `${err.code}: ${err.message}`, finishedAt: d.clock.now() });
+      const message = QUOTA_CODES.has(err.code) ? `${QUOTA_MESSAGE} (${err.message})` : `${err.code}: ${err.message}`;
+      await d.runs.updateTask(task.id, { status, message, finishedAt: d.clock.now() });
     }
   }
 
@@ -149,9 +153,10 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       await d.runs.finishRun(run.id, d.clock.now());
       const failed = tasks.filter((t) => t.status === 'EXECUTE_FAIL' || t.status === 'EXECUTE_TIMEOUT');
       if (failed.length > 0) {
+        const quota = failed.some((t) => t.message?.startsWith(QUOTA_MESSAGE));
         throw new JobFailure(
-          'VolumeBackup.0027',
-          `fsp cinder or ebackup create backup exception: ${failed.length} of ${tasks.length} volumes were not backed up (${failed.map((t) => `${t.resourceId}: ${t.status}`).join(', ')})`,
+          quota ? 'AutoBackup.0218' : 'VolumeBackup.0027',
+          `${quota ? 'Backup number quota is not enough' : 'fsp cinder or ebackup create backup exception'}: ${failed.length} of ${tasks.length} volumes were not backed up (${failed.map((t) => `${t.resourceId}: ${t.status}`).join(', ')})`,
         );
       }
       return { policy_id: policy.id, run_id: run.id };
