@@ -24,7 +24,7 @@ import { createPolicyScheduling, type PolicyScheduling } from './policies/schedu
 import { PolicyRepository } from './policies/policy-repository.js';
 import { PolicyService } from './policies/policy-service.js';
 import { PolicyTagService } from './policies/policy-tags.js';
-import { ShareRepository } from './sharing/share-repository.js';
+import { ShareRepository, isSharedWith } from './sharing/share-repository.js';
 import { SharingService } from './sharing/sharing-service.js';
 
 /** Every use case of one process, built once over one database. */
@@ -102,7 +102,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     jobQueries: new JobQueryService(jobs),
     runner,
     backups,
-    backupQueries: new BackupQueryService(backups),
+    backupQueries: new BackupQueryService(backups, (backupId, projectId) => isSharedWith(db, backupId, projectId)),
     cbrListing: new CbrListing(db),
     store,
     backupService,

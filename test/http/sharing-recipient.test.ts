@@ -114,6 +114,11 @@ for (const db of DB_KINDS) {
       assert.deepEqual((await cbr(recipient, `all_granted&vault_id=${vaultIdOf(recipient.projectId)}`)).map((b) => b.id), [ownRecord]);
       const badMember = await call(server, 'GET', `/cbr/v3/${recipient.projectId}/backups?own_type=shared&member_status=maybe`, { token: recipient.token });
       assert.equal(badMember.status, 400, badMember.text);
+      // The recipient reads the backup itself (clients do before a restore), but its own listings stay its own.
+      const shown = await call(server, 'GET', `/v3/${recipient.projectId}/backups/${backupId}`, { token: recipient.token });
+      assert.equal(shown.status, 200, shown.text);
+      assert.equal(shown.body.backup.id, backupId);
+      assert.ok(!(await call(server, 'GET', `/v3/${recipient.projectId}/backups`, { token: recipient.token })).body.backups.some((b: { id: string }) => b.id === backupId));
 
       // Cinder restore into an existing volume of the recipient.
       const cinder = await call(server, 'POST', `/v3/${recipient.projectId}/backups/${backupId}/restore`, { token: recipient.token, body: { restore: { volume_id: target } } });
@@ -255,6 +260,7 @@ for (const db of DB_KINDS) {
       const made = await call(server, 'POST', `/v3/${recipient.projectId}/volumes`, { token: recipient.token, headers: v347, body: { volume: { backup_id: backupId } } });
       assert.equal(made.status, 404, made.text);
       assert.equal((await call(server, 'GET', `${sharing(recipient)}/${shareId}`, { token: recipient.token })).status, 404);
+      assert.equal((await call(server, 'GET', `/v3/${recipient.projectId}/backups/${backupId}`, { token: recipient.token })).status, 404);
       assert.equal((await call(server, 'GET', `${sharing(recipient)}/count?share_to_me=true`, { token: recipient.token })).body.count, 0);
       assert.ok(!(await cbr(recipient, 'shared')).some((b) => b.id === backupId));
       assert.deepEqual(await counts(), before);
