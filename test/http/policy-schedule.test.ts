@@ -155,6 +155,18 @@ for (const db of DB_KINDS) {
       for (const p of [every10, off]) await server.services.database.db.deleteFrom('backup_policies').where('id', '=', p.id).execute();
     });
 
+    it('new start times apply from the change on: a slot of the new schedule that already passed does not run', async () => {
+      clock.set(new Date('2026-10-01T10:00:00Z'));
+      const policy = await insertPolicy(server.services.database.db, policyRecord(m.projectId, { startTimes: [12], createdAt: clock.now() }));
+      for (let t = Date.parse('2026-10-01T10:00:00Z'); t <= Date.parse('2026-10-01T17:00:00Z'); t += HOUR) await tickAt(server, clock, t);
+      clock.set(new Date('2026-10-01T17:30:00Z'));
+      const changed = await call(server, 'PUT', `/v2/${m.projectId}/backuppolicy/${policy.id}`, { token: m.token, body: { scheduled_policy: { start_time: '14:00' } } });
+      assert.equal(changed.status, 200, changed.text);
+      for (const t of ['2026-10-01T17:30:00Z', '2026-10-01T18:00:00Z', '2026-10-02T12:00:00Z', '2026-10-02T13:59:00Z', '2026-10-02T14:00:00Z']) await tickAt(server, clock, t);
+      assert.deepEqual(await slots(server, policy.id), ['2026-10-01T12:00:00.000Z', '2026-10-02T14:00:00.000Z']);
+      await server.services.database.db.deleteFrom('backup_policies').where('id', '=', policy.id).execute();
+    });
+
     it('a policy made, changed and deleted through the policy API runs on its local week day', async () => {
       clock.set(new Date('2026-07-01T00:00:00Z'));
       const base = `/v2/${m.projectId}/backuppolicy`;

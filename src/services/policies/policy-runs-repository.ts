@@ -152,14 +152,18 @@ export class PolicyRunRepository {
     await tx.updateTable('policy_schedules').set({ checked_until: to.toISOString() }).where('policy_id', '=', policyId).where('checked_until', '<', to.toISOString()).execute();
   }
 
-  /** Policies that are not ON have no slots to catch up on when they are turned on again. */
-  async advanceIdle(to: Date): Promise<void> {
-    await this.db
+  /**
+   * Moves the cursors of policies with nothing due up to `to`, so a policy turned on, or given
+   * new start times, never runs slots that passed before. A cursor is only written once it lags
+   * by `lagMs`, which keeps this to a write per policy and minute.
+   */
+  async advanceIdle(to: Date, busy: readonly string[], lagMs: number): Promise<void> {
+    let q = this.db
       .updateTable('policy_schedules')
       .set({ checked_until: to.toISOString() })
-      .where('checked_until', '<', to.toISOString())
-      .where('policy_id', 'not in', (eb) => eb.selectFrom('backup_policies').select('id').where('status', '=', 'ON'))
-      .execute();
+      .where('checked_until', '<', new Date(to.getTime() - lagMs).toISOString());
+    if (busy.length > 0) q = q.where('policy_id', 'not in', busy);
+    await q.execute();
   }
 
   // ---- runs ----

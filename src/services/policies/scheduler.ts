@@ -16,6 +16,8 @@ import { scheduleOf, slotsBetween } from './schedule.js';
 
 /** After a long downtime only this many missed slots per policy are recorded one by one. */
 export const MAX_MISSED_SLOTS = 100;
+/** How far behind "now" the cursor of a policy with nothing due may fall before it is moved. */
+const CURSOR_LAG_MS = 60_000;
 
 export interface SchedulerLog {
   error(obj: object, msg: string): void;
@@ -96,19 +98,22 @@ export class PolicyScheduler {
   private async pass(): Promise<void> {
     const now = this.d.clock.now();
     for (const run of await this.d.runs.orphanedRuns()) await closeRun(this.d, run.id);
-    await this.d.runs.advanceIdle(now);
     const cursors = await this.d.runs.cursors();
+    const due: string[] = [];
     let started = false;
     for (const policy of await this.d.policies.listEnabled()) {
       const cursor = cursors.get(policy.id);
       // Most ticks have nothing due: decide that without a transaction.
       if (cursor && slotsBetween(scheduleOf(policy), cursor, now).length === 0) continue;
+      due.push(policy.id);
       try {
         started = (await this.claim(policy, now)) || started;
       } catch (err) {
         this.log.error({ err, policy: policy.id }, 'could not start a backup policy run');
       }
     }
+    // Every other policy had no slot up to "now", whatever its cursor says.
+    await this.d.runs.advanceIdle(now, due, CURSOR_LAG_MS);
     if (started) this.d.runner.kick();
   }
 
