@@ -2,17 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 import { runCli } from '../support/cli.js';
-
-async function until<T>(probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('timed out');
-}
 
 for (const db of DB_KINDS) {
   describe(`vbs admin reindex (${db})`, () => {
@@ -27,9 +18,9 @@ for (const db of DB_KINDS) {
       const m = await projectWithUser(server, 'reindex-proj');
       const v = await call(server, 'POST', `/v3/${m.projectId}/volumes`, { token: m.token, body: { volume: { size: 1, name: 'src', bootable: true } } });
       const volumeId = v.body.volume.id as string;
-      await until(async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${volumeId}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
+      await until('the volume', async () => ((await call(server, 'GET', `/v3/${m.projectId}/volumes/${volumeId}`, { token: m.token })).body.volume.status === 'available' ? true : undefined));
       const c = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: volumeId, name: 'kept_name', description: 'kept' } } });
-      const backupId = await until(async () => {
+      const backupId = await until('the backup job', async () => {
         const j = (await call(server, 'GET', `/v1/${m.projectId}/jobs/${c.body.job_id}`, { token: m.token })).body;
         return j.status === 'SUCCESS' ? (j.entities.backup_id as string) : undefined;
       });

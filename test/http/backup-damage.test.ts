@@ -8,19 +8,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 const MiB = 1024 * 1024;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 for (const db of DB_KINDS) {
   describe(`restores from a damaged store (${db})`, () => {
