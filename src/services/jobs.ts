@@ -8,7 +8,8 @@ export class JobQueryService {
 
   async show(projectId: string, jobId: string): Promise<{ job: Job; subJobs: Job[] }> {
     const job = isHexId(jobId) ? await this.jobs.get(jobId) : undefined;
-    if (!job || job.projectId !== projectId || job.parentId !== null) {
+    // Sub-jobs are jobs of their own: the ids a parent lists in sub_jobs can be followed.
+    if (!job || job.projectId !== projectId) {
       throw new ApiError('common.0011', `query job fail: job ${jobId} does not exist in this project`);
     }
     return { job, subJobs: await this.jobs.children(job.id) };

@@ -47,6 +47,10 @@ for (const db of DB_KINDS) {
       assert.equal(r.body.fail_reason, null);
       assert.equal(r.body.sub_jobs.length, 1);
       assert.equal(r.body.sub_jobs[0].entities.volume_id, 'v-2');
+      const sub = await call(server, 'GET', `/v1/${member.projectId}/jobs/${r.body.sub_jobs[0].job_id}`, { token: member.token });
+      assert.equal(sub.status, 200, sub.text);
+      assert.equal(sub.body.entities.volume_id, 'v-2');
+      assert.deepEqual(sub.body.sub_jobs, []);
     });
 
     it('shows a failed job with its error code and reason', async () => {
