@@ -24,7 +24,11 @@ async function main(): Promise<number> {
   const filter = process.argv.slice(2);
   let files = testFiles(here).sort();
   if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
-  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbs-test-pg-'));
+  // Everything the tests write under the temp dir (data dirs, volumes, stores) lives in one
+  // directory of this run, removed at its end: a run leaves no gigabytes of images behind.
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbs-test-run-'));
+  fs.chmodSync(runDir, 0o755); // PostgreSQL runs as its own user and must reach its directory
+  const pgDir = path.join(runDir, 'postgres');
   const port = await freePort();
   const postgres = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -35,17 +39,17 @@ async function main(): Promise<number> {
     createPostgresUser: true,
     onLog: () => undefined,
   });
-  await postgres.initialise();
-  await postgres.start();
-  const env = { ...process.env, VBS_TEST_PG_URL: `postgres://postgres:postgres@127.0.0.1:${port}` };
   try {
+    await postgres.initialise();
+    await postgres.start();
+    const env = { ...process.env, TMPDIR: runDir, VBS_TEST_PG_URL: `postgres://postgres:postgres@127.0.0.1:${port}` };
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {
     await postgres.stop().catch(() => undefined);
-    fs.rmSync(pgDir, { recursive: true, force: true });
+    fs.rmSync(runDir, { recursive: true, force: true });
   }
 }
 

@@ -183,6 +183,27 @@ async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): 
   }
 }
 
+const ZERO_SCAN = 1024 * 1024;
+
+/**
+ * Stale data under the backup's zero blocks must read as zeros after the restore. Only the
+ * parts that do not already read as zeros are written: holes of the target (a new volume is
+ * one large hole) stay holes instead of filling the disk with written zeros.
+ */
+async function zeroStaleData(handle: fs.FileHandle, zeroRuns: Array<[number, number]>, signal: AbortSignal | undefined): Promise<void> {
+  const seen = Buffer.alloc(ZERO_SCAN);
+  const zeros = Buffer.alloc(ZERO_SCAN);
+  for (const [at, len] of zeroRuns) {
+    for (let p = 0; p < len; p += ZERO_SCAN) {
+      signal?.throwIfAborted();
+      const n = Math.min(ZERO_SCAN, len - p);
+      const { bytesRead } = await handle.read(seen, 0, n, at + p);
+      // Past the old end of file the truncate already made zeros.
+      if (!seen.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) await writeAll(handle, zeros.subarray(0, n), at + p);
+    }
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, 'r');
   try {
@@ -209,14 +230,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   let ok = false;
   try {
     await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
-    if (overwrite) {
-      // Stale data under zero blocks must become zeros too.
-      const zeros = Buffer.alloc(Math.min(8 * 1024 * 1024, Math.max(1, ...zeroRuns.map((r) => r[1]))));
-      for (const [at, len] of zeroRuns) {
-        opts.signal?.throwIfAborted();
-        for (let p = 0; p < len; p += zeros.length) await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, len - p)), at + p);
-      }
-    }
+    if (overwrite) await zeroStaleData(handle, zeroRuns, opts.signal);
     done += zeroRuns.reduce((s, r) => s + r[1], 0);
     const { problems, fetched } = await readRanges(
       repo,

@@ -88,6 +88,20 @@ describe('engine: backup and restore', () => {
     assert.equal(sha256(target), sha256(vol));
   });
 
+  it('restores over an existing sparse file without filling its holes', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, `r${'h'.repeat(60)}r`);
+    const repo = repoAt(path.join(dir, 'store'));
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    const target = path.join(dir, 'empty.img');
+    fs.writeFileSync(target, '');
+    fs.truncateSync(target, fs.statSync(vol).size); // a new volume: one hole
+    await repo.restore({ backupId: 'b', target });
+    assert.equal(sha256(target), sha256(vol));
+    assert.ok(fs.statSync(target).blocks * 512 <= 4 * 64 * 1024, `${fs.statSync(target).blocks * 512} bytes allocated for 128 KiB of data`);
+  });
+
   it('keeps every other backup restorable when any one is deleted, and gc reclaims the space', async (t) => {
     const dir = tempDir(t);
     const vol = path.join(dir, 'vol.img');
