@@ -37,11 +37,26 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
   const dir = tempDir(t, 'vbs-crash-');
   const storeDir = path.join(dir, 'store');
   const vol = path.join(dir, 'vol.img');
-  makeVolume(vol, 'rtrh'.repeat(32), 64 * 1024); // 8 MiB
+  makeVolume(vol, 'rtrh'.repeat(64), 64 * 1024); // 16 MiB
   const sums = new Map<string, string>();
   const check = repoAt(storeDir, 'crash', { ...SMALL, staleAfterMs: 0 });
   await check.backup({ source: vol, backupId: 'base', volumeId: 'vol' });
   sums.set('base', sha256(vol));
+
+  // How long each operation takes here, process start included: kills then land inside the
+  // operation on a fast machine and a slow one alike.
+  const took = async (args: string[]) => {
+    const started = Date.now();
+    assert.ok((await runKilled(args, 600_000)).completed, args.join(' '));
+    return Date.now() - started;
+  };
+  const duration: Record<string, number> = {
+    backup: await took([storeDir, 'backup', vol, 'calibration']),
+    restore: await took([storeDir, 'restore', 'calibration', path.join(dir, 'calibration.img')]),
+    delete: await took([storeDir, 'delete', 'calibration']),
+    gc: await took([storeDir, 'gc']),
+  };
+  t.diagnostic(`operations take ${JSON.stringify(duration)} ms`);
 
   const ops = ['backup', 'restore', 'gc', 'backup', 'delete', 'restore', 'gc', 'backup'];
   let kills = 0;
@@ -51,7 +66,7 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
     const op = ops[round % ops.length];
     const live = [...sums.keys()];
     const pick = live[Math.floor(Math.random() * live.length)];
-    const delay = 60 + Math.floor(Math.random() * 400);
+    const delay = Math.floor(duration[op] * (0.15 + 0.8 * Math.random()));
     let args: string[];
     let id = '';
     let target = '';
