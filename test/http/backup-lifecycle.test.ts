@@ -101,13 +101,28 @@ for (const db of DB_KINDS) {
       assert.equal(restored.metadata.role, 'db');
       assert.equal(await sha256(server.services.volumeDriver.path('volume', restoredId)), firstSum);
 
-      // Restore the second over an existing volume through the VBS API.
-      const target = await newVolume(server, m, 1);
+      // A volume made from the backup (3.47) keeps the metadata asked for, the source's besides.
+      const made = await call(server, 'POST', `/v3/${m.projectId}/volumes`, {
+        token: m.token,
+        headers: { 'OpenStack-API-Version': 'volume 3.47' },
+        body: { volume: { backup_id: first.id, name: 'made', metadata: { role: 'replica', site: 'b' } } },
+      });
+      assert.equal(made.status, 202, made.text);
+      const madeVol = await until('volume from the backup', async () => {
+        const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${made.body.volume.id}`, { token: m.token })).body.volume;
+        return v.status === 'available' ? v : undefined;
+      });
+      assert.deepEqual(madeVol.metadata, { role: 'replica', site: 'b' });
+      assert.equal(await sha256(server.services.volumeDriver.path('volume', madeVol.id)), firstSum);
+
+      // Restore the second over an existing volume through the VBS API: it takes the source's metadata.
+      const target = await newVolume(server, m, 1, { metadata: { role: 'scratch', own: 'x' } });
       await scribble(server, target, 7);
       const r2 = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${secondId}/restore`, { token: m.token, body: { restore: { volume_id: target } } });
       assert.equal(r2.status, 200, r2.text);
       assert.equal((await job(server, m, r2.body.job_id)).status, 'SUCCESS');
       assert.equal(await sha256(server.services.volumeDriver.path('volume', target)), secondSum);
+      assert.deepEqual((await call(server, 'GET', `/v3/${m.projectId}/volumes/${target}`, { token: m.token })).body.volume.metadata, { role: 'db', own: 'x' });
 
       // Delete the first; the second still restores on its own.
       const d1 = await call(server, 'DELETE', `/v2/${m.projectId}/backups/${first.id}`, { token: m.token });

@@ -154,6 +154,14 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   };
 
   // ---- restore ----
+  /**
+   * A restored volume carries its source's metadata. Over an existing volume the source's keys
+   * win; a volume made for the restore keeps what its creator asked for, the source's besides.
+   */
+  function restoredMetadata(volume: Record<string, string>, source: Record<string, string>, newVolume: boolean): Record<string, string> {
+    return newVolume ? { ...source, ...volume } : { ...volume, ...source };
+  }
+
   /** The backup is intact whatever happened to the volume: it goes back to where it was. */
   async function failRestore(p: RestorePayload): Promise<void> {
     await d.db.transaction().execute(async (tx) => {
@@ -182,7 +190,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           await d.volumes.updateVolume(
             volume.id,
             ['restoring-backup'],
-            { status: 'available', bootable: backup.volumeBootable, metadata: { ...volume.metadata, ...backup.volumeMetadata }, updatedAt: d.clock.now() },
+            { status: 'available', bootable: backup.volumeBootable, metadata: restoredMetadata(volume.metadata, backup.volumeMetadata, p.newVolume), updatedAt: d.clock.now() },
             tx,
           );
           await tx.updateTable('backups').set({ status: 'available', updated_at: now() }).where('id', '=', backup.id).where('status', '=', 'restoring').execute();
