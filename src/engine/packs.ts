@@ -121,7 +121,7 @@ export class PackWriter {
       // Room for a full pack, one more block and the index copy at its end; one size, so reusable.
       const capacity = Math.min(this.target, 1 << 30) + Math.max(stored.length, 64 * 1024) + 256 * 1024;
       const reuse = this.spare.pop();
-      this.buffer = reuse && reuse.length >= capacity ? reuse : Buffer.allocUnsafeSlow(capacity);
+      this.buffer = reuse && reuse.length >= capacity ? reuse : (this.store.allocate?.(capacity) ?? Buffer.allocUnsafeSlow(capacity));
     }
     stored.copy(this.buffer, this.size);
     this.entries.push({ id, offset: this.size, length: stored.length, rawLength, flags });

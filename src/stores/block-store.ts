@@ -21,6 +21,8 @@ export interface BlockStore {
    * (at least `length` bytes) the bytes land there and the result is a view of it.
    */
   getRange?(key: string, offset: number, length: number, into?: Uint8Array): Promise<Buffer>;
+  /** Optional: a buffer of `size` bytes that `put` writes fastest from (the fs store: one aligned for direct I/O). */
+  allocate?(size: number): Buffer;
   has(key: string): Promise<boolean>;
   /** Removes the object; removing an absent object is no error. */
   delete(key: string): Promise<void>;

@@ -77,6 +77,21 @@ export function blockStoreConformance(name: string, makeFixture: () => Promise<S
       assert.deepEqual(sizes, { 'objects/small': small.length, 'objects/empty': 0, 'objects/big': big.length });
     });
 
+    it('writes large objects whole from the buffers it allocates, at any length and from any offset', async () => {
+      const sizes = [2 * 1024 * 1024, 3 * 1024 * 1024 + 4095, 1024 * 1024 + 1];
+      for (const [i, size] of sizes.entries()) {
+        const content = randomBytes(size + 7);
+        const own = store.allocate?.(size + 7) ?? Buffer.alloc(size + 7);
+        content.copy(own);
+        await store.put(`large/own-${i}`, own.subarray(0, size));
+        // A view that starts 7 bytes in is never aligned for direct I/O: the store must cope.
+        await store.put(`large/shifted-${i}`, own.subarray(7, size + 7));
+        assert.ok((await store.get(`large/own-${i}`)).equals(content.subarray(0, size)), `own buffer, ${size} bytes`);
+        assert.ok((await store.get(`large/shifted-${i}`)).equals(content.subarray(7, size + 7)), `shifted view, ${size} bytes`);
+      }
+      assert.deepEqual(await keysOf(store, 'large/'), ['large/own-0', 'large/own-1', 'large/own-2', 'large/shifted-0', 'large/shifted-1', 'large/shifted-2']);
+    });
+
     it('reads a range of an object, shorter only at its end (when the store reads ranges)', async (t) => {
       if (!store.getRange) {
         t.skip('this store reads whole objects only');
