@@ -4,9 +4,11 @@
  * fails its check is never written; the error names the backup and the block.
  */
 import { randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../stores/block-store.js';
+import { closeDirectProbe, openDirectProbe } from '../stores/direct-io.js';
 import { CorruptBackupError } from './errors.js';
 import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
 import { idKey, type PackInfo } from './packs.js';
@@ -119,11 +121,17 @@ function describe(w: Wanted, range: Range, reason: string): string {
   return `block ${w.entry.id.toString('hex')} at volume offset ${w.targets[0]} (pack ${range.pack.id}) ${reason}`;
 }
 
-/** Fetches and checks every range, 4 at a time; with `fd` the workers write each checked block there. */
+/** Where the workers write checked blocks: the volume file, and the same file for direct I/O if it can be. */
+interface Output {
+  fd: number;
+  direct: { fd: number; probe: number } | undefined;
+}
+
+/** Fetches and checks every range, 4 at a time; with `out` the workers write each checked block there. */
 async function readRanges(
   repo: Repository,
   ranges: Range[],
-  fd: number | undefined,
+  out: Output | undefined,
   onRange: (range: Range) => void,
   signal: AbortSignal | undefined,
 ): Promise<{ problems: string[]; fetched: number }> {
@@ -156,9 +164,10 @@ async function readRanges(
         dataOffset: 0,
         dataLength: Math.min(data.length, length),
         output: null,
-        fd,
+        fd: out?.fd,
+        direct: out?.direct,
         entries: range.blocks.map((w) => ({
-          targets: fd === undefined ? undefined : w.targets,
+          targets: out === undefined ? undefined : w.targets,
           offset: w.entry.offset - range.start,
           length: w.entry.length,
           rawLength: w.entry.rawLength,
@@ -167,7 +176,7 @@ async function readRanges(
         })),
       });
       for (const b of result.bad) problems.push(describe(range.blocks[b.entry], range, b.reason));
-      if (fd !== undefined && problems.length) return; // stop writing at the first damage
+      if (out !== undefined && problems.length) return; // stop writing at the first damage
       onRange(range);
     }
   };
@@ -204,6 +213,19 @@ async function zeroStaleData(handle: fs.FileHandle, zeroRuns: Array<[number, num
   }
 }
 
+/** The volume file again for direct I/O, and a probe to align buffers by; undefined where the file system has none. */
+async function openDirect(file: string): Promise<{ handle: fs.FileHandle; probe: number } | undefined> {
+  const probe = openDirectProbe(path.dirname(file));
+  if (probe === undefined) return undefined;
+  try {
+    return { handle: await fs.open(file, fsc.O_WRONLY | fsc.O_DIRECT), probe };
+  } catch (err) {
+    closeDirectProbe(probe);
+    if ((err as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
+    throw err;
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, 'r');
   try {
@@ -228,14 +250,16 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   const report = progressReporter('restore', size, opts.onProgress);
   let done = 0;
   let ok = false;
+  let direct: { handle: fs.FileHandle; probe: number } | undefined;
   try {
     await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
+    direct = await openDirect(file);
     if (overwrite) await zeroStaleData(handle, zeroRuns, opts.signal);
     done += zeroRuns.reduce((s, r) => s + r[1], 0);
     const { problems, fetched } = await readRanges(
       repo,
       ranges,
-      handle.fd,
+      { fd: handle.fd, direct: direct && { fd: direct.handle.fd, probe: direct.probe } },
       (range) => {
         done += range.blocks.reduce((s, w) => s + w.entry.rawLength * w.targets.length, 0);
         report(done, done, 0);
@@ -250,6 +274,8 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
     report(size, size, 0, true);
     return { backupId: opts.backupId, bytes: size, bytesFetched: fetched, overwrote: overwrite };
   } finally {
+    await direct?.handle.close();
+    closeDirectProbe(direct?.probe);
     await handle.close();
     if (!overwrite) {
       if (ok) {
