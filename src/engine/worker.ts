@@ -77,6 +77,8 @@ export function compressBoundTotal(bytes: number, blockSize: number): number {
 }
 
 const DIRECT_RUN = 1024 * 1024;
+/** Shorter runs (blocks scattered by small changes) go through the page cache: a direct write waits for the disk. */
+const DIRECT_MIN_RUN = 256 * 1024;
 
 /**
  * Gathers checked blocks that follow one another in the volume into one aligned buffer and
@@ -110,6 +112,7 @@ class DirectRuns {
     if (this.length === 0 || !this.staging) return;
     const run = this.staging.subarray(0, this.length);
     this.length = 0; // a failed write leaves nothing behind for the next task
+    if (run.length < DIRECT_MIN_RUN) return writeAllSync(this.fallbackFd, run, this.start);
     try {
       writeAllSync(this.fd, run, this.start);
     } catch (err) {
