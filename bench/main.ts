@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --size-mib N] [--json] [--compare] [--dir D] [--keep]`: the benchmark of
+ * `npm run bench [-- --size-mib N] [--json] [--compare] [--cold] [--dir D] [--keep]`: the benchmark of
  * /work/shared/spec/BENCH.md. Every engine case runs in a child process (dist/bench/case.js) so
  * its peak RSS and CPU seconds are its own.
  * Extra knobs for measuring design choices: --block-kib, --pack-mib, --level.
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { hashAllocated, sequentialRead } from './limits.js';
-import { borg, onPath, restic, settle, type Measured, type Peer } from './peers.js';
+import { borg, coldRuns, onPath, restic, settle, startRunsCold, type Measured, type Peer } from './peers.js';
 import { buildVolume, localizedChange, MIB, scatteredChange, sha256File, treeBytes } from './volume.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,11 +57,12 @@ async function main(): Promise<void> {
     .option('--compare', 'run restic and borg side by side')
     .option('--dir <dir>', 'working directory (default: a new one in the temp dir)')
     .option('--keep', 'keep the working directory')
+    .option('--cold', 'empty the page cache before every measured run (needs root)')
     .option('--block-kib <n>', 'engine block size in KiB')
     .option('--pack-mib <n>', 'engine pack size in MiB')
     .option('--level <n>', 'zstd level')
     .parse();
-  const o = program.opts<{ sizeMib: string; json?: boolean; compare?: boolean; dir?: string; keep?: boolean; blockKib?: string; packMib?: string; level?: string }>();
+  const o = program.opts<{ sizeMib: string; json?: boolean; compare?: boolean; dir?: string; keep?: boolean; cold?: boolean; blockKib?: string; packMib?: string; level?: string }>();
   const sizeMiB = Number(o.sizeMib);
   if (!Number.isInteger(sizeMiB) || sizeMiB < 4) throw new Error('--size-mib must be a whole number of at least 4');
   const settings: Record<string, number> = {};
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   if (o.packMib) settings.packSize = Number(o.packMib) * MIB;
   if (o.level) settings.level = Number(o.level);
   const log = (msg: string) => (o.json ? process.stderr : process.stdout).write(`${msg}\n`);
+  startRunsCold(o.cold === true);
 
   const work = o.dir ? path.resolve(o.dir) : await fs.mkdtemp(path.join(os.tmpdir(), 'vbs-bench-'));
   await fs.mkdir(work, { recursive: true });
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
         sequentialReadMBps: size / 1e6 / readSeconds,
         sha256AllCoresSeconds: hash.seconds,
         sha256AllCoresMBps: hash.bytes / 1e6 / hash.seconds,
+        coldCache: coldRuns(),
       },
       cases: rows.map((r) => ({
         case: r.case,
@@ -176,7 +179,8 @@ async function main(): Promise<void> {
       for (const r of rows) if (r.check) log(`${r.case}: ${r.check}`);
       log(
         `machine: ${result.machine.cores} cores; sequential read ${sec(readSeconds)} s (${result.machine.sequentialReadMBps.toFixed(0)} MB/s); ` +
-          `SHA-256 of ${mb(hash.bytes)} MB allocated on all cores ${sec(hash.seconds)} s (${result.machine.sha256AllCoresMBps.toFixed(0)} MB/s)`,
+          `SHA-256 of ${mb(hash.bytes)} MB allocated on all cores ${sec(hash.seconds)} s (${result.machine.sha256AllCoresMBps.toFixed(0)} MB/s); ` +
+          (coldRuns() ? 'every run started with an empty page cache' : 'runs started after sync, page cache kept'),
       );
     }
     if (!ok5 || !ok6) process.exitCode = 1;

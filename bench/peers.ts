@@ -1,5 +1,6 @@
 /** restic and borg on the same volume file, measured with /usr/bin/time (peak RSS, CPU). */
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { treeBytes } from './volume.js';
@@ -15,12 +16,35 @@ export function onPath(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
+let dropCaches = false;
+let dropped = true;
+
+/** With --cold: empty the page cache before every measured run too. */
+export function startRunsCold(on: boolean): void {
+  dropCaches = on;
+}
+
 /**
  * Writes back every dirty page before a measured run, so no tool pays for the writeback of
- * the one that ran before it (restic and borg each leave over a gigabyte of dirty pages).
+ * the one that ran before it (restic and borg each leave over a gigabyte of dirty pages). With
+ * --cold (and root) it also empties the page cache, so every tool reads the volume and its
+ * repository from the disk, as a restore long after the backup would: our store writes packs
+ * past the page cache, restic and borg through it, so warm runs compare our disk reads with
+ * their memory reads.
  */
 export function settle(): void {
   spawnSync('sync');
+  if (!dropCaches) return;
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    dropped = false;
+  }
+}
+
+/** Whether every measured run started with an empty page cache. */
+export function coldRuns(): boolean {
+  return dropCaches && dropped;
 }
 
 async function timed(cmd: string[], env: NodeJS.ProcessEnv, cwd: string, timeFile: string): Promise<Measured> {
