@@ -2,15 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobFailure } from '../../src/jobs/job-runner.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail('timed out');
-}
 
 for (const db of DB_KINDS) {
   describe(`GET /v1/{project_id}/jobs/{job_id} (${db})`, () => {
@@ -34,7 +27,7 @@ for (const db of DB_KINDS) {
       const parent = await jobs.create({ projectId: member.projectId, type: 'testWork', entities: { volume_id: 'v-1' } });
       await jobs.create({ projectId: member.projectId, type: 'testWork', parentId: parent.id, entities: { volume_id: 'v-2' } });
       server.services.runner.kick();
-      await until(async () => (await call(server, 'GET', `/v1/${member.projectId}/jobs/${parent.id}`, { token: member.token })).body.status === 'SUCCESS');
+      await until('the parent job', async () => (await call(server, 'GET', `/v1/${member.projectId}/jobs/${parent.id}`, { token: member.token })).body.status === 'SUCCESS');
       const r = await call(server, 'GET', `/v1/${member.projectId}/jobs/${parent.id}`, { token: member.token });
       assert.equal(r.status, 200);
       assert.equal(r.body.job_id, parent.id);
@@ -56,7 +49,7 @@ for (const db of DB_KINDS) {
     it('shows a failed job with its error code and reason', async () => {
       const job = await server.services.jobs.create({ projectId: member.projectId, type: 'testWork', payload: { fail: true } });
       server.services.runner.kick();
-      await until(async () => (await server.services.jobs.get(job.id))?.status === 'FAIL');
+      await until('the failed job', async () => (await server.services.jobs.get(job.id))?.status === 'FAIL');
       const r = await call(server, 'GET', `/v1/${member.projectId}/jobs/${job.id}`, { token: member.token });
       assert.equal(r.body.status, 'FAIL');
       assert.equal(r.body.error_code, 'VolumeBackup.0012');

@@ -5,15 +5,8 @@ import { openDatabase, type DbHandle } from '../../src/db/connect.js';
 import { JobRepository } from '../../src/jobs/job-repository.js';
 import { JobFailure, JobRunner } from '../../src/jobs/job-runner.js';
 import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
+import { until } from '../support/wait.js';
 
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 for (const kind of DB_KINDS) {
   describe(`job runner (${kind})`, () => {

@@ -36,12 +36,4 @@ export async function insertPolicy(db: Db, policy: Policy, volumeIds: string[] =
   return policy;
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+export { until } from '../support/wait.js';
