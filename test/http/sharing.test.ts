@@ -157,7 +157,14 @@ for (const db of DB_KINDS) {
       const o = await projectWithUser(server, 'share-lister');
       const made = [
         await insert(o.projectId, { name: 'Alpha-db', size: 3, volumeId: VOL_1, availabilityZone: 'nova', createdAt: new Date(Date.UTC(2026, 10, 1)) }),
-        await insert(o.projectId, { name: 'beta-web', size: 1, volumeId: VOL_2, availabilityZone: 'az2', createdAt: new Date(Date.UTC(2026, 10, 2)) }),
+        await insert(o.projectId, {
+          name: 'beta-web',
+          size: 1,
+          volumeId: VOL_2,
+          availabilityZone: 'az2',
+          createdAt: new Date(Date.UTC(2026, 10, 2, 8, 9, 10, 123)),
+          dataTimestamp: new Date(Date.UTC(2026, 10, 2, 8, 0, 0, 456)),
+        }),
         await insert(o.projectId, { name: 'gamma-DB', size: 2, volumeId: VOL_1, availabilityZone: 'nova', createdAt: new Date(Date.UTC(2026, 10, 3)) }),
       ];
       const ids: Record<string, string> = {};
@@ -174,7 +181,8 @@ for (const db of DB_KINDS) {
       const list = async (m: Member, query: string) => {
         const r = await call(server, 'GET', `${sharing(m)}/detail${query}`, { token: m.token });
         assert.equal(r.status, 200, `${query}: ${r.text}`);
-        const counted = await call(server, 'GET', `${sharing(m)}/count${query.replace(/[?&](limit|offset)=\d+/g, '').replace(/^&/, '?')}`, { token: m.token });
+        // The same query, page and all: the count must ignore the page itself.
+        const counted = await call(server, 'GET', `${sharing(m)}/count${query}`, { token: m.token });
         assert.equal(counted.status, 200, counted.text);
         return { shares: r.body.shared as Array<Record<string, any>>, count: counted.body.count as number }; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON, checked field by field
       };
@@ -196,6 +204,17 @@ for (const db of DB_KINDS) {
       assert.equal(one.backup.availability_zone, 'az2');
       assert.equal(one.backup.volume_id, VOL_2);
       assert.equal(typeof one.backup.service_metadata, 'string');
+      // Times as the seed's example shows them (2017-08-08T04:03:27.456859): UTC, microseconds, no zone letter.
+      assert.equal(one.backup.created_at, '2026-11-02T08:09:10.123000');
+      assert.equal(one.backup.data_timestamp, '2026-11-02T08:00:00.456000');
+      assert.equal(one.backup.updated_at, null);
+      const gamma = all.shares.find((s) => s.id === ids['gamma-DB>b'])!;
+      assert.equal(gamma.backup.created_at, '2026-11-03T00:00:00.000000');
+      assert.equal(gamma.backup.data_timestamp, '2026-11-03T00:00:00.000000', 'a backup without a data timestamp shows its creation time');
+      for (const s of all.shares) {
+        assert.match(s.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+        assert.equal(s.updated_at, null);
+      }
 
       // share_to_me: what was shared with the caller, from every owner.
       const toC = await list(c, `?share_to_me=true&from_project_id=${o.projectId}`);
@@ -234,11 +253,51 @@ for (const db of DB_KINDS) {
       const byFormat = await list(o, `?to_project_id=${b.projectId}&sort_key=container_format,created_at&sort_dir=asc`);
       assert.deepEqual(names(byFormat.shares), ['Alpha-db>b', 'beta-web>b', 'gamma-DB>b']);
 
+      // The backup's status; the two available ones tie and fall back to the share id, in the same direction.
+      const toB = (...keys: string[]) => keys.map((k) => `${k}>b`);
+      const byShareId = (xs: string[], dir: 'asc' | 'desc') => [...xs].sort((x, y) => (ids[x] < ids[y] ? -1 : 1) * (dir === 'asc' ? 1 : -1));
+      const byStatus = await list(o, `?to_project_id=${b.projectId}&sort_key=status&sort_dir=asc`);
+      assert.deepEqual(names(byStatus.shares), [...byShareId(toB('Alpha-db', 'beta-web'), 'asc'), 'gamma-DB>b']);
+      const byStatusDesc = await list(o, `?to_project_id=${b.projectId}&sort_key=status&sort_dir=desc`);
+      assert.deepEqual(names(byStatusDesc.shares), ['gamma-DB>b', ...byShareId(toB('Alpha-db', 'beta-web'), 'desc')]);
+      // id orders by the share's own id.
+      for (const dir of ['asc', 'desc'] as const) {
+        const byId = await list(o, `?to_project_id=${b.projectId}&sort_key=id&sort_dir=${dir}`);
+        assert.deepEqual(names(byId.shares), byShareId(toB('Alpha-db', 'beta-web', 'gamma-DB'), dir), `sort_key=id&sort_dir=${dir}`);
+        assert.deepEqual(byId.shares.map((s) => s.id), byShareId(toB('Alpha-db', 'beta-web', 'gamma-DB'), dir).map((k) => ids[k]));
+      }
+      // A share is never changed, so updated_at orders as created_at.
+      const byUpdated = await list(o, `?to_project_id=${b.projectId}&sort_key=updated_at&sort_dir=desc`);
+      assert.deepEqual(names(byUpdated.shares), ['gamma-DB>b', 'beta-web>b', 'Alpha-db>b']);
+      const byUpdatedAsc = await list(o, `?to_project_id=${b.projectId}&sort_key=updated_at&sort_dir=asc`);
+      assert.deepEqual(names(byUpdatedAsc.shares), ['Alpha-db>b', 'beta-web>b', 'gamma-DB>b']);
+      // disk_format orders nothing; the key after it does (size: 1, 2, 3, unlike the creation order).
+      const byDiskFormat = await list(o, `?to_project_id=${b.projectId}&sort_key=disk_format,size&sort_dir=asc`);
+      assert.deepEqual(names(byDiskFormat.shares), ['beta-web>b', 'gamma-DB>b', 'Alpha-db>b']);
+      // Each direction stays with its key when an image key drops out: size gets asc, not disk_format's desc.
+      const byDiskFormatDirs = await list(o, `?to_project_id=${b.projectId}&sort_key=disk_format,size&sort_dir=desc,asc`);
+      assert.deepEqual(names(byDiskFormatDirs.shares), ['beta-web>b', 'gamma-DB>b', 'Alpha-db>b']);
+      const diskFormatOnly = await list(o, `?to_project_id=${b.projectId}&sort_key=disk_format&sort_dir=asc`);
+      assert.deepEqual(names(diskFormatOnly.shares), ['Alpha-db>b', 'beta-web>b', 'gamma-DB>b'], 'the default key, created_at, in the asked direction');
+      // Two keys, two directions: the status ties of the available backups are ordered by the second key in its own direction.
+      const statusDescCreatedAsc = await list(o, `?to_project_id=${b.projectId}&sort_key=status,created_at&sort_dir=desc,asc`);
+      assert.deepEqual(names(statusDescCreatedAsc.shares), ['gamma-DB>b', 'Alpha-db>b', 'beta-web>b']);
+      const statusAscCreatedDesc = await list(o, `?to_project_id=${b.projectId}&sort_key=status,created_at&sort_dir=asc,desc`);
+      assert.deepEqual(names(statusAscCreatedDesc.shares), ['beta-web>b', 'Alpha-db>b', 'gamma-DB>b']);
+      const sizeDescCreatedAsc = await list(o, `?to_project_id=${b.projectId}&sort_key=size,created_at&sort_dir=desc,asc`);
+      assert.deepEqual(names(sizeDescCreatedAsc.shares), ['Alpha-db>b', 'gamma-DB>b', 'beta-web>b']);
+
       const page1 = await list(o, `?to_project_id=${b.projectId}&sort_key=created_at&sort_dir=asc&limit=2`);
       assert.deepEqual(names(page1.shares), ['Alpha-db>b', 'beta-web>b']);
       assert.equal(page1.count, 3, 'count ignores the page');
       const page2 = await list(o, `?to_project_id=${b.projectId}&sort_key=created_at&sort_dir=asc&limit=2&offset=2`);
       assert.deepEqual(names(page2.shares), ['gamma-DB>b']);
+      assert.equal(page2.count, 3, 'count ignores limit and offset');
+      const counted = await call(server, 'GET', `${sharing(o)}/count?to_project_id=${b.projectId}&sort_key=created_at&sort_dir=asc&limit=2&offset=2`, { token: o.token });
+      assert.equal(counted.status, 200, counted.text);
+      assert.deepEqual(counted.body, { count: 3 });
+      const beyond = await call(server, 'GET', `${sharing(o)}/count?to_project_id=${b.projectId}&limit=1&offset=5`, { token: o.token });
+      assert.deepEqual(beyond.body, { count: 3 }, 'an offset past the end still counts every match');
 
       for (const query of ['?limit=-1', '?offset=x', '?sort_key=bogus', '?sort_dir=up', '?share_to_me=maybe']) {
         const r = await call(server, 'GET', `${sharing(o)}/detail${query}`, { token: o.token });

@@ -25,8 +25,14 @@ export function parseShareQuery(projectId: string, raw: Record<string, unknown>)
   if (params.availability_zone === undefined && params.avalilability_zone !== undefined) params.availability_zone = params.avalilability_zone;
   const sortKey = one(params.sort_key);
   if (sortKey !== undefined) {
-    const keys = sortKey.split(',').filter((k) => !IMAGE_SORT_KEYS.has(k.trim()));
-    params.sort_key = keys.length ? keys.join(',') : undefined;
+    // Each direction belongs to the key at its place: an image key drops out with its direction.
+    const dirs = one(params.sort_dir)?.split(',');
+    const kept = sortKey.split(',').flatMap((k, i) => (IMAGE_SORT_KEYS.has(k.trim()) ? [] : [{ key: k, dir: dirs?.[i] }]));
+    params.sort_key = kept.length ? kept.map((k) => k.key).join(',') : undefined;
+    if (dirs && dirs.length > 1) {
+      const keptDirs = kept.map((k) => k.dir).filter((d): d is string => d !== undefined);
+      params.sort_dir = keptDirs.length ? keptDirs.join(',') : undefined;
+    }
   }
   const page = parseResourceQuery(params, { filters: FILTERS, sortKeys: [...SORT_KEYS], fuzzy: false, withCount: false, admin: false });
   const shareToMe = one(params.share_to_me);
