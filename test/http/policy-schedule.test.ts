@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { ManualClock } from '../../src/common/clock.js';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { createVolume } from '../support/volumes.js';
@@ -43,6 +44,27 @@ async function policyBackups(server: TestServer, policyId: string, volumeId?: st
   let q = server.services.database.db.selectFrom('backups').selectAll().where('policy_id', '=', policyId);
   if (volumeId) q = q.where('volume_id', '=', volumeId);
   return q.orderBy('created_at').execute();
+}
+
+/** The project's backup usage as the VBS quota route shows it. */
+async function backupUsage(server: TestServer, m: Member): Promise<{ backups: number; gigabytes: number }> {
+  const r = await call(server, 'GET', `/v2/${m.projectId}/cloudbackups/quota`, { token: m.token });
+  assert.equal(r.status, 200, r.text);
+  const used = (type: string) => r.body.quotas.resources.find((x: { type: string }) => x.type === type).used as number;
+  return { backups: used('backups'), gigabytes: used('backup_gigabytes') };
+}
+
+/** Keys of the project's backup manifests and catalogue records in the block store, and their bytes. */
+async function storedBackupObjects(server: TestServer, projectId: string): Promise<{ keys: string[]; bytes: number }> {
+  const keys: string[] = [];
+  let bytes = 0;
+  for (const prefix of [`manifests/${projectId}/`, `catalogue/${projectId}/`]) {
+    for await (const o of server.services.store.list(prefix)) {
+      keys.push(o.key);
+      bytes += o.size;
+    }
+  }
+  return { keys: keys.sort(), bytes };
 }
 
 /** Moves the clock to `at`, ticks, and waits for whatever that started. */
@@ -108,8 +130,16 @@ for (const db of DB_KINDS) {
       assert.deepEqual(runJob.body.sub_jobs.map((s: { job_type: string }) => s.job_type), ['bksCreateBackup', 'bksCreateBackup']);
       assert.deepEqual(runJob.body.sub_jobs.map((s: { entities: { backup_id: string } }) => s.entities.backup_id).sort(), backups.map((b) => b.id).sort());
 
-      // Three more days: retention keeps the newest 2 of each volume, the manual backup stays.
-      for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) await tickAt(server, clock, `${day}T12:00:00Z`);
+      // Two runs, four policy backups and the manual one: nothing to prune yet.
+      await tickAt(server, clock, '2026-03-02T12:00:00Z');
+      const early = await policyBackups(server, policy.id);
+      assert.equal(early.length, 4);
+      assert.deepEqual(await backupUsage(server, m), { backups: 5, gigabytes: 5 });
+      const storedEarly = await storedBackupObjects(server, m.projectId);
+      for (const b of early) assert.equal(storedEarly.keys.filter((k) => k.endsWith(`/${b.id}`)).length, 2, `manifest and catalogue record of ${b.id}`);
+
+      // Two more days: retention keeps the newest 2 of each volume, the manual backup stays.
+      for (const day of ['2026-03-03', '2026-03-04']) await tickAt(server, clock, `${day}T12:00:00Z`);
       assert.deepEqual(await slots(server, policy.id), ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'].map((d) => `${d}T12:00:00.000Z`));
       for (const vol of [vol1, vol2]) {
         const kept = await policyBackups(server, policy.id, vol);
@@ -117,6 +147,15 @@ for (const db of DB_KINDS) {
       }
       const all = await server.services.database.db.selectFrom('backups').select(['name', 'policy_id']).where('volume_id', '=', vol1).execute();
       assert.ok(all.some((b) => b.name === 'manual_1' && b.policy_id === null));
+      // The four pruned backups (those of March 1 and 2) no longer count against the project's
+      // quota, and their manifests and catalogue records are gone from the store: nine were made, five remain.
+      const pruned = early;
+      assert.deepEqual((await policyBackups(server, policy.id)).filter((b) => pruned.some((x) => x.id === b.id)), []);
+      assert.deepEqual(await backupUsage(server, m), { backups: 5, gigabytes: 5 });
+      const storedLate = await storedBackupObjects(server, m.projectId);
+      for (const b of pruned) assert.deepEqual(storedLate.keys.filter((k) => k.includes(b.id)), [], `objects of pruned backup ${b.id}`);
+      assert.equal(storedLate.keys.length, storedEarly.keys.length, 'as many manifests and records as before the two runs: 5 backups each time');
+      for (const b of await policyBackups(server, policy.id)) assert.equal(storedLate.keys.filter((k) => k.endsWith(`/${b.id}`)).length, 2);
       // Pruned backups went through the delete job, as sub-jobs of the run that pruned them.
       const lastRun = (await server.services.policyRunRecords.runsOf(policy.id)).at(-1)!;
       const lastJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${lastRun.jobId}`, { token: m.token });
@@ -483,6 +522,65 @@ for (const db of DB_KINDS) {
       assert.equal(next.status, 204, next.text);
       server.services.runner.start();
       await idle(server);
+    });
+
+    it("a run where one volume's backup job fails: that task is EXECUTE_FAIL with the job's fail reason, the other EXECUTE_SUCCESS", async () => {
+      await server.services.runner.stop();
+      const r = await call(server, 'POST', `/v2/${m.projectId}/backuppolicy/${policy.id}/action`, { token: m.token });
+      assert.equal(r.status, 204, r.text);
+      const run = await until('both backups queued', async () => {
+        const running = (await server.services.policyRunRecords.runsOf(policy.id)).find((x) => x.status === 'RUNNING');
+        const queued = running ? await server.services.policyRunRecords.tasksOfRun(running.id) : [];
+        return running && queued.length === 2 && queued.every((t) => t.backupJobId && t.status === 'WAITING') ? running : undefined;
+      });
+      // vol1's image goes missing before its backup job reads it: that job fails for real, through
+      // the backup job's own failure path, while vol2's succeeds.
+      const image = server.services.volumeDriver.path('volume', vol1);
+      fs.renameSync(image, `${image}.away`);
+      try {
+        server.services.runner.start();
+        await until('run closed', async () => (await server.services.policyRunRecords.getRun(run.id))!.status === 'DONE');
+        await idle(server);
+      } finally {
+        fs.renameSync(`${image}.away`, image);
+      }
+
+      const records = Object.fromEntries((await server.services.policyRunRecords.tasksOfRun(run.id)).map((t) => [t.resourceId, t]));
+      const failedJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${records[vol1].backupJobId}`, { token: m.token });
+      assert.equal(failedJob.body.status, 'FAIL', failedJob.text);
+      assert.equal(failedJob.body.error_code, 'VolumeBackup.0027');
+      assert.match(failedJob.body.fail_reason, /create backup exception: .*ENOENT/);
+      // The task carries the backup job's fail reason; the one that worked carries none.
+      assert.equal(records[vol1].status, 'EXECUTE_FAIL');
+      assert.equal(records[vol1].message, failedJob.body.fail_reason);
+      assert.equal(records[vol2].status, 'EXECUTE_SUCCESS');
+      assert.equal(records[vol2].message, null);
+
+      // Over HTTP: one task each, each finished, the failed one with its message.
+      for (const [vol, status] of [[vol1, 'EXECUTE_FAIL'], [vol2, 'EXECUTE_SUCCESS']] as const) {
+        const shown = await tasks(server, m, policy.id, `?job_id=${records[vol].id}`);
+        assert.equal(shown.count, 1);
+        assert.equal(shown.tasks[0].status, status);
+        assert.equal(shown.tasks[0].resource_id, vol);
+        assert.equal(shown.tasks[0].vbs_job_id, run.jobId);
+        assert.ok(shown.tasks[0].finished_at);
+        assert.equal(shown.tasks[0].message, vol === vol1 ? failedJob.body.fail_reason : undefined, 'the error message of a failed task only');
+      }
+      const failedBackup = await call(server, 'GET', `/v3/${m.projectId}/backups/${records[vol1].backupId}`, { token: m.token });
+      assert.equal(failedBackup.status, 200, failedBackup.text);
+      assert.equal(failedBackup.body.backup.status, 'error');
+      assert.match(failedBackup.body.backup.fail_reason, /ENOENT/);
+      assert.equal((await server.services.backups.get(records[vol2].backupId!))?.status, 'available');
+      // The run's job names the volume that was not backed up, and holds both backup jobs.
+      const runJob = await call(server, 'GET', `/v1/${m.projectId}/jobs/${run.jobId}`, { token: m.token });
+      assert.equal(runJob.body.status, 'FAIL');
+      assert.equal(runJob.body.error_code, 'VolumeBackup.0027');
+      assert.match(runJob.body.fail_reason, new RegExp(`1 of 2 volumes were not backed up \\(${vol1}: EXECUTE_FAIL\\)`));
+      const subJobs = Object.fromEntries(runJob.body.sub_jobs.filter((j: { job_type: string }) => j.job_type === 'bksCreateBackup').map((j: { job_id: string }) => [j.job_id, j]));
+      assert.equal(subJobs[records[vol1].backupJobId!].status, 'FAIL');
+      assert.equal(subJobs[records[vol2].backupJobId!].status, 'SUCCESS');
+      // The failed backup gave its volume back.
+      assert.equal((await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol1}`, { token: m.token })).body.volume.status, 'available');
     });
   });
 }

@@ -118,13 +118,39 @@ describe('policy schedule slots', () => {
     ]);
   });
 
-  it('a local month end at UTC+14:00 and UTC-12:00 keeps one slot per day', () => {
-    for (const offsetMinutes of [840, -720]) {
-      const s = schedule({ startHours: [10], offsetMinutes });
-      const slots = slotsBetween(s, at('2026-01-29T00:00:00Z'), at('2026-02-03T00:00:00Z'));
-      assert.equal(slots.length, 5, `offset ${offsetMinutes}`);
-      for (const t of slots) assert.equal(t.getUTCHours(), 10);
-    }
+  it('a local month end at UTC+14:00 and UTC-12:00: week days and every 2 days count local days across it', () => {
+    const from = at('2026-01-29T00:00:00Z');
+    const to = at('2026-02-03T00:00:00Z');
+    // Local Saturday January 31 and Sunday February 1 (UTC: a Saturday and a Sunday too).
+    // At UTC+14:00, 10:00 UTC is local midnight of the next day: each local day starts on the UTC day before.
+    const east = schedule({ frequency: null, weekDays: [6, 0], startHours: [10], offsetMinutes: 840 });
+    assert.deepEqual(iso(slotsBetween(east, from, to)), ['2026-01-30T10:00Z', '2026-01-31T10:00Z']);
+    // At UTC-12:00, 10:00 UTC is 22:00 local of the day before: each local day ends on the UTC day after.
+    const west = schedule({ frequency: null, weekDays: [6, 0], startHours: [10], offsetMinutes: -720 });
+    assert.deepEqual(iso(slotsBetween(west, from, to)), ['2026-02-01T10:00Z', '2026-02-02T10:00Z']);
+
+    // Every 2 local days from local January 29, across the month end: January 29, 31, February 2 (not the 1st).
+    // At UTC+14:00, 09:00 UTC is local 23:00 of that day and 11:00 UTC local 01:00 of the next:
+    // the two start hours of one local day fall on two UTC days.
+    const east2 = schedule({ frequency: 2, startHours: [9, 11], offsetMinutes: 840, createdAt: from });
+    assert.deepEqual(iso(slotsBetween(east2, from, to)), [
+      '2026-01-29T09:00Z', // local Jan 29 23:00 (its 01:00 was before the creation)
+      '2026-01-30T11:00Z', // local Jan 31 01:00
+      '2026-01-31T09:00Z', // local Jan 31 23:00
+      '2026-02-01T11:00Z', // local Feb 2 01:00
+      '2026-02-02T09:00Z', // local Feb 2 23:00
+    ]);
+    // At UTC-12:00 (created at local January 28 12:00, whose 21:00 is ahead), both hours are the
+    // evening of the local day before: local January 28, 30 and February 1.
+    const west2 = schedule({ frequency: 2, startHours: [9, 11], offsetMinutes: -720, createdAt: from });
+    assert.deepEqual(iso(slotsBetween(west2, from, to)), [
+      '2026-01-29T09:00Z',
+      '2026-01-29T11:00Z',
+      '2026-01-31T09:00Z',
+      '2026-01-31T11:00Z',
+      '2026-02-02T09:00Z',
+      '2026-02-02T11:00Z',
+    ]);
   });
 
   it('next slot after a given time', () => {

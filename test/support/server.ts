@@ -51,7 +51,11 @@ export interface StartOptions {
   logger?: AppOptions['logger'];
   dataDir?: string;
   databaseUrl?: string;
+  /** The services' log (job runners, policy scheduler, volume driver), e.g. one that records errors. */
+  servicesLog?: ServicesLog;
 }
+
+export type ServicesLog = NonNullable<Parameters<typeof createServices>[2]>;
 
 /** Starts the real service on a free loopback port, with a bootstrapped admin. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -64,7 +68,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
-  const services = await createServices(config, options.clock ?? systemClock);
+  const services = await createServices(config, options.clock ?? systemClock, options.servicesLog);
   await services.identity.bootstrap(ADMIN_PASSWORD);
   const app = await buildApp(services, options.logger ? { logger: options.logger } : { logLevel: 'silent' });
   await app.listen({ host: config.host, port: config.port });

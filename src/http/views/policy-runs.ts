@@ -5,7 +5,7 @@ function taskTime(d: Date): string {
   return d.toISOString().replace(/Z$/, '');
 }
 
-/** A task as GET backuppolicy/{id}/backuptasks shows it; finished_at and vbs_job_id only once known. */
+/** A task as GET backuppolicy/{id}/backuptasks shows it; finished_at, vbs_job_id and message only once known. */
 export function taskView(t: PolicyTask): Record<string, unknown> {
   return {
     status: t.status,
@@ -16,5 +16,6 @@ export function taskView(t: PolicyTask): Record<string, unknown> {
     resource_id: t.resourceId,
     resource_type: t.resourceType,
     ...(t.vbsJobId ? { vbs_job_id: t.vbsJobId } : {}),
+    ...(t.message ? { message: t.message } : {}),
   };
 }
