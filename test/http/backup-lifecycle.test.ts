@@ -2,7 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
+import { DB_KINDS, call, projectWithUser, startServer, type Reply, type TestServer } from '../support/server.js';
+import { rowCounts } from '../support/db-counts.js';
 import { until } from '../support/wait.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
@@ -40,6 +41,42 @@ async function backupStatus(server: TestServer, m: Member, id: string): Promise<
   return (await call(server, 'GET', `/v3/${m.projectId}/backups/${id}`, { token: m.token, headers: { 'OpenStack-API-Version': 'volume 3.43' } })).body.backup;
 }
 
+/** What a refused request must leave alone: the row counts, and the statuses of the volumes and backups it names. */
+interface BackupState {
+  rows: Record<string, number>;
+  /** [id, status] of each volume named. */
+  volumes: Array<[string, string]>;
+  /** [id, status] of each backup named. */
+  backups: Array<[string, string]>;
+}
+
+async function backupState(server: TestServer, m: Member, involved: { volumes?: string[]; backups?: string[] }): Promise<BackupState> {
+  const volumeStatus = async (id: string) => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${id}`, { token: m.token })).body.volume.status as string;
+  return {
+    rows: await rowCounts(server.services.database.db, ['backups', 'jobs', 'volumes']),
+    volumes: await Promise.all((involved.volumes ?? []).map(async (id): Promise<[string, string]> => [id, await volumeStatus(id)])),
+    backups: await Promise.all((involved.backups ?? []).map(async (id): Promise<[string, string]> => [id, (await backupStatus(server, m, id)).status as string])),
+  };
+}
+
+/** Sends a request that must be refused with the VBS `code` and its HTTP status of the seed's table, changing nothing of `involved`. */
+async function refusedVbs(
+  server: TestServer,
+  m: Member,
+  path: string,
+  body: unknown,
+  code: string,
+  involved: { volumes?: string[]; backups?: string[] },
+  status = 400,
+): Promise<Reply> {
+  const before = await backupState(server, m, involved);
+  const r = await call(server, 'POST', path, { token: m.token, body });
+  assert.equal(r.status, status, `${code}: ${r.text}`);
+  assert.equal(r.body.error.code, code, r.text);
+  assert.deepEqual(await backupState(server, m, involved), before, `${code} changed nothing`);
+  return r;
+}
+
 for (const db of DB_KINDS) {
   describe(`backups end to end (${db})`, () => {
     let server: TestServer;
@@ -72,6 +109,17 @@ for (const db of DB_KINDS) {
       assert.equal(meta1.Type, 0);
       assert.equal(meta1.progress, 100);
       assert.equal(meta1.bootable, true);
+      // The engine's figures (src/engine/metadata.ts): AT MB/s over the whole volume, SS percent
+      // saved against the volume's size, CS MB the backup references in the store.
+      assert.equal(typeof meta1.AT, 'number');
+      assert.ok(meta1.AT > 0, `AT ${meta1.AT}`);
+      assert.equal(typeof meta1.SS, 'number');
+      assert.equal(typeof meta1.CS, 'number');
+      // About 1.2 MB of random data on a 1 GiB volume that is holes elsewhere: nearly all is saved.
+      assert.ok(meta1.SS >= 99 && meta1.SS <= 100, `SS ${meta1.SS}`);
+      assert.ok(meta1.CS >= 1 && meta1.CS <= 2, `CS ${meta1.CS}`);
+      assert.equal(meta1.DL, 3);
+      assert.equal(meta1.backupurl, first.id, 'the backup image id in the store');
       const vAfter = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
       assert.equal(vAfter.status, 'available');
 
@@ -86,7 +134,11 @@ for (const db of DB_KINDS) {
       });
       assert.equal(second.is_incremental, true);
       assert.equal(second.container, 'my-container');
-      assert.equal(JSON.parse(second.service_metadata).Type, 1);
+      const meta2 = JSON.parse(second.service_metadata);
+      assert.equal(meta2.Type, 1);
+      assert.equal(meta2.backupurl, secondId);
+      // Every backup is its own whole chain: the second references the first's blocks and its own.
+      assert.ok(meta2.CS > meta1.CS, `CS ${meta1.CS} then ${meta2.CS}`);
 
       // Restore the first backup into a new volume: same bytes, same metadata and bootable flag.
       const r1 = await call(server, 'POST', `/v3/${m.projectId}/backups/${first.id}/restore`, { token: m.token, body: { restore: { name: 'restored' } } });
@@ -192,6 +244,7 @@ for (const db of DB_KINDS) {
       await scribble(server, vol, 5);
       const other = await newVolume(server, m, 1);
       const wrong = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: other, snapshot_id: snapId, name: 'wrong' } } });
+      assert.equal(wrong.status, 400, wrong.text);
       assert.equal(wrong.body.error.code, 'VolumeBackup.0020');
       const c = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol, snapshot_id: snapId } } });
       assert.equal(c.status, 202, c.text);
@@ -221,8 +274,9 @@ for (const db of DB_KINDS) {
       assert.equal((await backupStatus(server, m, c.body.backup.id)).description, 'd');
       const reserve = await call(server, 'POST', `/v3/${m.projectId}/volumes/${vol}/action`, { token: m.token, body: { 'os-reserve': null } });
       assert.ok(reserve.status < 300, reserve.text);
-      const refused = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'reserved' } } });
-      assert.equal(refused.body.error.code, 'VolumeBackup.0012');
+      const involved = { volumes: [vol], backups: [c.body.backup.id as string] };
+      assert.deepEqual((await backupState(server, m, involved)).volumes, [[vol, 'reserved']]);
+      await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups`, { backup: { volume_id: vol, name: 'reserved' } }, 'VolumeBackup.0012', involved);
     });
   });
 
@@ -230,8 +284,7 @@ for (const db of DB_KINDS) {
     let server: TestServer;
     let m: Member;
     let vol: string;
-    const count = async () => Number((await server.services.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    const jobCount = async () => Number((await server.services.database.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const counts = () => rowCounts(server.services.database.db, ['backups', 'jobs', 'volumes']);
     before(async () => {
       server = await startServer({ db });
       m = await projectWithUser(server, 'bk-refuse');
@@ -254,30 +307,32 @@ for (const db of DB_KINDS) {
         [{ backup: { volume_id: vol, name: 'ok', tags: Array.from({ length: 11 }, (_, i) => ({ key: `k${i}`, value: '' })) } }, 'VolumeBackup.0050', 400],
         [{ backup: { volume_id: '00000000-0000-4000-8000-000000000000', name: 'ok' } }, 'VolumeBackup.0021', 404],
       ];
-      const before = [await count(), await jobCount()];
+      const before = await counts();
       for (const [body, code, status] of cases) {
         const r = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body });
         assert.equal(r.status, status, `${code}: ${r.text}`);
         assert.equal(r.body.error.code, code, r.text);
       }
-      assert.deepEqual([await count(), await jobCount()], before);
+      assert.deepEqual(await counts(), before);
     });
 
     it('refuses a second backup while one runs (0013) and a restore into a volume being backed up (0206)', async () => {
       // The runner is not started: the first backup stays `creating`.
       const first = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'one' } } });
       assert.equal(first.status, 200);
-      const before = [await count(), await jobCount()];
-      const second = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'two' } } });
-      assert.equal(second.body.error.code, 'VolumeBackup.0013');
+      const creating = (await server.services.jobs.get(first.body.job_id))!.entities.backup_id as string;
+      const involved = { volumes: [vol], backups: [creating] };
+      const before = await backupState(server, m, involved);
+      assert.deepEqual(before.volumes, [[vol, 'backing-up']]);
+      assert.deepEqual(before.backups, [[creating, 'creating']]);
+      await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups`, { backup: { volume_id: vol, name: 'two' } }, 'VolumeBackup.0013', involved);
       const cinder = await call(server, 'POST', `/v2/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
       assert.equal(cinder.status, 400);
-      const creating = (await server.services.jobs.get(first.body.job_id))!.entities.backup_id as string;
-      const restore = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { token: m.token, body: { restore: { volume_id: vol } } });
-      assert.equal(restore.body.error.code, 'VolumeBackup.0089', 'a backup being created cannot be restored');
+      await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { restore: { volume_id: vol } }, 'VolumeBackup.0089', involved);
+      assert.equal((await backupStatus(server, m, creating)).status, 'creating', 'a backup being created cannot be restored, and stays creating');
       const del = await call(server, 'DELETE', `/v2/${m.projectId}/backups/${creating}`, { token: m.token });
       assert.equal(del.status, 400);
-      assert.deepEqual([await count(), await jobCount()], before);
+      assert.deepEqual(await backupState(server, m, involved), before);
       server.services.runner.start();
       const done = await job(server, m, first.body.job_id);
       assert.equal(done.status, 'SUCCESS');
@@ -285,8 +340,10 @@ for (const db of DB_KINDS) {
       await server.services.runner.stop();
       const third = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'three' } } });
       assert.equal(third.status, 200);
-      const busy = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { token: m.token, body: { restore: { volume_id: vol } } });
-      assert.equal(busy.body.error.code, 'VolumeBackup.0206');
+      const thirdId = (await server.services.jobs.get(third.body.job_id))!.entities.backup_id as string;
+      const busyInvolved = { volumes: [vol], backups: [creating, thirdId] };
+      assert.deepEqual((await backupState(server, m, busyInvolved)).backups, [[creating, 'available'], [thirdId, 'creating']]);
+      await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups/${creating}/restore`, { restore: { volume_id: vol } }, 'VolumeBackup.0206', busyInvolved);
       server.services.runner.start();
       assert.equal((await job(server, m, third.body.job_id)).status, 'SUCCESS');
     });
@@ -297,40 +354,42 @@ for (const db of DB_KINDS) {
       const c = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: big, name: 'big' } } });
       const backupId = (await job(server, m, c.body.job_id)).entities.backup_id as string;
       const small = await newVolume(server, m, 1);
-      const tooSmall = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
-      assert.equal(tooSmall.body.error.code, 'VolumeBackup.0209');
+      const involved = { volumes: [small, big], backups: [backupId] };
+      const restorePath = `/v2/${m.projectId}/cloudbackups/${backupId}/restore`;
+      await refusedVbs(server, m, restorePath, { restore: { volume_id: small } }, 'VolumeBackup.0209', involved);
+      const before = await backupState(server, m, involved);
       const cinderSmall = await call(server, 'POST', `/v2/${m.projectId}/backups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
       assert.equal(cinderSmall.status, 400);
+      assert.deepEqual(await backupState(server, m, involved), before);
       const attach = await call(server, 'POST', `/v3/${m.projectId}/volumes/${small}/action`, { token: m.token, body: { 'os-reserve': null } });
       assert.ok(attach.status < 300, attach.text);
-      const reserved = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: small } } });
-      assert.equal(reserved.body.error.code, 'VolumeBackup.0205');
-      const missing = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: { volume_id: '00000000-0000-4000-8000-000000000000' } } });
-      assert.equal(missing.body.error.code, 'VolumeBackup.0111');
-      const empty = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: {} });
-      assert.equal(empty.body.error.code, 'VolumeBackup.0210');
-      const noVolume = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, { token: m.token, body: { restore: {} } });
-      assert.equal(noVolume.body.error.code, 'VolumeBackup.0208');
-      const badId = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/not-a-uuid/restore`, { token: m.token, body: { restore: { volume_id: small } } });
-      assert.equal(badId.body.error.code, 'VolumeBackup.0204');
+      assert.deepEqual((await backupState(server, m, involved)).volumes, [[small, 'reserved'], [big, 'available']]);
+      await refusedVbs(server, m, restorePath, { restore: { volume_id: small } }, 'VolumeBackup.0205', involved);
+      await refusedVbs(server, m, restorePath, { restore: { volume_id: '00000000-0000-4000-8000-000000000000' } }, 'VolumeBackup.0111', involved, 404);
+      await refusedVbs(server, m, restorePath, {}, 'VolumeBackup.0210', involved);
+      await refusedVbs(server, m, restorePath, { restore: {} }, 'VolumeBackup.0208', involved);
+      await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups/not-a-uuid/restore`, { restore: { volume_id: small } }, 'VolumeBackup.0204', involved);
+      // Three backups of this project so far (one, three, big) of 1, 1 and 2 GiB; the default quotas.
       const quota = await call(server, 'GET', `/v2/${m.projectId}/cloudbackups/quota`, { token: m.token });
       assert.equal(quota.status, 200);
-      const used = Object.fromEntries(quota.body.quotas.resources.map((r: { type: string; used: number }) => [r.type, r.used]));
-      assert.ok(used.backups >= 2);
-      assert.ok(used.backup_gigabytes >= 3);
+      assert.deepEqual(quota.body.quotas.resources, [
+        { type: 'backups', used: 3, reserved: 0, quota: 10 },
+        { type: 'backup_gigabytes', used: 4, reserved: 0, quota: 1000 },
+      ]);
     });
 
     it('refuses backups over quota: VolumeBackup.0080 in VBS, 413 overLimit in Cinder', async () => {
       const used = Number((await server.services.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', m.projectId).executeTakeFirstOrThrow()).n);
       const set = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${m.projectId}`, { token: server.adminToken, body: { quota_set: { backups: used } } });
       assert.equal(set.status, 200, set.text);
-      const before = [await count(), await jobCount()];
+      const before = await counts();
       const vbs = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'over' } } });
+      assert.equal(vbs.status, 400, vbs.text);
       assert.equal(vbs.body.error.code, 'VolumeBackup.0080');
       const cinder = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
       assert.equal(cinder.status, 413);
       assert.equal(cinder.body.overLimit.code, 413);
-      assert.deepEqual([await count(), await jobCount()], before);
+      assert.deepEqual(await counts(), before);
       const v = (await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume;
       assert.equal(v.status, 'available', 'a refused backup leaves the volume as it was');
     });
@@ -340,14 +399,14 @@ for (const db of DB_KINDS) {
       // Room for more backups, but not for one more GiB of them.
       const set = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${m.projectId}`, { token: server.adminToken, body: { quota_set: { backups: 100, backup_gigabytes: gigabytes } } });
       assert.equal(set.status, 200, set.text);
-      const before = [await count(), await jobCount()];
+      const before = await counts();
       const vbs = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'over_gb' } } });
       assert.equal(vbs.status, 400, vbs.text);
       assert.equal(vbs.body.error.code, 'VolumeBackup.0081');
       const cinder = await call(server, 'POST', `/v3/${m.projectId}/backups`, { token: m.token, body: { backup: { volume_id: vol } } });
       assert.equal(cinder.status, 413);
       assert.match(cinder.body.overLimit.message, /gigabytes/i);
-      assert.deepEqual([await count(), await jobCount()], before);
+      assert.deepEqual(await counts(), before);
       assert.equal((await call(server, 'GET', `/v3/${m.projectId}/volumes/${vol}`, { token: m.token })).body.volume.status, 'available');
     });
   });

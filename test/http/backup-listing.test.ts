@@ -95,6 +95,27 @@ for (const db of DB_KINDS) {
       assert.equal(none.body.backups.length, 0);
     });
 
+    it('filters fuzzy by status~ and volume_id~ from 3.31, case-insensitive substrings, and ignores them before', async () => {
+      const names = async (query: string, version?: string) => {
+        const r = await call(server, 'GET', `/v3/${owner.projectId}/backups/detail?${query}`, { token: owner.token, headers: version ? { 'OpenStack-API-Version': `volume ${version}` } : {} });
+        assert.equal(r.status, 200, r.text);
+        return r.body.backups.map((b: { name: string }) => b.name);
+      };
+      assert.deepEqual(await names('status~=RRO', '3.31'), ['bk-06', 'bk-03', 'bk-00']);
+      assert.deepEqual(await names('status~=vail', '3.31'), ['bk-05', 'bk-04', 'bk-02', 'bk-01']);
+      // The other project's backup is of volume 1111... too: it is not listed.
+      assert.deepEqual(await names('volume_id~=1111-41', '3.31'), ['bk-05', 'bk-03', 'bk-01']);
+      assert.deepEqual(await names('volume_id~=2222', '3.45'), ['bk-06', 'bk-04', 'bk-02', 'bk-00']);
+      assert.deepEqual(await names('volume_id~=1111&status~=err', '3.31'), ['bk-03']);
+      assert.deepEqual(await names('volume_id~=3333', '3.31'), []);
+      for (const q of ['status~=zzz', 'volume_id~=3333']) {
+        assert.equal((await names(q, '3.30')).length, 7, `${q} is not applied before 3.31`);
+        assert.equal((await names(q)).length, 7, `${q} is not applied at the base version`);
+      }
+      const v2 = await call(server, 'GET', `/v2/${owner.projectId}/backups?status~=zzz&volume_id~=3333`, { token: owner.token });
+      assert.equal(v2.body.backups.length, 7, 'v2 has no fuzzy filters');
+    });
+
     it('sorts by sort=key:dir lists and by sort_key/sort_dir', async () => {
       const bySize = await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?sort_key=size&sort_dir=asc`, { token: owner.token });
       assert.deepEqual(bySize.body.backups.map((b: { size: number }) => b.size), [1, 2, 3, 4, 5, 6, 7]);
@@ -115,6 +136,20 @@ for (const db of DB_KINDS) {
       const last = await call(server, 'GET', `/v2/${owner.projectId}/backups?limit=3&offset=6`, { token: owner.token });
       assert.deepEqual(last.body.backups.map((b: { name: string }) => b.name), ['bk-00']);
       assert.equal(last.body.backups_links, undefined);
+    });
+
+    it('ignores with_count below 3.45 and on v2', async () => {
+      const at = (version: string) => call(server, 'GET', `/v3/${owner.projectId}/backups?with_count=true`, { token: owner.token, headers: { 'OpenStack-API-Version': `volume ${version}` } });
+      const below = await at('3.44');
+      assert.equal(below.status, 200, below.text);
+      assert.equal(below.body.backups.length, 7);
+      assert.equal(below.body.count, undefined);
+      assert.equal((await at('3.0')).body.count, undefined);
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/backups/detail?with_count=true`, { token: owner.token })).body.count, undefined, 'not at the base version');
+      assert.equal((await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?with_count=true`, { token: owner.token })).body.count, undefined, 'not on v2');
+      const counted = await at('3.45');
+      assert.equal(counted.body.count, 7);
+      assert.equal((await at('3.59')).body.count, 7, 'and counts above 3.45');
     });
 
     it('refuses bad list parameters with 400 badRequest', async () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { countRows, createSnapshot, createVolume } from '../support/volumes.js';
+import { until } from '../support/wait.js';
 
 type User = Awaited<ReturnType<typeof projectWithUser>>;
 
@@ -205,6 +206,73 @@ for (const db of DB_KINDS) {
       assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/types/nvme`, { token: owner.token })).status, 404);
       const v = await createVolume(server, other, { size: 1, volume_type: t.id });
       assert.equal(v.volume_type, 'SSD');
+    });
+  });
+
+  describe(`VBS backup quotas from the server's settings (${db})`, () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startServer({ db, env: { VBS_QUOTA_BACKUPS: '2', VBS_QUOTA_BACKUP_GIGABYTES: '-1' } });
+    });
+    after(async () => server.close());
+
+    const vbsQuota = async (p: User) => {
+      const r = await call(server, 'GET', `/v2/${p.projectId}/cloudbackups/quota`, { token: p.token });
+      assert.equal(r.status, 200, r.text);
+      return r.body.quotas.resources;
+    };
+    const availableVolume = async (p: User, size: number): Promise<string> => {
+      const v = await createVolume(server, p, { size });
+      await until('volume available', async () => (await call(server, 'GET', `/v3/${p.projectId}/volumes/${v.id}`, { token: p.token })).body.volume.status === 'available');
+      return v.id as string;
+    };
+    const backUp = (p: User, volumeId: string, name: string) => call(server, 'POST', `/v2/${p.projectId}/cloudbackups`, { token: p.token, body: { backup: { volume_id: volumeId, name } } });
+
+    it('shows VBS_QUOTA_BACKUPS and VBS_QUOTA_BACKUP_GIGABYTES (-1 unlimited) with exact usage, enforces them, and follows admin updates', async () => {
+      const p = await projectWithUser(server, 'q-vbs');
+      assert.deepEqual(await vbsQuota(p), [
+        { type: 'backups', used: 0, reserved: 0, quota: 2 },
+        { type: 'backup_gigabytes', used: 0, reserved: 0, quota: -1 },
+      ]);
+      const d = await call(server, 'GET', `/v3/${p.projectId}/os-quota-sets/${p.projectId}/defaults`, { token: p.token });
+      assert.equal(d.body.quota_set.backups, 2);
+      assert.equal(d.body.quota_set.backup_gigabytes, -1);
+      // The runner is not started: the backups stay `creating`, and count while they do.
+      const big = await availableVolume(p, 20);
+      assert.equal((await backUp(p, big, 'big')).status, 200);
+      const small = await availableVolume(p, 3);
+      assert.equal((await backUp(p, small, 'small')).status, 200);
+      assert.deepEqual(await vbsQuota(p), [
+        { type: 'backups', used: 2, reserved: 0, quota: 2 },
+        { type: 'backup_gigabytes', used: 23, reserved: 0, quota: -1 },
+      ]);
+      const third = await availableVolume(p, 1);
+      const over = await backUp(p, third, 'third');
+      assert.equal(over.status, 400, over.text);
+      assert.equal(over.body.error.code, 'VolumeBackup.0080');
+      // Unlimited from the admin's update on; a limited number of gigabytes now refuses the rest.
+      const put = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${p.projectId}`, { token: server.adminToken, body: { quota_set: { backups: -1, backup_gigabytes: 23 } } });
+      assert.equal(put.status, 200, put.text);
+      assert.deepEqual(await vbsQuota(p), [
+        { type: 'backups', used: 2, reserved: 0, quota: -1 },
+        { type: 'backup_gigabytes', used: 23, reserved: 0, quota: 23 },
+      ]);
+      const overGb = await backUp(p, third, 'third');
+      assert.equal(overGb.status, 400, overGb.text);
+      assert.equal(overGb.body.error.code, 'VolumeBackup.0081');
+      assert.equal((await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${p.projectId}`, { token: server.adminToken, body: { quota_set: { backup_gigabytes: 24 } } })).status, 200);
+      assert.equal((await backUp(p, third, 'third')).status, 200);
+      assert.deepEqual(await vbsQuota(p), [
+        { type: 'backups', used: 3, reserved: 0, quota: -1 },
+        { type: 'backup_gigabytes', used: 24, reserved: 0, quota: 24 },
+      ]);
+      // Another project still has the server's defaults, and none of this project's usage.
+      const q = await projectWithUser(server, 'q-vbs-other');
+      assert.deepEqual(await vbsQuota(q), [
+        { type: 'backups', used: 0, reserved: 0, quota: 2 },
+        { type: 'backup_gigabytes', used: 0, reserved: 0, quota: -1 },
+      ]);
+      assert.equal((await call(server, 'GET', `/v2/${q.projectId}/cloudbackups/quota`, { token: p.token })).status, 403);
     });
   });
 }

@@ -2,23 +2,15 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { call, issueToken, tempDir } from '../support/server.js';
+import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
+import { until } from '../support/wait.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-it('a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck', async () => {
+for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck (${db})`, async () => {
   const port = await freePort();
-  const env = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
+  const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
+  if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
   const server = { url: `http://127.0.0.1:${port}` };
   let serve = startServe(env);
   await serve.waitFor('serving on', 30_000);
@@ -28,6 +20,7 @@ it('a backup interrupted by a killed server ends SUCCESS or FAIL with a reason a
   await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
   const where = await runCli(['volume', 'path', volumeId], env);
   const image = where.stdout.trim().split(/\s+/).pop()!;
+  // 768 MiB of incompressible data: hashing and compressing it keeps the backup running for seconds.
   const fh = await fs.open(image, 'r+');
   for (let i = 0; i < 24; i++) await fh.write(randomBytes(32 * 1024 * 1024), 0, 32 * 1024 * 1024, i * 64 * 1024 * 1024);
   await fh.close();
@@ -35,9 +28,27 @@ it('a backup interrupted by a killed server ends SUCCESS or FAIL with a reason a
   const started = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'interrupted' } } });
   assert.equal(started.status, 200, started.text);
   const jobId = started.body.job_id as string;
-  await until('the job to run', async () => ((await call(server, 'GET', `/v1/${projectId}/jobs/${jobId}`, { token })).body.status !== 'INIT' ? true : undefined), 30_000);
+  const jobOf = async (id: string) => (await call(server, 'GET', `/v1/${projectId}/jobs/${id}`, { token })).body;
+  const backupOf = async (id: string) => (await call(server, 'GET', `/v2/${projectId}/backups/${id}`, { token })).body.backup;
+
+  // Kill only once the engine is under way: the job RUNNING, the backup `creating` with some progress, not all.
+  const backupId = await until(
+    'the backup to be under way',
+    async () => {
+      const j = await jobOf(jobId);
+      assert.ok(j.status === 'INIT' || j.status === 'RUNNING', `the backup ended before the kill: ${JSON.stringify(j)}`);
+      if (j.status !== 'RUNNING') return undefined;
+      const b = await backupOf(j.entities.backup_id as string);
+      return Number(JSON.parse(b.service_metadata).progress) > 0 ? (b.id as string) : undefined;
+    },
+    30_000,
+  );
+  const [jobBefore, backupBefore] = await Promise.all([jobOf(jobId), backupOf(backupId)]);
   serve.child.kill('SIGKILL');
   await serve.exited;
+  assert.equal(jobBefore.status, 'RUNNING', JSON.stringify(jobBefore));
+  assert.equal(backupBefore.status, 'creating', JSON.stringify(backupBefore));
+  assert.ok(Number(JSON.parse(backupBefore.service_metadata).progress) < 100, backupBefore.service_metadata);
 
   serve = startServe(env);
   try {
@@ -45,16 +56,18 @@ it('a backup interrupted by a killed server ends SUCCESS or FAIL with a reason a
     const job = await until(
       'the job to end',
       async () => {
-        const r = await call(server, 'GET', `/v1/${projectId}/jobs/${jobId}`, { token });
-        return r.body.status === 'SUCCESS' || r.body.status === 'FAIL' ? r.body : undefined;
+        const j = await jobOf(jobId);
+        return j.status === 'SUCCESS' || j.status === 'FAIL' ? j : undefined;
       },
       60_000,
     );
-    const backupId = job.entities.backup_id as string;
-    const backup = (await call(server, 'GET', `/v2/${projectId}/backups/${backupId}`, { token })).body.backup;
+    assert.equal(job.entities.backup_id, backupId);
+    const backup = await backupOf(backupId);
+    assert.notEqual(backup.status, 'creating', 'the backup is not left creating');
     if (job.status === 'FAIL') {
       assert.ok(job.fail_reason, 'a failed job says why');
       assert.ok(job.error_code);
+      assert.ok(job.end_time);
       assert.equal(backup.status, 'error');
       assert.ok(backup.fail_reason);
     } else {
@@ -68,8 +81,8 @@ it('a backup interrupted by a killed server ends SUCCESS or FAIL with a reason a
     const done = await until(
       'the new backup',
       async () => {
-        const r = await call(server, 'GET', `/v1/${projectId}/jobs/${again.body.job_id}`, { token });
-        return r.body.status === 'SUCCESS' || r.body.status === 'FAIL' ? r.body : undefined;
+        const j = await jobOf(again.body.job_id as string);
+        return j.status === 'SUCCESS' || j.status === 'FAIL' ? j : undefined;
       },
       120_000,
     );
