@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { DB_KINDS, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
+import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { startServe, runCli, type ServeProcess } from '../support/cli.js';
 import { readCloudsYaml, readOpenrc } from '../support/client-files.js';
@@ -83,6 +83,42 @@ for (const db of DB_KINDS) {
         assert.equal((await proc.stop()).code, 0);
       }
     });
+
+    it('reads VBS_ADMIN_PASSWORD only at the first start: a later value changes nothing', async () => {
+      const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
+      const { dataDir, env, url } = await serveEnv(databaseUrl, { VBS_ADMIN_PASSWORD: 'first-start-pw' });
+      const cloudsYaml = path.join(dataDir, 'clouds.yaml');
+      let proc = startServe(env);
+      try {
+        await proc.waitFor(SERVING);
+        await issueToken(url, 'admin', 'first-start-pw', 'admin');
+        assert.equal((await proc.stop()).code, 0);
+        const written = fs.readFileSync(cloudsYaml, 'utf8');
+
+        proc = startServe({ ...env, VBS_ADMIN_PASSWORD: 'second-start-pw' });
+        await proc.waitFor(SERVING);
+        assert.doesNotMatch(proc.stdout(), /bootstrapped/);
+        const login = (password: string) =>
+          call({ url }, 'POST', '/identity/v3/auth/tokens', {
+            body: {
+              auth: {
+                identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password } } },
+                scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+              },
+            },
+          });
+        const fresh = await login('second-start-pw');
+        assert.equal(fresh.status, 401, `the second start's password is not the admin's: ${fresh.text}`);
+        assert.equal(fresh.headers.get('x-subject-token'), null);
+        const old = await login('first-start-pw');
+        assert.equal(old.status, 201, old.text);
+        assert.match(old.headers.get('x-subject-token') ?? '', /^vbs1_/);
+        assert.equal(fs.readFileSync(cloudsYaml, 'utf8'), written, 'clouds.yaml keeps the first password');
+        assert.equal(readCloudsYaml(cloudsYaml).auth.password, 'first-start-pw');
+      } finally {
+        assert.equal((await proc.stop()).code, 0);
+      }
+    });
   });
 }
 
@@ -96,6 +132,54 @@ describe('vbs serve: settings and failures', () => {
       assert.equal(cloud.auth.password, "s3cret with 'quote' and $dollar");
       assert.equal(readOpenrc(path.join(dataDir, 'admin-openrc.sh')).OS_PASSWORD, "s3cret with 'quote' and $dollar");
       await issueToken(url, 'admin', "s3cret with 'quote' and $dollar", 'admin');
+    } finally {
+      assert.equal((await proc.stop()).code, 0);
+    }
+  });
+
+  it('uses VBS_PUBLIC_URL in every link: catalogue, volume links, version document, clouds.yaml', async () => {
+    const publicUrl = 'http://example.test:9';
+    // The server still listens on loopback; only the links it hands out name the public URL.
+    const { dataDir, env, url } = await serveEnv(undefined, { VBS_PUBLIC_URL: publicUrl, VBS_ADMIN_PASSWORD: 'public-url-pw' });
+    const proc = startServe(env);
+    try {
+      await proc.waitFor(SERVING);
+      assert.match(proc.stdout(), /vbs: serving on http:\/\/example\.test:9 /);
+      const cloud = readCloudsYaml(path.join(dataDir, 'clouds.yaml'));
+      assert.equal(cloud.auth.auth_url, `${publicUrl}/identity/v3`);
+      assert.equal(readOpenrc(path.join(dataDir, 'admin-openrc.sh')).OS_AUTH_URL, `${publicUrl}/identity/v3`);
+
+      const { token, projectId, body } = await issueToken(url, 'admin', 'public-url-pw', 'admin');
+      const endpoints = Object.fromEntries(body.token.catalog.map((c: { type: string; endpoints: Array<{ url: string }> }) => [c.type, c.endpoints.map((e) => e.url)]));
+      assert.deepEqual(endpoints, {
+        identity: [`${publicUrl}/identity/v3`],
+        volumev2: [`${publicUrl}/v2/${projectId}`],
+        volumev3: [`${publicUrl}/v3/${projectId}`],
+        'block-storage': [`${publicUrl}/v3/${projectId}`],
+        vbs: [`${publicUrl}/v2/${projectId}`],
+        cbr: [`${publicUrl}/cbr/v3/${projectId}`],
+      });
+      const catalog = await call({ url }, 'GET', '/identity/v3/auth/catalog', { token });
+      assert.equal(catalog.status, 200);
+      assert.deepEqual(catalog.body.catalog, body.token.catalog);
+      assert.equal(catalog.body.links.self, `${publicUrl}/identity/v3/auth/catalog`);
+
+      const made = await call({ url }, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 1, name: 'linked' } } });
+      assert.equal(made.status, 202, made.text);
+      const id = made.body.volume.id as string;
+      assert.deepEqual(made.body.volume.links, [
+        { href: `${publicUrl}/v3/${projectId}/volumes/${id}`, rel: 'self' },
+        { href: `${publicUrl}/${projectId}/volumes/${id}`, rel: 'bookmark' },
+      ]);
+      const listed = await call({ url }, 'GET', `/v2/${projectId}/volumes`, { token });
+      assert.equal(listed.body.volumes[0].links[0].href, `${publicUrl}/v2/${projectId}/volumes/${id}`);
+
+      const versions = await call({ url }, 'GET', '/');
+      assert.equal(versions.status, 300);
+      const hrefs = Object.fromEntries(versions.body.versions.map((v: { id: string; links: Array<{ href: string }> }) => [v.id, v.links.map((l) => l.href)]));
+      assert.deepEqual(hrefs, { 'v2.0': [`${publicUrl}/v2/`], 'v3.0': [`${publicUrl}/v3/`] });
+      // Nothing handed out names the address the server really listens on.
+      for (const r of [body, catalog.body, made.body, listed.body, versions.body]) assert.ok(!JSON.stringify(r).includes('127.0.0.1'), JSON.stringify(r));
     } finally {
       assert.equal((await proc.stop()).code, 0);
     }

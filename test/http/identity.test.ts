@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { scryptSync } from 'node:crypto';
 import { ManualClock } from '../../src/common/clock.js';
 import { ADMIN_PASSWORD, DB_KINDS, call, issueToken, projectWithUser, startServer, tempDir, freshPostgresDatabase, type TestServer } from '../support/server.js';
 
@@ -89,6 +90,41 @@ for (const db of DB_KINDS) {
       assert.equal((await call(server, 'GET', '/identity/v3/auth/projects')).status, 401);
     });
 
+    it('stores passwords as slow salted scrypt hashes: no plaintext, a fresh salt per user', async () => {
+      const project = await server.services.identity.createProject('proj-hash');
+      const password = 'same-password-for-both-7Qx';
+      await server.services.identity.createUser('hash-a', password, project.id, 'member');
+      await server.services.identity.createUser('hash-b', password, project.id, 'member');
+      const rows = await server.services.database.db.selectFrom('users').select(['name', 'password_hash']).where('name', 'in', ['hash-a', 'hash-b', 'admin']).orderBy('name').execute();
+      assert.deepEqual(rows.map((r) => r.name), ['admin', 'hash-a', 'hash-b']);
+      const plaintexts = [password, ADMIN_PASSWORD];
+      for (const { name, password_hash: stored } of rows) {
+        for (const plain of plaintexts) {
+          for (const form of [plain, Buffer.from(plain).toString('base64'), Buffer.from(plain).toString('hex')]) {
+            assert.ok(!stored.includes(form), `the hash of ${name} holds no form of a password`);
+          }
+        }
+        const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(stored);
+        assert.ok(m, `scrypt$N$r$p$salt$hash, got ${stored}`);
+        const [n, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        // Slow: at least scrypt's interactive-login cost (N=2^14, r=8), well above a fast hash.
+        assert.ok(n >= 2 ** 14 && (n & (n - 1)) === 0, `N=${n} is a power of two of at least 2^14`);
+        assert.ok(r >= 8 && p >= 1, `r=${r} p=${p}`);
+        const salt = Buffer.from(m[4], 'base64');
+        const key = Buffer.from(m[5], 'base64');
+        assert.ok(salt.length >= 16, 'a salt of at least 128 bits');
+        assert.ok(key.length >= 32, 'a derived key of at least 256 bits');
+        // The stored key really is scrypt of the password under those parameters and salt.
+        const plain = name === 'admin' ? ADMIN_PASSWORD : password;
+        assert.deepEqual(scryptSync(plain, salt, key.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 }), key, `${name}'s hash is scrypt of its password`);
+      }
+      const [a, b] = [rows[1].password_hash, rows[2].password_hash];
+      assert.notEqual(a, b, 'one password, two users: two different hashes');
+      assert.notEqual(a.split('$')[4], b.split('$')[4], 'each user has a salt of its own');
+      // Both still log in with the shared password.
+      for (const user of ['hash-a', 'hash-b']) await issueToken(server.url, user, password, 'proj-hash');
+    });
+
     it('lists all projects to an admin and only its own to a member', async () => {
       const member = await projectWithUser(server, 'proj-list-m');
       const all = await call(server, 'GET', '/identity/v3/projects', { token: server.adminToken });
@@ -102,6 +138,27 @@ for (const db of DB_KINDS) {
       const own = await call(server, 'GET', `/identity/v3/projects/${member.projectId}`, { token: member.token });
       assert.equal(own.body.project.id, member.projectId);
     });
+  });
+
+  it(`gives tokens the life VBS_TOKEN_TTL sets, and refuses them once it has passed (${db})`, async () => {
+    const ttlSeconds = 3;
+    const ttlClock = new ManualClock(new Date('2026-11-02T08:00:00Z'));
+    const short = await startServer({ db, clock: ttlClock, env: { VBS_TOKEN_TTL: String(ttlSeconds) } });
+    try {
+      const { token, body } = await issueToken(short.url, 'admin', ADMIN_PASSWORD, 'admin');
+      assert.equal(new Date(body.token.expires_at).getTime() - new Date(body.token.issued_at).getTime(), ttlSeconds * 1000);
+      assert.equal(new Date(body.token.issued_at).getTime(), ttlClock.now().getTime());
+      ttlClock.advance(ttlSeconds * 1000 - 1);
+      assert.equal((await call(short, 'GET', '/identity/v3/auth/projects', { token })).status, 200, 'alive until the last millisecond');
+      ttlClock.advance(1);
+      const r = await call(short, 'GET', '/identity/v3/auth/projects', { token });
+      assert.equal(r.status, 401);
+      assert.match(r.body.error.message, /expired/);
+      const v = await call(short, 'GET', `/v3/${short.adminProjectId}/volumes`, { token });
+      assert.equal(v.status, 401, 'refused on the Cinder routes too');
+    } finally {
+      await short.close();
+    }
   });
 
   it(`keeps a revocation across a restart (${db})`, async () => {

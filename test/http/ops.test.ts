@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { MAX_MICROVERSION } from '../../src/http/microversion.js';
 import { DB_KINDS, call, startServer, type TestServer } from '../support/server.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
 
@@ -33,7 +34,15 @@ for (const db of DB_KINDS) {
       assert.deepEqual(Object.keys(byId).sort(), ['v2.0', 'v3.0']);
       assert.equal(byId['v3.0'].status, 'CURRENT');
       assert.equal(byId['v3.0'].min_version, '3.0');
-      assert.equal(byId['v3.0'].version, '3.59');
+      assert.equal(byId['v3.0'].version, MAX_MICROVERSION);
+      // The advertised maximum is the one the /v3 routes negotiate: "latest" gets it, one above it 406.
+      const volumes = `/v3/${server.adminProjectId}/volumes`;
+      const latest = await call(server, 'GET', volumes, { token: server.adminToken, headers: { 'OpenStack-API-Version': 'volume latest' } });
+      assert.equal(latest.status, 200);
+      assert.equal(latest.headers.get('openstack-api-version'), `volume ${byId['v3.0'].version}`);
+      const [major, minor] = (byId['v3.0'].version as string).split('.').map(Number);
+      const above = await call(server, 'GET', volumes, { token: server.adminToken, headers: { 'OpenStack-API-Version': `volume ${major}.${minor + 1}` } });
+      assert.equal(above.status, 406, above.text);
       assert.equal(byId['v3.0'].links[0].href, `${server.url}/v3/`);
       assert.equal(byId['v2.0'].links[0].href, `${server.url}/v2/`);
       for (const v of r.body.versions) assert.ok(v['media-types'].length > 0);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/common/clock.js';
+import { MAX_MICROVERSION } from '../../src/http/microversion.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { GiB, allocatedBytes, countRows, createSnapshot, createVolume, readAt, writeAt } from '../support/volumes.js';
 
@@ -345,9 +346,17 @@ for (const db of DB_KINDS) {
     it('negotiates microversions on /v3 volume routes', async () => {
       const latest = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume latest' } });
       assert.equal(latest.status, 200);
-      assert.equal(latest.headers.get('openstack-api-version'), 'volume 3.59');
-      const tooNew = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.99' } });
-      assert.equal(tooNew.status, 406);
+      assert.equal(latest.headers.get('openstack-api-version'), `volume ${MAX_MICROVERSION}`);
+      const atMax = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': `volume ${MAX_MICROVERSION}` } });
+      assert.equal(atMax.status, 200, 'the maximum itself is served');
+      assert.equal(atMax.headers.get('openstack-api-version'), `volume ${MAX_MICROVERSION}`);
+      const [major, minor] = MAX_MICROVERSION.split('.').map(Number);
+      const oneAbove = `${major}.${minor + 1}`;
+      for (const asked of [oneAbove, '3.99']) {
+        const tooNew = await call(server, 'GET', `/v3/${owner.projectId}/volumes`, { token: owner.token, headers: { 'OpenStack-API-Version': `volume ${asked}` } });
+        assert.equal(tooNew.status, 406, asked);
+        assert.match(tooNew.text, new RegExp(`maximum is ${MAX_MICROVERSION.replace('.', '\\.')}`), asked);
+      }
       const v = await createVolume(server, owner, { size: 1 });
       const v348 = await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.48' } });
       assert.equal(v348.body.volume.group_id, null);
@@ -380,7 +389,29 @@ for (const db of DB_KINDS) {
       assert.equal(foreign.status, 403);
       const foreignWrite = await call(server, 'POST', base, { token: other.token, body: { volume: { size: 1 } } });
       assert.equal(foreignWrite.status, 403);
+      // The same refusal on the v2 routes of the owner's project.
+      const v2base = `/v2/${owner.projectId}/volumes`;
+      for (const [method, url, body] of [
+        ['GET', v2base, undefined],
+        ['GET', `${v2base}/detail`, undefined],
+        ['GET', `${v2base}/${v.id}`, undefined],
+        ['POST', v2base, { volume: { size: 1, name: 'foreign-v2' } }],
+        ['PUT', `${v2base}/${v.id}`, { volume: { name: 'taken-over' } }],
+        ['DELETE', `${v2base}/${v.id}`, undefined],
+        ['POST', `${v2base}/${v.id}/action`, { 'os-extend': { new_size: 2 } }],
+      ] as const) {
+        const r = await call(server, method, url, { token: other.token, body });
+        assert.equal(r.status, 403, `${method} ${url}: ${r.text}`);
+        assert.equal(r.body.forbidden.code, 403, `${method} ${url}`);
+        assert.ok(!r.text.includes('guarded'), `${method} ${url} shows nothing of the volume`);
+      }
       assert.equal(await countRows(server, 'volumes'), before);
+      const untouched = await call(server, 'GET', `${v2base}/${v.id}`, { token: owner.token });
+      assert.equal(untouched.status, 200);
+      assert.equal(untouched.body.volume.name, 'guarded');
+      assert.equal(untouched.body.volume.size, 1);
+      assert.equal(untouched.body.volume.status, 'available');
+      assert.equal((await call(server, 'GET', `${v2base}/${v.id}`, { token: server.adminToken })).status, 200, 'an admin may cross on v2 too');
       assert.equal((await call(server, 'GET', `${base}/${v.id}`, { token: server.adminToken })).status, 200);
       const adminMade = await call(server, 'POST', `/v3/${other.projectId}/volumes`, { token: server.adminToken, body: { volume: { size: 1, name: 'by-admin' } } });
       assert.equal(adminMade.status, 202, adminMade.text);
