@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Settings of one service process, read once from the environment. */
@@ -48,7 +49,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.VBS_HOST || '127.0.0.1';
   const port = intSetting(env, 'VBS_PORT', 8776, 0, 65535);
   const dataDir = path.resolve(env.VBS_DATA_DIR || './data');
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  // Listening on every address: links name the machine, since a wildcard address reaches nothing.
+  const linkHost = host === '0.0.0.0' || host === '::' ? os.hostname() : host;
+  const shownHost = linkHost.includes(':') ? `[${linkHost}]` : linkHost;
   const publicUrl = (env.VBS_PUBLIC_URL || `http://${shownHost}:${port}`).replace(/\/+$/, '');
   const databaseUrl = env.VBS_DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
