@@ -140,8 +140,9 @@ async function readRanges(
   let next = 0;
   const lane = async (): Promise<void> => {
     // Stored bytes land in a buffer the lane owns and shares with the worker: no copies, no churn.
-    const input = new SharedArrayBuffer(ranges.reduce((m, r) => Math.max(m, r.end - r.start), MAX_RANGE));
-    const inputView = Buffer.from(input);
+    const capacity = ranges.reduce((m, r) => Math.max(m, r.end - r.start), MAX_RANGE);
+    const inputView = repo.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity));
+    const input = inputView.buffer as SharedArrayBuffer;
     while (next < ranges.length) {
       const range = ranges[next++];
       signal?.throwIfAborted();
@@ -158,10 +159,12 @@ async function readRanges(
         continue;
       }
       fetched += data.length;
-      if (data.buffer !== input) inputView.set(data.subarray(0, Math.min(data.length, length)));
+      // A store without `into` support returned bytes of its own: they come into the lane's buffer.
+      const inPlace = data.buffer === input;
+      if (!inPlace) inputView.set(data.subarray(0, Math.min(data.length, length)));
       const result = await unpackInWorker({
         data: input,
-        dataOffset: 0,
+        dataOffset: inPlace ? data.byteOffset : inputView.byteOffset,
         dataLength: Math.min(data.length, length),
         output: null,
         fd: out?.fd,
@@ -253,7 +256,10 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   let direct: { handle: fs.FileHandle; probe: number } | undefined;
   try {
     await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
-    direct = await openDirect(file);
+    // A durable restore streams long runs to the disk directly: they must reach it before the
+    // restore ends anyway, and the page cache would only add a copy and a writeback. One that
+    // need not be durable on return leaves the writing to the kernel, as restic and borg do.
+    if (opts.durable !== false) direct = await openDirect(file);
     if (overwrite) await zeroStaleData(handle, zeroRuns, opts.signal);
     done += zeroRuns.reduce((s, r) => s + r[1], 0);
     const { problems, fetched } = await readRanges(

@@ -18,11 +18,17 @@ export interface BlockStore {
   /**
    * Optional: `length` bytes of the object from `offset` (fewer only at its end), so readers of
    * pack objects fetch one block without the whole pack. NotFoundError when absent. With `into`
-   * (at least `length` bytes) the bytes land there and the result is a view of it.
+   * (at least `length` bytes) the store may put the bytes in its memory and answer a view of it
+   * (for a buffer from `allocate`, not necessarily starting where `into` starts); callers see
+   * from the answer's buffer which it did.
    */
   getRange?(key: string, offset: number, length: number, into?: Uint8Array): Promise<Buffer>;
-  /** Optional: a buffer of `size` bytes that `put` writes fastest from (the fs store: one aligned for direct I/O). */
-  allocate?(size: number): Buffer;
+  /**
+   * Optional: a buffer of `size` bytes that `put` writes fastest from and `getRange` reads
+   * fastest into (the fs store: one aligned for direct I/O). `shared`: its memory is a
+   * SharedArrayBuffer, so worker threads can use it in place.
+   */
+  allocate?(size: number, options?: { shared?: boolean }): Buffer;
   has(key: string): Promise<boolean>;
   /** Removes the object; removing an absent object is no error. */
   delete(key: string): Promise<void>;

@@ -37,9 +37,12 @@ export function openDirectProbe(dir: string): number | undefined {
   }
 }
 
-/** A `size`-byte buffer at an address direct I/O accepts (a view into a slightly larger one; unaligned if none is found). */
-export function alignedBuffer(size: number, probe: number): Buffer {
-  const raw = Buffer.allocUnsafeSlow(size + DIRECT_ALIGN);
+/**
+ * A `size`-byte buffer at an address direct I/O accepts (a view into a slightly larger one;
+ * unaligned if none is found). `shared`: over a SharedArrayBuffer, for worker threads.
+ */
+export function alignedBuffer(size: number, probe: number, shared = false): Buffer {
+  const raw = shared ? Buffer.from(new SharedArrayBuffer(size + DIRECT_ALIGN)) : Buffer.allocUnsafeSlow(size + DIRECT_ALIGN);
   // Allocators return at least 16-byte aligned memory, so an aligned start is a multiple of 16 away.
   for (let offset = 0; offset < DIRECT_ALIGN; offset += 16) {
     try {

@@ -38,6 +38,8 @@ export class FsBlockStore implements BlockStore {
   private readonly madeDirs = new Set<string>();
   /** null: not probed yet; undefined: no direct I/O here. */
   private probe: number | undefined | null = null;
+  /** Buffers `allocate` handed out, with the aligned memory around them that direct reads fill. */
+  private readonly aligned = new WeakMap<Uint8Array, Buffer>();
 
   constructor(readonly root: string) {
     this.root = path.resolve(root);
@@ -91,9 +93,14 @@ export class FsBlockStore implements BlockStore {
     return this.probe;
   }
 
-  allocate(size: number): Buffer {
+  allocate(size: number, options: { shared?: boolean } = {}): Buffer {
     const probe = size >= DIRECT_MIN ? this.directProbe() : undefined;
-    return probe === undefined ? Buffer.allocUnsafeSlow(size) : alignedBuffer(size, probe);
+    if (probe === undefined) return options.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
+    // Room for a range read widened to aligned ends on both sides.
+    const whole = alignedBuffer(size + 2 * DIRECT_ALIGN, probe, options.shared);
+    const buffer = whole.subarray(0, size);
+    this.aligned.set(buffer, whole);
+    return buffer;
   }
 
   /**
@@ -149,27 +156,53 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /** `length` bytes from `offset`; fewer only at the object's end. */
+  /**
+   * `length` bytes from `offset`; fewer only at the object's end. Long ranges into a buffer of
+   * `allocate` are read with direct I/O: packs are written past the page cache, so a read
+   * through it would only copy them once more and fill the cache with data read once.
+   */
   async getRange(key: string, offset: number, length: number, into?: Uint8Array): Promise<Buffer> {
-    let handle: fs.FileHandle;
+    const file = this.pathOf(key);
+    const whole = into && length >= DIRECT_MIN ? this.aligned.get(into) : undefined;
+    if (whole) {
+      const direct = await this.readDirect(key, file, offset, length, whole);
+      if (direct) return direct;
+    }
+    const handle = await this.open(key, file, fsc.O_RDONLY);
     try {
-      handle = await fs.open(this.pathOf(key), 'r');
+      const out = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
+      const got = await readAll(handle, out, offset);
+      return got === length ? out : out.subarray(0, got);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The range read directly into `whole`, widened to aligned ends; undefined where direct I/O refuses. */
+  private async readDirect(key: string, file: string, offset: number, length: number, whole: Buffer): Promise<Buffer | undefined> {
+    const start = offset - (offset % DIRECT_ALIGN);
+    const span = Math.ceil((offset + length) / DIRECT_ALIGN) * DIRECT_ALIGN - start;
+    if (span > whole.length) return undefined;
+    const handle = await this.open(key, file, fsc.O_RDONLY | fsc.O_DIRECT);
+    try {
+      const got = await readAll(handle, whole.subarray(0, span), start, DIRECT_ALIGN);
+      const skip = offset - start;
+      return whole.subarray(skip, skip + Math.max(0, Math.min(length, got - skip)));
+    } catch (err) {
+      if (errnoOf(err) === 'EINVAL') return undefined; // not aligned after all
+      throw this.unavailable('read', key, err);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async open(key: string, file: string, flags: number): Promise<fs.FileHandle> {
+    try {
+      return await fs.open(file, flags);
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new NotFoundError(key);
       throw this.unavailable('read', key, err);
-    }
-    try {
-      const out = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === length ? out : out.subarray(0, done);
-    } finally {
-      await handle.close();
     }
   }
 
@@ -262,6 +295,21 @@ export class FsBlockStore implements BlockStore {
     closeDirectProbe(this.probe ?? undefined);
     this.probe = null;
   }
+}
+
+/**
+ * Reads into all of `out` from `position`, or up to the end of the file; how many bytes came.
+ * `align`: a direct read, which comes short only at the end of the file (and could not go on
+ * from an unaligned position).
+ */
+async function readAll(handle: fs.FileHandle, out: Buffer, position: number, align = 1): Promise<number> {
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
+    done += bytesRead;
+    if (bytesRead === 0 || bytesRead % align !== 0) break;
+  }
+  return done;
 }
 
 async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): Promise<void> {

@@ -124,6 +124,30 @@ export function blockStoreConformance(name: string, makeFixture: () => Promise<S
       }
     });
 
+    it('reads long ranges into the buffers it allocates, shared with worker threads, at any offset and up to the end', async (t) => {
+      if (!store.getRange) {
+        t.skip('this store reads whole objects only');
+        return;
+      }
+      const size = 3 * 1024 * 1024 + 4321;
+      const data = randomBytes(size);
+      await store.put('ranged/long', data);
+      const length = 2 * 1024 * 1024 + 17;
+      const into = store.allocate?.(length, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(length));
+      assert.ok(into.buffer instanceof SharedArrayBuffer, 'shared memory');
+      const cases: [number, number][] = [
+        [0, length],
+        [4097, length],
+        [size - length, length],
+        [size - length + 4000, length],
+        [size - 1024 * 1024 - 5, 1024 * 1024 + 5],
+      ];
+      for (const [offset, want] of cases) {
+        const got = await store.getRange('ranged/long', offset, want, into);
+        assert.ok(got.equals(data.subarray(offset, offset + want)), `range ${offset}+${want}: ${got.length} bytes`);
+      }
+    });
+
     it('overwrites an object as a whole, leaving no trace of the longer old content', async () => {
       await store.put('k', randomBytes(256 * 1024));
       const replacement = Buffer.from('short');
