@@ -256,10 +256,11 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   let direct: { handle: fs.FileHandle; probe: number } | undefined;
   try {
     await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
-    // A durable restore streams long runs to the disk directly: they must reach it before the
-    // restore ends anyway, and the page cache would only add a copy and a writeback. One that
-    // need not be durable on return leaves the writing to the kernel, as restic and borg do.
-    if (opts.durable !== false) direct = await openDirect(file);
+    // Long runs go to the disk directly, also when the restore need not be durable on return:
+    // through the page cache, a restore into memory the machine has not used lately (on a
+    // virtual machine, freshly given back by the host) spent 4-5 s of system time copying,
+    // against 0.5 s directly; into recently freed memory it was faster (1.4 s against 2 s).
+    direct = await openDirect(file);
     if (overwrite) await zeroStaleData(handle, zeroRuns, opts.signal);
     done += zeroRuns.reduce((s, r) => s + r[1], 0);
     const { problems, fetched } = await readRanges(
