@@ -242,6 +242,8 @@ export interface PolicyTaskTable {
   /** WAITING, RUNNING, EXECUTE_SUCCESS, EXECUTE_FAIL, EXECUTE_TIMEOUT or SKIP. */
   status: string;
   message: string | null;
+  /** The error code of a failed task (e.g. its backup job's), null otherwise. */
+  code: string | null;
   created_at: string;
   finished_at: string | null;
 }

@@ -339,6 +339,9 @@ for (const db of DB_KINDS) {
         assert.equal(byVolume[vols[0]].status, 'EXECUTE_SUCCESS');
         assert.equal(byVolume[vols[1]].status, 'EXECUTE_FAIL');
         assert.ok(byVolume[vols[1]].finished_at);
+        assert.equal(byVolume[vols[1]].code, 'AutoBackup.0218');
+        assert.match(byVolume[vols[1]].message, /^AutoBackup\.0218: Backup number quota is not enough/);
+        assert.equal(byVolume[vols[0]].code, undefined);
         const job = await call(server, 'GET', `/v1/${m.projectId}/jobs/${listed.tasks[0].vbs_job_id}`, { token: m.token });
         assert.equal(job.body.status, 'FAIL');
         assert.equal(job.body.error_code, 'AutoBackup.0218');
@@ -565,6 +568,7 @@ for (const db of DB_KINDS) {
         assert.equal(shown.tasks[0].vbs_job_id, run.jobId);
         assert.ok(shown.tasks[0].finished_at);
         assert.equal(shown.tasks[0].message, vol === vol1 ? failedJob.body.fail_reason : undefined, 'the error message of a failed task only');
+        assert.equal(shown.tasks[0].code, vol === vol1 ? 'VolumeBackup.0027' : undefined, 'the error code of a failed task only');
       }
       const failedBackup = await call(server, 'GET', `/v3/${m.projectId}/backups/${records[vol1].backupId}`, { token: m.token });
       assert.equal(failedBackup.status, 200, failedBackup.text);

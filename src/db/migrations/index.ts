@@ -6,6 +6,7 @@ import * as m0010 from './0010_jobs.js';
 import * as m0011 from './0011_backups.js';
 import * as m0020 from './0020_backup_policies.js';
 import * as m0021 from './0021_policy_runs.js';
+import * as m0022 from './0022_policy_task_codes.js';
 import * as m0030 from './0030_backup_shares.js';
 
 /** Every migration in order; names sort in the order they apply. */
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_backups': m0011,
   '0020_backup_policies': m0020,
   '0021_policy_runs': m0021,
+  '0022_policy_task_codes': m0022,
   '0030_backup_shares': m0030,
 };
 

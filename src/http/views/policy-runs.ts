@@ -5,7 +5,7 @@ function taskTime(d: Date): string {
   return d.toISOString().replace(/Z$/, '');
 }
 
-/** A task as GET backuppolicy/{id}/backuptasks shows it; finished_at, vbs_job_id and message only once known. */
+/** A task as GET backuppolicy/{id}/backuptasks shows it; finished_at, vbs_job_id, message and code only once known. */
 export function taskView(t: PolicyTask): Record<string, unknown> {
   return {
     status: t.status,
@@ -17,5 +17,6 @@ export function taskView(t: PolicyTask): Record<string, unknown> {
     resource_type: t.resourceType,
     ...(t.vbsJobId ? { vbs_job_id: t.vbsJobId } : {}),
     ...(t.message ? { message: t.message } : {}),
+    ...(t.code ? { code: t.code } : {}),
   };
 }

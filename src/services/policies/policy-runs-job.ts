@@ -21,7 +21,8 @@ export const POLICY_RUN_JOB = 'bksPolicyRun';
 const BUSY_CODES = new Set(['VolumeBackup.0012', 'VolumeBackup.0013']);
 /** Backup quota refusals: a policy run reports them as AutoBackup.0218. */
 const QUOTA_CODES = new Set(['VolumeBackup.0080', 'VolumeBackup.0081']);
-const QUOTA_MESSAGE = 'AutoBackup.0218: Backup number quota is not enough';
+const QUOTA_CODE = 'AutoBackup.0218';
+const QUOTA_MESSAGE = `${QUOTA_CODE}: Backup number quota is not enough`;
 
 export interface PolicyRunJobDeps {
   db: Db;
@@ -75,8 +76,9 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const status: TaskStatus = BUSY_CODES.has(err.code) ? 'SKIP' : 'EXECUTE_FAIL';
-      const message = QUOTA_CODES.has(err.code) ? `${QUOTA_MESSAGE} (${err.message})` : `${err.code}: ${err.message}`;
-      await d.runs.updateTask(task.id, { status, message, finishedAt: d.clock.now() });
+      const quota = QUOTA_CODES.has(err.code);
+      const message = quota ? `${QUOTA_MESSAGE} (${err.message})` : `${err.code}: ${err.message}`;
+      await d.runs.updateTask(task.id, { status, message, code: quota ? QUOTA_CODE : err.code, finishedAt: d.clock.now() });
     }
   }
 
@@ -89,13 +91,15 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       const job = task.backupJobId ? await d.jobs.get(task.backupJobId) : undefined;
       let status = taskStatusOf(job);
       let message = job?.failReason ?? (job ? null : 'the run stopped before the backup was queued');
+      let code = job?.errorCode ?? null;
       let finishedAt = job?.endTime ?? now;
       if (!isFinal(status) && now.getTime() - task.createdAt.getTime() >= d.taskTimeoutMs) {
         status = 'EXECUTE_TIMEOUT';
         message = `the backup did not finish within ${Math.round(d.taskTimeoutMs / 60_000)} minutes`;
+        code = null;
         finishedAt = now;
       }
-      if (isFinal(status)) await d.runs.updateTask(task.id, { status, message, finishedAt });
+      if (isFinal(status)) await d.runs.updateTask(task.id, { status, message, code, finishedAt });
       else {
         open++;
         if (status !== task.status) await d.runs.updateTask(task.id, { status });
@@ -153,9 +157,9 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       await d.runs.finishRun(run.id, d.clock.now());
       const failed = tasks.filter((t) => t.status === 'EXECUTE_FAIL' || t.status === 'EXECUTE_TIMEOUT');
       if (failed.length > 0) {
-        const quota = failed.some((t) => t.message?.startsWith(QUOTA_MESSAGE));
+        const quota = failed.some((t) => t.code === QUOTA_CODE);
         throw new JobFailure(
-          quota ? 'AutoBackup.0218' : 'VolumeBackup.0027',
+          quota ? QUOTA_CODE : 'VolumeBackup.0027',
           `${quota ? 'Backup number quota is not enough' : 'fsp cinder or ebackup create backup exception'}: ${failed.length} of ${tasks.length} volumes were not backed up (${failed.map((t) => `${t.resourceId}: ${t.status}`).join(', ')})`,
         );
       }
@@ -176,7 +180,7 @@ export async function closeRun(d: Pick<PolicyRunJobDeps, 'runs' | 'clock' | 'job
     if (isFinal(task.status)) continue;
     const job = task.backupJobId ? await d.jobs.get(task.backupJobId) : undefined;
     const status = taskStatusOf(job);
-    if (job && isFinal(status)) await d.runs.updateTask(task.id, { status, message: job.failReason, finishedAt: job.endTime ?? now });
+    if (job && isFinal(status)) await d.runs.updateTask(task.id, { status, message: job.failReason, code: job.errorCode, finishedAt: job.endTime ?? now });
     else await d.runs.updateTask(task.id, { status: 'EXECUTE_FAIL', message: 'the policy run was interrupted', finishedAt: now });
   }
   await d.runs.finishRun(runId, now);

@@ -33,6 +33,7 @@ export interface PolicyTask {
   backupJobId: string | null;
   status: TaskStatus;
   message: string | null;
+  code: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -64,6 +65,7 @@ export function newTask(run: Pick<PolicyRun, 'id' | 'policyId' | 'projectId'>, r
     backupJobId: null,
     status: 'WAITING',
     message: null,
+    code: null,
     createdAt: at,
     finishedAt: null,
     ...over,
@@ -97,6 +99,7 @@ function toTask(r: PolicyTaskTable): PolicyTask {
     backupJobId: r.backup_job_id,
     status: r.status as TaskStatus,
     message: r.message,
+    code: r.code,
     createdAt: new Date(r.created_at),
     finishedAt: r.finished_at ? new Date(r.finished_at) : null,
   };
@@ -116,6 +119,7 @@ function taskRow(t: PolicyTask): PolicyTaskTable {
     backup_job_id: t.backupJobId,
     status: t.status,
     message: t.message,
+    code: t.code,
     created_at: t.createdAt.toISOString(),
     finished_at: t.finishedAt?.toISOString() ?? null,
   };
@@ -236,10 +240,11 @@ export class PolicyRunRepository {
     await ex.insertInto('policy_tasks').values(taskRow(task)).execute();
   }
 
-  async updateTask(id: string, changes: Partial<Pick<PolicyTask, 'status' | 'message' | 'backupId' | 'backupJobId' | 'finishedAt'>>): Promise<void> {
+  async updateTask(id: string, changes: Partial<Pick<PolicyTask, 'status' | 'message' | 'code' | 'backupId' | 'backupJobId' | 'finishedAt'>>): Promise<void> {
     const set: Partial<PolicyTaskTable> = {};
     if (changes.status !== undefined) set.status = changes.status;
     if (changes.message !== undefined) set.message = changes.message;
+    if (changes.code !== undefined) set.code = changes.code;
     if (changes.backupId !== undefined) set.backup_id = changes.backupId;
     if (changes.backupJobId !== undefined) set.backup_job_id = changes.backupJobId;
     if (changes.finishedAt !== undefined) set.finished_at = changes.finishedAt?.toISOString() ?? null;
