@@ -217,7 +217,7 @@ export class JobRepository {
    * otherwise FAIL with the reason. Returns the jobs it failed, so their owners' records can be
    * put right (e.g. a backup left `creating`).
    */
-  async recoverExpired(): Promise<{ requeued: Job[]; failed: Job[] }> {
+  async recoverExpired(failureCode: (type: string) => string): Promise<{ requeued: Job[]; failed: Job[] }> {
     const now = this.clock.now().toISOString();
     const rows = await this.db
       .selectFrom('jobs')
@@ -236,7 +236,7 @@ export class JobRepository {
             ? { status: 'INIT', lease_owner: null, lease_expires_at: null }
             : {
                 status: 'FAIL',
-                error_code: 'VolumeBackup.p.0014',
+                error_code: failureCode(row.job_type),
                 fail_reason: `the job was interrupted (its worker stopped after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}); submit it again`,
                 end_time: now,
                 lease_owner: null,

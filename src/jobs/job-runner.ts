@@ -24,7 +24,14 @@ export interface JobHandler {
   run(ctx: JobContext): Promise<Record<string, unknown> | void>;
   /** Puts the job's records right after it failed without its handler finishing (a crash). */
   onAbandoned?(job: Job): Promise<void>;
+  /**
+   * The error code of this kind of job's failures that its handler did not report: an
+   * unexpected error, or a worker that stopped (default VolumeBackup.p.0014).
+   */
+  failureCode?: string;
 }
+
+const DEFAULT_FAILURE_CODE = 'VolumeBackup.p.0014';
 
 export interface RunnerOptions {
   workers: number;
@@ -93,7 +100,7 @@ export class JobRunner {
   async recover(): Promise<void> {
     this.recovering ??= (async () => {
       try {
-        const { failed } = await this.repo.recoverExpired();
+        const { failed } = await this.repo.recoverExpired((type) => this.handlers.get(type)?.failureCode ?? DEFAULT_FAILURE_CODE);
         for (const job of failed) {
           await this.handlers.get(job.type)?.onAbandoned?.(job).catch((err: unknown) => {
             this.log.error({ err, job: job.id }, 'could not put an abandoned job\'s records right');
@@ -164,7 +171,7 @@ export class JobRunner {
         await this.repo.fail(job.id, this.owner, err.code, err.message);
       } else if (!controller.signal.aborted || !this.stopped) {
         this.log.error({ err, job: job.id }, 'job failed unexpectedly');
-        await this.repo.fail(job.id, this.owner, 'VolumeBackup.p.0014', `internal error: ${(err as Error)?.message ?? String(err)}`);
+        await this.repo.fail(job.id, this.owner, this.handlers.get(job.type)?.failureCode ?? DEFAULT_FAILURE_CODE, `internal error: ${(err as Error)?.message ?? String(err)}`);
       }
       // A job aborted because the service is stopping keeps its lease until it runs out; recovery takes it then.
     } finally {

@@ -96,7 +96,7 @@ for (const kind of DB_KINDS) {
       const abandoned: string[] = [];
       const runner = new JobRunner(repo, { workers: 2, pollMs: 20, leaseMs: 300 });
       runner.register('recover', { run: async () => ({ recovered: true }) });
-      runner.register('recover-once', { run: async () => ({}), onAbandoned: async (job) => void abandoned.push(job.id) });
+      runner.register('recover-once', { run: async () => ({}), onAbandoned: async (job) => void abandoned.push(job.id), failureCode: 'VolumeBackup.0027' });
       await new Promise((r) => setTimeout(r, 150));
       runner.start();
       await until('recovery', async () => (await repo.get(retryable.id))?.status === 'SUCCESS' && (await repo.get(once.id))?.status === 'FAIL');
@@ -106,6 +106,7 @@ for (const kind of DB_KINDS) {
       assert.equal(r.entities.recovered, true);
       const f = (await repo.get(once.id))!;
       assert.match(f.failReason ?? '', /interrupted/);
+      assert.equal(f.errorCode, 'VolumeBackup.0027', "the code of the job's kind");
       assert.deepEqual(abandoned, [once.id]);
     });
 
@@ -114,7 +115,7 @@ for (const kind of DB_KINDS) {
       const job = await repo.create({ projectId: 'p1', type: 'fence', maxAttempts: 2 });
       assert.ok(await repo.claim('slow-worker', ['fence'], 1));
       await new Promise((r) => setTimeout(r, 20));
-      await repo.recoverExpired();
+      await repo.recoverExpired(() => 'VolumeBackup.p.0014');
       assert.ok(await repo.claim('new-worker', ['fence'], 60_000));
       assert.equal(await repo.succeed(job.id, 'slow-worker', { by: 'slow' }), false);
       assert.equal(await repo.heartbeat(job.id, 'slow-worker', 1000), false);

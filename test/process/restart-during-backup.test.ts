@@ -66,7 +66,7 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
     assert.notEqual(backup.status, 'creating', 'the backup is not left creating');
     if (job.status === 'FAIL') {
       assert.ok(job.fail_reason, 'a failed job says why');
-      assert.ok(job.error_code);
+      assert.equal(job.error_code, 'VolumeBackup.0027', 'the code of a failed backup job');
       assert.ok(job.end_time);
       assert.equal(backup.status, 'error');
       assert.ok(backup.fail_reason);

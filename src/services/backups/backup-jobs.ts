@@ -52,6 +52,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const create: JobHandler = {
+    failureCode: 'VolumeBackup.0027',
     async run({ job, signal }) {
       const p = job.payload as unknown as CreatePayload;
       const backup = await d.backups.get(p.backupId);
@@ -125,6 +126,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const remove: JobHandler = {
+    failureCode: 'VolumeBackup.0125',
     async run({ job, signal }) {
       const p = job.payload as unknown as DeletePayload;
       const backup = await d.backups.get(p.backupId);
@@ -171,6 +173,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const restore: JobHandler = {
+    failureCode: 'VolumeBackup.0200',
     async run({ job, signal }) {
       const p = job.payload as unknown as RestorePayload;
       const backup = await d.backups.get(p.backupId);
