@@ -141,8 +141,9 @@ async function readRanges(
   const lane = async (): Promise<void> => {
     // Stored bytes land in a buffer the lane owns and shares with the worker: no copies, no churn.
     const capacity = ranges.reduce((m, r) => Math.max(m, r.end - r.start), MAX_RANGE);
-    const inputView = repo.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity));
-    const input = inputView.buffer as SharedArrayBuffer;
+    const allocated = repo.store.allocate?.(capacity, { shared: true });
+    const input = allocated?.buffer instanceof SharedArrayBuffer ? allocated.buffer : new SharedArrayBuffer(capacity);
+    const inputView = allocated?.buffer === input ? allocated : Buffer.from(input);
     while (next < ranges.length) {
       const range = ranges[next++];
       signal?.throwIfAborted();
