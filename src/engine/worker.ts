@@ -76,14 +76,19 @@ export function compressBoundTotal(bytes: number, blockSize: number): number {
   return bytes + Math.ceil(bytes / blockSize) * 1024 + 64 * 1024;
 }
 
-const DIRECT_RUN = 1024 * 1024;
+/**
+ * Longest direct write: a restore range's worth. Writes that allocate (a restore into a new,
+ * sparse volume) ran at 1.8 GB/s in 4 MiB and 1.4 GB/s in 1 MiB pieces here (dd); the bench
+ * restore took 2.65-2.89 s against 2.83-3.03 s with 1 MiB runs.
+ */
+const DIRECT_RUN = 4 * 1024 * 1024;
 /** Shorter runs (blocks scattered by small changes) go through the page cache: a direct write waits for the disk. */
 const DIRECT_MIN_RUN = 256 * 1024;
 
 /**
  * Gathers checked blocks that follow one another in the volume into one aligned buffer and
  * writes each run with direct I/O: the page cache would cost a copy and a writeback per byte,
- * and each direct write waits for the disk, so runs of a MiB rather than single blocks.
+ * and each direct write waits for the disk, so runs of up to 4 MiB rather than single blocks.
  */
 class DirectRuns {
   /** This thread's buffer, aligned once by the first task that writes directly. */
