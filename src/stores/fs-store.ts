@@ -150,9 +150,7 @@ export class FsBlockStore implements BlockStore {
     try {
       return await fs.readFile(this.pathOf(key));
     } catch (err) {
-      const code = errnoOf(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new NotFoundError(key);
-      throw this.unavailable('read', key, err);
+      throw this.readError(key, err);
     }
   }
 
@@ -200,10 +198,15 @@ export class FsBlockStore implements BlockStore {
     try {
       return await fs.open(file, flags);
     } catch (err) {
-      const code = errnoOf(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new NotFoundError(key);
-      throw this.unavailable('read', key, err);
+      throw this.readError(key, err);
     }
+  }
+
+  /** An absent object is NotFoundError; anything else as `unavailable` says. */
+  private readError(key: string, err: unknown): Error {
+    const code = errnoOf(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return new NotFoundError(key);
+    return this.unavailable('read', key, err);
   }
 
   async has(key: string): Promise<boolean> {
