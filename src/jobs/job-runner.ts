@@ -96,11 +96,15 @@ export class JobRunner {
     await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   }
 
+  private failureCode(type: string): string {
+    return this.handlers.get(type)?.failureCode ?? DEFAULT_FAILURE_CODE;
+  }
+
   /** Runs recovery now; for start-up and tests. */
   async recover(): Promise<void> {
     this.recovering ??= (async () => {
       try {
-        const { failed } = await this.repo.recoverExpired((type) => this.handlers.get(type)?.failureCode ?? DEFAULT_FAILURE_CODE);
+        const { failed } = await this.repo.recoverExpired((type) => this.failureCode(type));
         for (const job of failed) {
           await this.handlers.get(job.type)?.onAbandoned?.(job).catch((err: unknown) => {
             this.log.error({ err, job: job.id }, 'could not put an abandoned job\'s records right');
@@ -171,7 +175,7 @@ export class JobRunner {
         await this.repo.fail(job.id, this.owner, err.code, err.message);
       } else if (!controller.signal.aborted || !this.stopped) {
         this.log.error({ err, job: job.id }, 'job failed unexpectedly');
-        await this.repo.fail(job.id, this.owner, this.handlers.get(job.type)?.failureCode ?? DEFAULT_FAILURE_CODE, `internal error: ${(err as Error)?.message ?? String(err)}`);
+        await this.repo.fail(job.id, this.owner, this.failureCode(job.type), `internal error: ${(err as Error)?.message ?? String(err)}`);
       }
       // A job aborted because the service is stopping keeps its lease until it runs out; recovery takes it then.
     } finally {
