@@ -9,11 +9,11 @@ import os from 'node:os';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
 import { checkName, encodeManifest, ID_BYTES, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { IdTable } from './id-table.js';
 import { idKey, PackWriter, type BlockLocation } from './packs.js';
-import { compressInWorker, hashInWorker } from './pool.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
-import { compressBoundTotal } from './worker.js';
+import { scanVolume } from './scanner.js';
 
 export interface BackupOptions {
   /** Path of the raw image (a file, possibly sparse) of the volume or snapshot. */
@@ -51,6 +51,10 @@ function sameIdentity(a: SourceIdentity | null, b: SourceIdentity): boolean {
   return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
+function* knownIds(index: Repository['index']): Iterable<Buffer> {
+  for (const location of index.blocks.values()) yield location.entry.id;
+}
+
 function reasonOf(err: unknown): string {
   if (err instanceof StoreUnavailableError || err instanceof EngineError) return err.message;
   const e = err as NodeJS.ErrnoException;
@@ -73,7 +77,8 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   await repo.store.put(marker, markerBody());
   const heartbeat = setInterval(() => void repo.store.put(marker, markerBody()).catch(() => undefined), repo.settings.heartbeatMs);
   heartbeat.unref();
-  const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize);
+  // Each scan thread fills one pack while another of its own is written.
+  const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize, 2 * repo.settings.scanThreads);
   let handle: fs.FileHandle | undefined;
   try {
     await repo.index.refresh();
@@ -95,61 +100,26 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       ids = previous.ids;
       reusedFrom = previous.header.backupId;
     } else {
-      ids = Buffer.alloc(blockCount * ID_BYTES);
-      const fresh = new Set<string>();
-      const chunkSize = repo.settings.chunkSize;
-      const chunks = Math.ceil(size / chunkSize);
-      let next = 0;
-      let done = 0;
-      const lane = async (): Promise<void> => {
-        const shared = new SharedArrayBuffer(chunkSize);
-        const view = Buffer.from(shared);
-        const output = new SharedArrayBuffer(compressBoundTotal(chunkSize, blockSize));
-        const stored = Buffer.from(output);
-        while (next < chunks) {
-          const c = next++;
-          opts.signal?.throwIfAborted();
-          const start = c * chunkSize;
-          const length = Math.min(chunkSize, size - start);
-          let got = 0;
-          while (got < length) {
-            const { bytesRead: n } = await handle!.read(view, got, length - got, start + got);
-            if (n === 0) throw new EngineError(`source ${opts.source} ended early at byte ${start + got} (it shrank during the backup)`);
-            got += n;
-          }
-          bytesRead += length;
-          const hashes = await hashInWorker({ buffer: shared, length, blockSize });
-          const first = start / blockSize;
-          ids.set(hashes, first * ID_BYTES);
-          const offsets: number[] = [];
-          const lengths: number[] = [];
-          const newIds: Buffer[] = [];
-          for (let i = 0; i * blockSize < length; i += 1) {
-            const id = Buffer.from(hashes.buffer, hashes.byteOffset + i * ID_BYTES, ID_BYTES);
-            if (id.equals(ZERO_ID)) continue;
-            const k = idKey(id);
-            if (repo.index.blocks.has(k) || fresh.has(k)) continue;
-            fresh.add(k);
-            offsets.push(i * blockSize);
-            lengths.push(Math.min(blockSize, length - i * blockSize));
-            newIds.push(Buffer.from(id));
-          }
-          if (offsets.length) {
-            const packed = await compressInWorker({ buffer: shared, offsets, lengths, output, level: repo.settings.level });
-            let p = 0;
-            for (let j = 0; j < offsets.length; j += 1) {
-              const compressed = packed.flags[j] !== 0;
-              const bytes = compressed ? stored.subarray(p, p + packed.sizes[j]) : view.subarray(offsets[j], offsets[j] + lengths[j]);
-              if (compressed) p += packed.sizes[j];
-              await writer.add(newIds[j], bytes, lengths[j], packed.flags[j]);
-              bytesNew += lengths[j];
-            }
-          }
-          done += length;
-          report(done, bytesRead, writer.bytesWritten);
-        }
-      };
-      await Promise.all(Array.from({ length: repo.settings.readAhead }, lane));
+      const table = IdTable.create(knownIds(repo.index), repo.index.blocks.size, blockCount);
+      const { settings } = repo;
+      const scanned = await scanVolume({
+        fd: handle.fd,
+        source: opts.source,
+        size,
+        blockSize,
+        chunkSize: settings.chunkSize,
+        level: settings.level,
+        packTarget: settings.packSize,
+        threads: settings.scanThreads,
+        table,
+        store: repo.store,
+        writer,
+        signal: opts.signal,
+        onChunk: (done) => report(done, done, writer.bytesWritten),
+      });
+      ids = Buffer.from(table.ids);
+      bytesRead = scanned.bytesRead;
+      bytesNew = scanned.bytesNew;
     }
     opts.signal?.throwIfAborted();
     for (const pack of await writer.finish()) repo.index.add(pack);

@@ -125,6 +125,11 @@ export interface IndexEntry {
   flags: number;
 }
 
+/** Bytes of the index of `count` blocks. */
+export function indexLength(count: number): number {
+  return INDEX_MAGIC.length + 4 + count * INDEX_ENTRY + 32;
+}
+
 export function encodeIndex(entries: IndexEntry[]): Buffer {
   const table = Buffer.alloc(4 + entries.length * INDEX_ENTRY);
   table.writeUInt32BE(entries.length, 0);

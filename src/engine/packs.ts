@@ -131,28 +131,40 @@ export class PackWriter {
 
   private async seal(): Promise<void> {
     if (this.entries.length === 0 || !this.buffer) return;
-    const entries = this.entries;
-    const buffer = this.buffer;
-    const size = this.size;
+    const { entries, buffer, size } = this;
     this.entries = [];
     this.buffer = undefined;
     this.size = 0;
+    await this.write(buffer, size, entries, () => {
+      if (this.spare.length < this.maxPending + 1) this.spare.push(buffer);
+    });
+  }
+
+  /**
+   * Writes a pack of the `size` stored bytes at the start of `buffer`, which `entries` describe;
+   * waits while `maxPending` packs are being written. `release` is called once the buffer is
+   * no longer needed, whether the write succeeded or not.
+   */
+  async write(buffer: Buffer, size: number, entries: IndexEntry[], release: () => void): Promise<void> {
     const index = encodeIndex(entries);
     // The pack carries a copy of its index, so packs alone can rebuild the indexes.
     let body: Buffer;
-    let recycle: Buffer | undefined;
     if (size + index.length + 4 <= buffer.length) {
       index.copy(buffer, size);
       buffer.writeUInt32BE(index.length, size + index.length);
       body = buffer.subarray(0, size + index.length + 4);
-      recycle = buffer;
     } else {
       const trailer = Buffer.alloc(4);
       trailer.writeUInt32BE(index.length);
       body = Buffer.concat([buffer.subarray(0, size), index, trailer]);
     }
-    while (this.pending.size >= this.maxPending) await Promise.race(this.pending);
-    if (this.failure) throw this.failure;
+    try {
+      while (this.pending.size >= this.maxPending) await Promise.race(this.pending);
+      if (this.failure) throw this.failure;
+    } catch (err) {
+      release();
+      throw err;
+    }
     const packId = randomBytes(16).toString('hex');
     const job = (async () => {
       await this.store.put(keys.pack(this.project, packId), body);
@@ -164,11 +176,14 @@ export class PackWriter {
       .catch((err: unknown) => {
         this.failure ??= err as Error;
       })
-      .finally(() => {
-        if (recycle && this.spare.length < this.maxPending + 1) this.spare.push(recycle);
-      });
+      .finally(release);
     this.pending.add(job);
     void job.finally(() => this.pending.delete(job));
+  }
+
+  /** The first write failure, if any. */
+  get failed(): Error | undefined {
+    return this.failure;
   }
 
   /** Writes what is left and waits for every pack; throws the first write failure. */

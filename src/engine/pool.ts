@@ -1,7 +1,7 @@
 /** The worker threads of the engine: one pool per process, as many threads as cores. */
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import type { CompressResult, CompressTask, HashTask, UnpackResult, UnpackTask } from './worker.js';
+import type { UnpackResult, UnpackTask } from './worker.js';
 
 let shared: Piscina | undefined;
 
@@ -18,14 +18,6 @@ function pool(): Piscina {
     });
   }
   return shared;
-}
-
-export function hashInWorker(task: Omit<HashTask, 'kind'>): Promise<Uint8Array> {
-  return pool().run({ kind: 'hash', ...task }) as Promise<Uint8Array>;
-}
-
-export function compressInWorker(task: Omit<CompressTask, 'kind'>): Promise<CompressResult> {
-  return pool().run({ kind: 'compress', ...task }) as Promise<CompressResult>;
 }
 
 export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {

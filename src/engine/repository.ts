@@ -2,6 +2,7 @@
  * One project's namespace in a block store: its manifests, packs and indexes. Every operation
  * of the engine goes through a Repository.
  */
+import os from 'node:os';
 import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { runBackup, type BackupOptions, type BackupResult } from './backup.js';
@@ -20,8 +21,8 @@ export interface EngineSettings {
   level: number;
   /** Bytes read from the source at once (a multiple of blockSize). */
   chunkSize: number;
-  /** Chunks being read, hashed or compressed at once: bounds memory. */
-  readAhead: number;
+  /** Threads scanning the source (each reads, hashes and compresses a chunk at a time, filling packs of its own): bounds memory. */
+  scanThreads: number;
   /** How often a running backup refreshes its in-flight marker. */
   heartbeatMs: number;
   /** A marker not refreshed for this long belongs to an interrupted backup. */
@@ -33,7 +34,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   packSize: 8 * 1024 * 1024,
   level: 1,
   chunkSize: 4 * 1024 * 1024,
-  readAhead: 2,
+  scanThreads: Math.max(1, Math.min(4, os.availableParallelism())),
   heartbeatMs: 60_000,
   staleAfterMs: 10 * 60_000,
 };

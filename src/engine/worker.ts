@@ -1,36 +1,14 @@
 /**
- * CPU work of the engine, run on worker threads so every core hashes and compresses. Blocks
- * arrive and results leave in SharedArrayBuffers each pipeline lane owns and reuses: no copies
- * between threads and no fresh memory (page faults) per chunk.
+ * The read side's CPU work, run on the engine's worker threads so every core decompresses and
+ * checks: restore, verify and gc hand over stored blocks in SharedArrayBuffers each lane owns
+ * and reuses (no copies between threads, no fresh memory per range). Backups scan on threads
+ * of their own (scan-worker.ts).
  */
 import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import binding from 'zstd-napi/binding.js';
 import { alignedBuffer, DIRECT_ALIGN } from '../stores/direct-io.js';
-
-export interface HashTask {
-  kind: 'hash';
-  buffer: SharedArrayBuffer;
-  length: number;
-  blockSize: number;
-}
-
-export interface CompressTask {
-  kind: 'compress';
-  buffer: SharedArrayBuffer;
-  /** Offsets and lengths within `buffer` of the blocks to store. */
-  offsets: number[];
-  lengths: number[];
-  /** Stored bytes go here back to back (room: compressBoundTotal). */
-  output: SharedArrayBuffer;
-  level: number;
-}
-
-export interface CompressResult {
-  /** Stored bytes of each block: compressed ones lie back to back in `output`, raw ones stay where they were in `buffer`. */
-  sizes: number[];
-  flags: number[];
-}
+import { FLAG_ZSTD } from './format.js';
 
 export interface UnpackEntry {
   /** Within `data`. */
@@ -67,14 +45,7 @@ export interface UnpackResult {
   bad: Array<{ entry: number; reason: string }>;
 }
 
-export type Task = HashTask | CompressTask | UnpackTask;
-
-export const FLAG_ZSTD = 1;
-
-/** Room the output of a compress task needs for `bytes` of input in blocks of `blockSize`. */
-export function compressBoundTotal(bytes: number, blockSize: number): number {
-  return bytes + Math.ceil(bytes / blockSize) * 1024 + 64 * 1024;
-}
+export type Task = UnpackTask;
 
 /**
  * Longest direct write: a restore range's worth. Writes that allocate (a restore into a new,
@@ -133,48 +104,8 @@ function writeAllSync(fd: number, data: Buffer, position: number): void {
 }
 
 const directRuns = new DirectRuns();
-const cctx = new binding.CCtx();
 const dctx = new binding.DCtx();
-let zeros = Buffer.alloc(0);
 let scratch = Buffer.alloc(0);
-
-function hashBlocks(t: HashTask): Uint8Array {
-  const data = Buffer.from(t.buffer, 0, t.length);
-  const n = Math.ceil(t.length / t.blockSize);
-  const out = new Uint8Array(n * 32);
-  if (zeros.length < t.blockSize) zeros = Buffer.alloc(t.blockSize);
-  for (let i = 0; i < n; i += 1) {
-    const block = data.subarray(i * t.blockSize, Math.min(t.length, (i + 1) * t.blockSize));
-    // All-zero blocks keep the zero id: a memcmp is far cheaper than a hash.
-    if (block.equals(zeros.subarray(0, block.length))) continue;
-    out.set(createHash('sha256').update(block).digest(), i * 32);
-  }
-  return out;
-}
-
-function compressBlocks(t: CompressTask): CompressResult {
-  const src = Buffer.from(t.buffer);
-  const out = Buffer.from(t.output);
-  const sizes: number[] = [];
-  const flags: number[] = [];
-  let p = 0;
-  for (let i = 0; i < t.offsets.length; i += 1) {
-    const raw = src.subarray(t.offsets[i], t.offsets[i] + t.lengths[i]);
-    const bound = binding.compressBound(raw.length);
-    const packed = cctx.compress(out.subarray(p, p + bound), raw, t.level);
-    // Stored raw when compression saves under 1/32: restore then skips a useless decompress.
-    // Raw blocks are not copied here: the caller takes them from the input, one copy fewer.
-    if (packed < raw.length - (raw.length >> 5)) {
-      sizes.push(packed);
-      flags.push(FLAG_ZSTD);
-      p += packed;
-    } else {
-      sizes.push(raw.length);
-      flags.push(0);
-    }
-  }
-  return { sizes, flags };
-}
 
 function unpackBlocks(t: UnpackTask): UnpackResult {
   const src = Buffer.from(t.data, t.dataOffset, t.dataLength);
@@ -220,13 +151,6 @@ function unpackBlocks(t: UnpackTask): UnpackResult {
   return { bad };
 }
 
-export default function run(task: Task): Uint8Array | CompressResult | UnpackResult {
-  switch (task.kind) {
-    case 'hash':
-      return hashBlocks(task);
-    case 'compress':
-      return compressBlocks(task);
-    case 'unpack':
-      return unpackBlocks(task);
-  }
+export default function run(task: Task): UnpackResult {
+  return unpackBlocks(task);
 }

@@ -7,7 +7,7 @@ import { openRepository, type EngineSettings, type Repository } from '../../src/
 import { FsBlockStore } from '../../src/stores/fs-store.js';
 
 /** Small blocks, packs and chunks, so a few MiB make many packs and chunk boundaries. */
-export const SMALL: Partial<EngineSettings> = { blockSize: 4096, packSize: 256 * 1024, chunkSize: 64 * 1024, readAhead: 3 };
+export const SMALL: Partial<EngineSettings> = { blockSize: 4096, packSize: 256 * 1024, chunkSize: 64 * 1024, scanThreads: 3 };
 
 export function tempDir(t: { after: (fn: () => void) => void }, name = 'vbs-engine-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), name));

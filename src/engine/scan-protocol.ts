@@ -1,0 +1,36 @@
+/** What the main thread and the scan threads of a backup (scan-worker.ts) tell each other. */
+import type { IdTableMemory } from './id-table.js';
+
+/** What a backup's scan reads and how it stores what it finds. */
+export interface ScanSource {
+  /** The source, opened by the main thread (descriptors are shared by all threads). */
+  fd: number;
+  source: string;
+  size: number;
+  blockSize: number;
+  chunkSize: number;
+  level: number;
+  packTarget: number;
+  table: IdTableMemory;
+}
+
+export interface ScanSetup extends ScanSource {
+  /** Int32 words shared by every scan thread of the backup: see NEXT_CHUNK and STOP. */
+  control: SharedArrayBuffer;
+  /** This thread's pack buffers, filled in turn. */
+  packs: Array<{ buffer: SharedArrayBuffer; byteOffset: number; length: number }>;
+}
+
+export const NEXT_CHUNK = 0;
+/** Set by the main thread: a pack write failed or the backup was cancelled. */
+export const STOP = 1;
+export const CONTROL_WORDS = 2;
+
+/** Fields per block in a pack message's `entries`: block number, offset in the pack, stored length, raw length, flags. */
+export const ENTRY_FIELDS = 5;
+
+export type ScanMessage =
+  | { kind: 'pack'; slot: number; size: number; entries: Int32Array }
+  | { kind: 'chunk'; bytes: number }
+  | { kind: 'done' }
+  | { kind: 'failed'; message: string; code?: string };

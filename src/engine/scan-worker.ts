@@ -1,0 +1,120 @@
+/**
+ * One scan thread of a backup: takes the next chunk of the volume, reads it, hashes its blocks,
+ * claims the ids the store lacks in the shared id table, and compresses those blocks straight
+ * into a pack buffer it fills. Full packs go to the main thread, which writes them to the store
+ * and hands the buffer back. Every byte is touched on this thread only: the main thread does
+ * no per-block work, and no block is copied between threads.
+ */
+import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import binding from 'zstd-napi/binding.js';
+import { FLAG_ZSTD, ID_BYTES, indexLength } from './format.js';
+import { IdTable } from './id-table.js';
+import { ENTRY_FIELDS, NEXT_CHUNK, STOP, type ScanMessage, type ScanSetup } from './scan-protocol.js';
+
+/** Stored only when compression saves at least 1/32: restore then skips a useless decompress. */
+const worthIt = (packed: number, raw: number): boolean => packed < raw - (raw >> 5);
+
+class PackFiller {
+  private readonly buffers: Buffer[];
+  private readonly free: number[];
+  private wake: (() => void) | undefined;
+  private slot = -1;
+  private entries: number[] = [];
+  size = 0;
+
+  constructor(setup: ScanSetup) {
+    this.buffers = setup.packs.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
+    this.free = this.buffers.map((_, i) => i);
+    parentPort!.on('message', (slot: number) => {
+      this.free.push(slot);
+      this.wake?.();
+      this.wake = undefined;
+    });
+  }
+
+  /** The buffer to add a block of at most `bound` stored bytes to; a full one is sealed first. */
+  async room(bound: number): Promise<Buffer> {
+    if (this.slot >= 0) {
+      const buffer = this.buffers[this.slot];
+      if (this.size + bound + indexLength(this.entries.length / ENTRY_FIELDS + 1) + 4 <= buffer.length) return buffer;
+      this.seal();
+    }
+    while (this.free.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.slot = this.free.shift()!;
+    return this.buffers[this.slot];
+  }
+
+  add(block: number, stored: number, rawLength: number, flags: number): void {
+    this.entries.push(block, this.size, stored, rawLength, flags);
+    this.size += stored;
+  }
+
+  seal(): void {
+    if (this.slot < 0) return;
+    if (this.entries.length > 0) {
+      const entries = Int32Array.from(this.entries);
+      const message: ScanMessage = { kind: 'pack', slot: this.slot, size: this.size, entries };
+      parentPort!.postMessage(message, [entries.buffer]);
+    } else this.free.push(this.slot);
+    this.slot = -1;
+    this.entries = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    parentPort!.removeAllListeners('message');
+    parentPort!.unref();
+  }
+}
+
+async function scan(setup: ScanSetup): Promise<void> {
+  const { fd, size, blockSize, chunkSize, level, packTarget } = setup;
+  const control = new Int32Array(setup.control);
+  const table = new IdTable(setup.table);
+  const ids = Buffer.from(setup.table.ids);
+  const chunk = Buffer.allocUnsafeSlow(chunkSize);
+  const zeros = Buffer.alloc(blockSize);
+  const cctx = new binding.CCtx();
+  const bound = binding.compressBound(blockSize);
+  const packs = new PackFiller(setup);
+  try {
+    while (Atomics.load(control, STOP) === 0) {
+      const start = Atomics.add(control, NEXT_CHUNK, 1) * chunkSize;
+      if (start >= size) break;
+      const length = Math.min(chunkSize, size - start);
+      for (let got = 0; got < length; ) {
+        const n = readSync(fd, chunk, got, length - got, start + got);
+        if (n === 0) throw new Error(`source ${setup.source} ended early at byte ${start + got} (it shrank during the backup)`);
+        got += n;
+      }
+      for (let at = 0; at < length; at += blockSize) {
+        const raw = chunk.subarray(at, Math.min(length, at + blockSize));
+        // All-zero blocks keep the zero id and are never stored: a memcmp is far cheaper than a hash.
+        if (raw.equals(zeros.subarray(0, raw.length))) continue;
+        const block = (start + at) / blockSize;
+        ids.set(createHash('sha256').update(raw).digest(), block * ID_BYTES);
+        if (!table.claim(block)) continue;
+        const pack = await packs.room(bound);
+        const packed = cctx.compress(pack.subarray(packs.size, packs.size + bound), raw, level);
+        if (worthIt(packed, raw.length)) packs.add(block, packed, raw.length, FLAG_ZSTD);
+        else {
+          raw.copy(pack, packs.size);
+          packs.add(block, raw.length, raw.length, 0);
+        }
+        if (packs.size >= packTarget) packs.seal();
+      }
+      parentPort!.postMessage({ kind: 'chunk', bytes: length } satisfies ScanMessage);
+    }
+    packs.seal();
+    parentPort!.postMessage({ kind: 'done' } satisfies ScanMessage);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    parentPort!.postMessage({ kind: 'failed', message: e.message, code: e.code } satisfies ScanMessage);
+  } finally {
+    packs.close();
+  }
+}
+
+void scan(workerData as ScanSetup);

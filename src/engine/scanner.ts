@@ -1,0 +1,121 @@
+/**
+ * The main thread's side of a backup's scan: starts the scan threads (scan-worker.ts) over one
+ * shared id table, writes the packs they fill through the PackWriter and gives their buffers
+ * back, and stops them all on the first failure or a cancel.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BlockStore } from '../stores/block-store.js';
+import { EngineError } from './errors.js';
+import { ID_BYTES, indexLength, type IndexEntry } from './format.js';
+import type { PackWriter } from './packs.js';
+import { CONTROL_WORDS, ENTRY_FIELDS, STOP, type ScanMessage, type ScanSetup, type ScanSource } from './scan-protocol.js';
+
+export interface ScanOptions extends ScanSource {
+  threads: number;
+  store: BlockStore;
+  writer: PackWriter;
+  signal?: AbortSignal;
+  /** After each chunk: bytes of the volume scanned so far. */
+  onChunk: (bytesDone: number) => void;
+}
+
+export interface ScanResult {
+  bytesRead: number;
+  /** Raw bytes of the blocks written to new packs. */
+  bytesNew: number;
+}
+
+/** Pack buffers per thread: one filling while the other is written. */
+const BUFFERS_PER_THREAD = 2;
+
+function failure(message: ScanMessage & { kind: 'failed' }): Error {
+  if (!message.code) return new EngineError(message.message);
+  return Object.assign(new Error(message.message), { code: message.code });
+}
+
+export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
+  const chunks = Math.ceil(opts.size / opts.chunkSize);
+  const threads = Math.max(1, Math.min(opts.threads, chunks));
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const ids = Buffer.from(opts.table.ids);
+  // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
+  const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
+  let firstError: Error | undefined;
+  let bytesDone = 0;
+  let bytesNew = 0;
+  const stop = (err: Error): void => {
+    firstError ??= err;
+    Atomics.store(control, STOP, 1);
+  };
+  // The caller reports the cancel itself (signal.throwIfAborted); this only stops the threads.
+  const onAbort = (): void => stop(new DOMException('cancelled', 'AbortError'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const runThread = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let finished = false;
+      const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity)));
+      const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;
+      const setup: ScanSetup = {
+        fd,
+        source,
+        size,
+        blockSize,
+        chunkSize,
+        level,
+        packTarget,
+        table,
+        control: control.buffer as SharedArrayBuffer,
+        packs: buffers.map((b) => {
+          if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('the store handed out a pack buffer that is not shared memory');
+          return { buffer: b.buffer, byteOffset: b.byteOffset, length: b.length };
+        }),
+      };
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+        workerData: setup,
+        // The thread's data lives in shared buffers; its own heap stays small.
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+      });
+      worker.on('message', (message: ScanMessage) => {
+        switch (message.kind) {
+          case 'pack': {
+            const entries: IndexEntry[] = [];
+            for (let e = 0; e < message.entries.length; e += ENTRY_FIELDS) {
+              const [block, offset, length, rawLength, flags] = message.entries.subarray(e, e + ENTRY_FIELDS);
+              entries.push({ id: ids.subarray(block * ID_BYTES, (block + 1) * ID_BYTES), offset, length, rawLength, flags });
+              bytesNew += rawLength;
+            }
+            const giveBack = (): void => worker.postMessage(message.slot);
+            opts.writer.write(buffers[message.slot], message.size, entries, giveBack).catch(stop);
+            if (opts.writer.failed) stop(opts.writer.failed);
+            break;
+          }
+          case 'chunk':
+            bytesDone += message.bytes;
+            if (opts.writer.failed) stop(opts.writer.failed);
+            opts.onChunk(bytesDone);
+            break;
+          case 'failed':
+            stop(failure(message));
+            break;
+          case 'done':
+            finished = true;
+            break;
+        }
+      });
+      worker.on('error', (err) => stop(err));
+      worker.on('exit', () => {
+        if (!finished) stop(new EngineError('a scan thread of the backup ended before its work was done'));
+        resolve();
+      });
+    });
+
+  try {
+    await Promise.all(Array.from({ length: threads }, runThread));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (firstError) throw firstError;
+  if (bytesDone !== opts.size) throw new EngineError(`the backup scanned ${bytesDone} of ${opts.size} bytes`);
+  return { bytesRead: bytesDone, bytesNew };
+}
