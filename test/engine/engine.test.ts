@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -212,6 +213,45 @@ describe('engine: backup and restore', () => {
     await repo.restore({ backupId: 'changed', target: path.join(dir, 'changed.img') });
     assert.equal(sha256(path.join(dir, 'changed.img')), sha256(vol));
     assert.equal(sha256(path.join(dir, 'same.img')), unchangedSum);
+  });
+
+  it('stores each distinct block once, however the scan threads share the volume', async (t) => {
+    const dir = tempDir(t);
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir); // 4 KiB blocks, 64 KiB chunks, three scan threads
+    const distinct = Array.from({ length: 12 }, () => randomBytes(4096));
+    // 512 blocks (32 chunks) drawn from the 12, every fifth left a hole: the threads race to
+    // claim the same ids in every chunk.
+    const image = (file: string, pick: (i: number) => number): void => {
+      const fd = fs.openSync(file, 'w');
+      for (let i = 0; i < 512; i += 1) if (i % 5 !== 0) fs.writeSync(fd, distinct[pick(i)], 0, 4096, i * 4096);
+      fs.ftruncateSync(fd, 512 * 4096);
+      fs.closeSync(fd);
+    };
+    const storedIds = (): string[] =>
+      filesUnder(storeDir, /\/dindex\//).flatMap((f) => decodeIndex(fs.readFileSync(f), f).map((e) => e.id.toString('hex')));
+
+    const first = path.join(dir, 'first.img');
+    image(first, (i) => (i * 7) % 8); // the first 8 of the 12
+    const a = await repo.backup({ source: first, backupId: 'a', volumeId: 'v1' });
+    assert.equal(a.header.bytesNew, 8 * 4096);
+    assert.equal(storedIds().length, 8);
+    assert.equal(new Set(storedIds()).size, 8);
+
+    // A second volume holding all 12: the 8 the store has are not stored again.
+    const second = path.join(dir, 'second.img');
+    image(second, (i) => (i * 5) % 12);
+    const b = await repo.backup({ source: second, backupId: 'b', volumeId: 'v2' });
+    assert.equal(b.header.type, 'full');
+    assert.equal(b.header.bytesNew, 4 * 4096);
+    assert.equal(storedIds().length, 12);
+    assert.equal(new Set(storedIds()).size, 12);
+
+    for (const [id, source] of [['a', first], ['b', second]] as const) {
+      const target = path.join(dir, `${id}.restored`);
+      await repo.restore({ backupId: id, target });
+      assert.equal(sha256(target), sha256(source));
+    }
   });
 
   it('never deduplicates across projects', async (t) => {
