@@ -115,7 +115,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
         store: repo.store,
         writer,
         signal: opts.signal,
-        onChunk: (done) => report(done, done, writer.bytesWritten),
+        onChunk: (done, read) => report(done, read, writer.bytesWritten),
       });
       ids = Buffer.from(table.ids);
       bytesRead = scanned.bytesRead;
@@ -141,6 +141,8 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       }
     }
     const after = await handle.stat({ bigint: true });
+    // Holes are not read, so a shrink shows here rather than as a short read.
+    if (Number(after.size) < size) throw new EngineError(`source ${opts.source} shrank during the backup (from ${size} to ${after.size} bytes)`);
     const margin = settledMarginNs(before);
     const settled = before.ctimeNs + margin < startNs && before.mtimeNs + margin < startNs;
     const source = sameIdentity(identityOf(after), current) && settled ? current : null;

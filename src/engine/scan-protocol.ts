@@ -15,6 +15,8 @@ export interface ScanSource {
 }
 
 export interface ScanSetup extends ScanSource {
+  /** One bit per block, set where the block holds data (not wholly in a hole of the source). */
+  dataBlocks: SharedArrayBuffer;
   /** Int32 words shared by every scan thread of the backup: see NEXT_CHUNK and STOP. */
   control: SharedArrayBuffer;
   /** This thread's pack buffers, filled in turn. */
@@ -31,6 +33,7 @@ export const ENTRY_FIELDS = 5;
 
 export type ScanMessage =
   | { kind: 'pack'; slot: number; size: number; entries: Int32Array }
-  | { kind: 'chunk'; bytes: number }
+  /** A chunk is done: `bytes` of the volume, of which `read` were read (blocks wholly in holes are not). */
+  | { kind: 'chunk'; bytes: number; read: number }
   | { kind: 'done' }
   | { kind: 'failed'; message: string; code?: string };

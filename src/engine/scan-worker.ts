@@ -79,21 +79,41 @@ async function scan(setup: ScanSetup): Promise<void> {
   const cctx = new binding.CCtx();
   const bound = binding.compressBound(blockSize);
   const packs = new PackFiller(setup);
+  const dataMap = new Uint8Array(setup.dataBlocks);
+  const hasData = (block: number): boolean => ((dataMap[block >> 3] >> (block & 7)) & 1) === 1;
   try {
     while (Atomics.load(control, STOP) === 0) {
       const start = Atomics.add(control, NEXT_CHUNK, 1) * chunkSize;
       if (start >= size) break;
       const length = Math.min(chunkSize, size - start);
-      for (let got = 0; got < length; ) {
-        const n = readSync(fd, chunk, got, length - got, start + got);
-        if (n === 0) throw new Error(`source ${setup.source} ended early at byte ${start + got} (it shrank during the backup)`);
-        got += n;
+      const first = start / blockSize;
+      const blocks = Math.ceil(length / blockSize);
+      // Runs of blocks holding data are read whole (a hole inside one reads as zeros); blocks
+      // wholly in a hole are neither read nor stored.
+      let read = 0;
+      for (let i = 0; i < blocks; ) {
+        if (!hasData(first + i)) {
+          i += 1;
+          continue;
+        }
+        let j = i + 1;
+        while (j < blocks && hasData(first + j)) j += 1;
+        const to = Math.min(length, j * blockSize);
+        for (let got = i * blockSize; got < to; ) {
+          const n = readSync(fd, chunk, got, to - got, start + got);
+          if (n === 0) throw new Error(`source ${setup.source} ended early at byte ${start + got} (it shrank during the backup)`);
+          got += n;
+        }
+        read += to - i * blockSize;
+        i = j;
       }
-      for (let at = 0; at < length; at += blockSize) {
+      for (let i = 0; i < blocks; i += 1) {
+        if (!hasData(first + i)) continue;
+        const at = i * blockSize;
         const raw = chunk.subarray(at, Math.min(length, at + blockSize));
         // All-zero blocks keep the zero id and are never stored: a memcmp is far cheaper than a hash.
         if (raw.equals(zeros.subarray(0, raw.length))) continue;
-        const block = (start + at) / blockSize;
+        const block = first + i;
         ids.set(createHash('sha256').update(raw).digest(), block * ID_BYTES);
         if (!table.claim(block)) continue;
         const pack = await packs.room(bound);
@@ -105,7 +125,7 @@ async function scan(setup: ScanSetup): Promise<void> {
         }
         if (packs.size >= packTarget) packs.seal();
       }
-      parentPort!.postMessage({ kind: 'chunk', bytes: length } satisfies ScanMessage);
+      parentPort!.postMessage({ kind: 'chunk', bytes: length, read } satisfies ScanMessage);
     }
     packs.seal();
     parentPort!.postMessage({ kind: 'done' } satisfies ScanMessage);

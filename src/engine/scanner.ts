@@ -4,6 +4,7 @@
  * back, and stops them all on the first failure or a cancel.
  */
 import { Worker } from 'node:worker_threads';
+import { dataRanges } from '../common/data-ranges.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { EngineError } from './errors.js';
 import { ID_BYTES, indexLength, type IndexEntry } from './format.js';
@@ -15,11 +16,12 @@ export interface ScanOptions extends ScanSource {
   store: BlockStore;
   writer: PackWriter;
   signal?: AbortSignal;
-  /** After each chunk: bytes of the volume scanned so far. */
-  onChunk: (bytesDone: number) => void;
+  /** After each chunk: bytes of the volume scanned so far, and of those the data read (not holes). */
+  onChunk: (bytesDone: number, bytesRead: number) => void;
 }
 
 export interface ScanResult {
+  /** Data read: the volume less its holes. */
   bytesRead: number;
   /** Raw bytes of the blocks written to new packs. */
   bytesNew: number;
@@ -33,7 +35,17 @@ function failure(message: ScanMessage & { kind: 'failed' }): Error {
   return Object.assign(new Error(message.message), { code: message.code });
 }
 
+/** One bit per block of the source, set where the block holds data; asked once, on the main thread (see data-ranges.ts). */
+function dataBlocks(fd: number, size: number, blockSize: number): SharedArrayBuffer {
+  const map = new Uint8Array(new SharedArrayBuffer(Math.ceil(Math.ceil(size / blockSize) / 8)));
+  for (const { from, to } of dataRanges(fd, 0, size)) {
+    for (let block = Math.floor(from / blockSize); block * blockSize < to; block += 1) map[block >> 3] |= 1 << (block & 7);
+  }
+  return map.buffer as SharedArrayBuffer;
+}
+
 export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
+  const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
   const chunks = Math.ceil(opts.size / opts.chunkSize);
   const threads = Math.max(1, Math.min(opts.threads, chunks));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
@@ -42,6 +54,7 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
   const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
   let firstError: Error | undefined;
   let bytesDone = 0;
+  let bytesRead = 0;
   let bytesNew = 0;
   const stop = (err: Error): void => {
     firstError ??= err;
@@ -65,6 +78,7 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
         level,
         packTarget,
         table,
+        dataBlocks: dataMap,
         control: control.buffer as SharedArrayBuffer,
         packs: buffers.map((b) => {
           if (!(b.buffer instanceof SharedArrayBuffer)) throw new Error('the store handed out a pack buffer that is not shared memory');
@@ -92,8 +106,9 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
           }
           case 'chunk':
             bytesDone += message.bytes;
+            bytesRead += message.read;
             if (opts.writer.failed) stop(opts.writer.failed);
-            opts.onChunk(bytesDone);
+            opts.onChunk(bytesDone, bytesRead);
             break;
           case 'failed':
             stop(failure(message));
@@ -117,5 +132,5 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
   }
   if (firstError) throw firstError;
   if (bytesDone !== opts.size) throw new EngineError(`the backup scanned ${bytesDone} of ${opts.size} bytes`);
-  return { bytesRead: bytesDone, bytesNew };
+  return { bytesRead, bytesNew };
 }
