@@ -13,7 +13,7 @@ import { IdTable } from './id-table.js';
 import { idKey, PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
-import { scanVolume } from './scanner.js';
+import { ScanThreads } from './scanner.js';
 
 export interface BackupOptions {
   /** Path of the raw image (a file, possibly sparse) of the volume or snapshot. */
@@ -80,8 +80,8 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   // Each scan thread fills one pack while another of its own is written.
   const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize, 2 * repo.settings.scanThreads);
   let handle: fs.FileHandle | undefined;
+  let threads: ScanThreads | undefined;
   try {
-    await repo.index.refresh();
     const previous = await repo.latestManifest(volumeId);
     handle = await fs.open(opts.source, 'r');
     const before = await handle.stat({ bigint: true });
@@ -96,13 +96,17 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     let bytesNew = 0;
     let reusedFrom: string | null = null;
     const current = identityOf(before);
-    if (!opts.fullScan && previous && previous.header.blockSize === blockSize && sameIdentity(previous.header.source, current)) {
-      ids = previous.ids;
-      reusedFrom = previous.header.backupId;
+    const unchanged = !opts.fullScan && previous?.header.blockSize === blockSize && sameIdentity(previous.header.source, current);
+    // Scan threads start before the index is read, so their start-up overlaps it.
+    const work: { reuse: Manifest } | { scan: ScanThreads } = unchanged && previous ? { reuse: previous } : { scan: (threads = new ScanThreads(repo.settings.scanThreads)) };
+    await repo.index.refresh();
+    if ('reuse' in work) {
+      ids = work.reuse.ids;
+      reusedFrom = work.reuse.header.backupId;
     } else {
       const table = IdTable.create(knownIds(repo.index), repo.index.blocks.size, blockCount);
       const { settings } = repo;
-      const scanned = await scanVolume({
+      const scanned = await work.scan.scan({
         fd: handle.fd,
         source: opts.source,
         size,
@@ -110,7 +114,6 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
         chunkSize: settings.chunkSize,
         level: settings.level,
         packTarget: settings.packSize,
-        threads: settings.scanThreads,
         table,
         store: repo.store,
         writer,
@@ -174,6 +177,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     if (err instanceof BackupExistsError) throw err;
     throw new BackupFailedError(backupId, reasonOf(err), err);
   } finally {
+    await threads?.close();
     clearInterval(heartbeat);
     await handle?.close().catch(() => undefined);
     await repo.store.delete(marker).catch(() => undefined);

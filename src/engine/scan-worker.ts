@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import binding from 'zstd-napi/binding.js';
 import { FLAG_ZSTD, ID_BYTES, indexLength } from './format.js';
 import { IdTable } from './id-table.js';
@@ -137,4 +137,7 @@ async function scan(setup: ScanSetup): Promise<void> {
   }
 }
 
-void scan(workerData as ScanSetup);
+// The first message says what to scan (null: nothing, this thread is not needed); later ones hand back pack buffers.
+parentPort!.once('message', (setup: ScanSetup | null) => {
+  if (setup) void scan(setup);
+});

@@ -12,7 +12,6 @@ import type { PackWriter } from './packs.js';
 import { CONTROL_WORDS, ENTRY_FIELDS, STOP, type ScanMessage, type ScanSetup, type ScanSource } from './scan-protocol.js';
 
 export interface ScanOptions extends ScanSource {
-  threads: number;
   store: BlockStore;
   writer: PackWriter;
   signal?: AbortSignal;
@@ -44,28 +43,53 @@ function dataBlocks(fd: number, size: number, blockSize: number): SharedArrayBuf
   return map.buffer as SharedArrayBuffer;
 }
 
-export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
-  const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
-  const chunks = Math.ceil(opts.size / opts.chunkSize);
-  const threads = Math.max(1, Math.min(opts.threads, chunks));
-  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const ids = Buffer.from(opts.table.ids);
-  // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
-  const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
-  let firstError: Error | undefined;
-  let bytesDone = 0;
-  let bytesRead = 0;
-  let bytesNew = 0;
-  const stop = (err: Error): void => {
-    firstError ??= err;
-    Atomics.store(control, STOP, 1);
-  };
-  // The caller reports the cancel itself (signal.throwIfAborted); this only stops the threads.
-  const onAbort = (): void => stop(new DOMException('cancelled', 'AbortError'));
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+interface Thread {
+  worker: Worker;
+  exited: Promise<void>;
+  error?: Error;
+}
 
-  const runThread = (): Promise<void> =>
-    new Promise<void>((resolve) => {
+/**
+ * A backup's scan threads, started as soon as the backup knows it will read the source: a
+ * thread takes tens of milliseconds to start, which then overlaps reading the project's index.
+ * They learn what to scan from their first message.
+ */
+export class ScanThreads {
+  private readonly threads: Thread[];
+
+  constructor(count: number) {
+    this.threads = Array.from({ length: Math.max(1, count) }, () => {
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+        // The thread's data lives in shared buffers; its own heap stays small.
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+      });
+      const thread: Thread = { worker, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+      worker.on('error', (err) => (thread.error ??= err));
+      return thread;
+    });
+  }
+
+  async scan(opts: ScanOptions): Promise<ScanResult> {
+    const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
+    const used = this.threads.slice(0, Math.ceil(opts.size / opts.chunkSize));
+    for (const idle of this.threads.slice(used.length)) idle.worker.postMessage(null);
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+    const ids = Buffer.from(opts.table.ids);
+    // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
+    const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
+    let firstError: Error | undefined;
+    let bytesDone = 0;
+    let bytesRead = 0;
+    let bytesNew = 0;
+    const stop = (err: Error): void => {
+      firstError ??= err;
+      Atomics.store(control, STOP, 1);
+    };
+    // The caller reports the cancel itself (signal.throwIfAborted); this only stops the threads.
+    const onAbort = (): void => stop(new DOMException('cancelled', 'AbortError'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const run = async ({ worker, exited }: Thread): Promise<void> => {
       let finished = false;
       const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity)));
       const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;
@@ -85,11 +109,6 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
           return { buffer: b.buffer, byteOffset: b.byteOffset, length: b.length };
         }),
       };
-      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
-        workerData: setup,
-        // The thread's data lives in shared buffers; its own heap stays small.
-        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
-      });
       worker.on('message', (message: ScanMessage) => {
         switch (message.kind) {
           case 'pack': {
@@ -118,19 +137,24 @@ export async function scanVolume(opts: ScanOptions): Promise<ScanResult> {
             break;
         }
       });
-      worker.on('error', (err) => stop(err));
-      worker.on('exit', () => {
-        if (!finished) stop(new EngineError('a scan thread of the backup ended before its work was done'));
-        resolve();
-      });
-    });
+      worker.postMessage(setup);
+      await exited;
+      if (!finished) stop(new EngineError('a scan thread of the backup ended before its work was done'));
+    };
 
-  try {
-    await Promise.all(Array.from({ length: threads }, runThread));
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
+    try {
+      await Promise.all(used.map(run));
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    for (const { error } of used) if (error) stop(error);
+    if (firstError) throw firstError;
+    if (bytesDone !== opts.size) throw new EngineError(`the backup scanned ${bytesDone} of ${opts.size} bytes`);
+    return { bytesRead, bytesNew };
   }
-  if (firstError) throw firstError;
-  if (bytesDone !== opts.size) throw new EngineError(`the backup scanned ${bytesDone} of ${opts.size} bytes`);
-  return { bytesRead, bytesNew };
+
+  /** Ends every thread still running (a backup that failed before or during its scan). */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
 }

@@ -19,6 +19,8 @@ import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from '
 const TEMP_PREFIX = '.tmp-';
 /** Objects from this size on (packs) are written with direct I/O where the file system has it. */
 const DIRECT_MIN = 1024 * 1024;
+/** Objects whose size and time a listing asks for at once. */
+const STAT_BATCH = 32;
 
 function errnoOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -246,6 +248,7 @@ export class FsBlockStore implements BlockStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw err;
     }
+    const files: string[] = [];
     for (const entry of entries) {
       const kind = entry.name[0];
       const name = entry.name.slice(1);
@@ -253,15 +256,22 @@ export class FsBlockStore implements BlockStore {
         const sub = `${keyPrefix}${name}/`;
         // Descend only where keys can still start with the wanted prefix.
         if (sub.startsWith(wanted) || wanted.startsWith(sub)) yield* this.walk(path.join(dir, entry.name), sub, wanted);
-      } else if (kind === 'f' && entry.isFile()) {
-        const key = `${keyPrefix}${name}`;
-        if (!key.startsWith(wanted)) continue;
-        try {
-          const st = await fs.stat(path.join(dir, entry.name));
-          yield { key, size: st.size, modified: st.mtime };
-        } catch (err) {
-          if (errnoOf(err) !== 'ENOENT') throw err; // deleted while listing
-        }
+      } else if (kind === 'f' && entry.isFile() && `${keyPrefix}${name}`.startsWith(wanted)) files.push(entry.name);
+    }
+    // Sizes and times of a directory's objects are asked for a batch at a time, not one by one.
+    for (let i = 0; i < files.length; i += STAT_BATCH) {
+      const batch = files.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(
+        batch.map((name) =>
+          fs.stat(path.join(dir, name)).catch((err: unknown) => {
+            if (errnoOf(err) === 'ENOENT') return undefined; // deleted while listing
+            throw err;
+          }),
+        ),
+      );
+      for (let j = 0; j < batch.length; j += 1) {
+        const st = stats[j];
+        if (st) yield { key: `${keyPrefix}${batch[j].slice(1)}`, size: st.size, modified: st.mtime };
       }
     }
   }
