@@ -20,6 +20,11 @@ function pool(): Piscina {
   return shared;
 }
 
+/** Starts the threads now (each takes tens of milliseconds), so that overlaps reading a backup's index. */
+export function startWorkers(): void {
+  pool();
+}
+
 export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {
   return pool().run({ kind: 'unpack', ...task }) as Promise<UnpackResult>;
 }

@@ -12,7 +12,7 @@ import { closeDirectProbe, openDirectProbe } from '../stores/direct-io.js';
 import { CorruptBackupError } from './errors.js';
 import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
 import { idKey, type PackInfo } from './packs.js';
-import { unpackInWorker } from './pool.js';
+import { startWorkers, unpackInWorker } from './pool.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
 
@@ -240,6 +240,7 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
+  startWorkers();
   const m = await repo.readManifest(opts.backupId);
   await repo.index.refresh();
   const { ranges, missing, zeroRuns } = plan(repo, m);
@@ -297,6 +298,7 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
 }
 
 export async function runVerify(repo: Repository, backupId: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  startWorkers();
   const m = await repo.readManifest(backupId);
   await repo.index.refresh();
   const { ranges, missing, distinct } = plan(repo, m);
