@@ -9,7 +9,7 @@
  * backup gc cannot see yet survive; (3) before writing its manifest a backup re-reads the index
  * and fails rather than reference a block that vanished.
  */
-import { keys, decodeManifest, ID_BYTES, ZERO_ID } from './format.js';
+import { keys, decodeManifest, ID_BYTES, indexLength, ZERO_ID } from './format.js';
 import { idKey, PackWriter, type PackInfo } from './packs.js';
 import { unpackInWorker } from './pool.js';
 import type { Repository } from './repository.js';
@@ -40,6 +40,39 @@ export interface GcResult {
 
 interface Store {
   removeStaleTemp?(olderThanMs: number): Promise<number>;
+}
+
+/** The buffers gc rewrites packs through: a whole old pack (shared with the worker that checks it) and the new one. */
+class RewriteBuffers {
+  private input: Buffer | undefined;
+  private out: Buffer | undefined;
+
+  constructor(private readonly repo: Repository) {}
+
+  private allocate(size: number): Buffer {
+    return this.repo.store.allocate?.(size, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(size));
+  }
+
+  /** The stored bytes of a pack, in shared memory. */
+  async read(packId: string, size: number | undefined): Promise<Buffer> {
+    const key = this.repo.index.packKey(packId);
+    const { store } = this.repo;
+    let data: Buffer;
+    if (size !== undefined && store.getRange) {
+      if (!this.input || this.input.length < size) this.input = this.allocate(size);
+      data = await store.getRange(key, 0, size, this.input);
+    } else data = await store.get(key);
+    if (data.buffer instanceof SharedArrayBuffer) return data;
+    // A store that read into memory of its own.
+    const shared = Buffer.from(new SharedArrayBuffer(data.length));
+    data.copy(shared);
+    return shared;
+  }
+
+  output(size: number): Buffer {
+    if (!this.out || this.out.length < size) this.out = this.allocate(size);
+    return this.out;
+  }
 }
 
 export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcResult> {
@@ -91,11 +124,16 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
   const packsPrefix = keys.packsOf(repo.project);
   for await (const o of repo.store.list(packsPrefix)) packSizes.set(o.key.slice(o.key.lastIndexOf('/') + 1), o);
 
+  // Rewritten packs go through one writer and two buffers reused from pack to pack.
+  const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize);
+  const rewriteBuffers = new RewriteBuffers(repo);
+
   const removePack = async (pack: PackInfo): Promise<void> => {
     await repo.store.delete(keys.index(repo.project, pack.id));
     await repo.store.delete(repo.index.packKey(pack.id));
     repo.index.packs.delete(pack.id);
     result.bytesFreed += packSizes.get(pack.id)?.size ?? 0;
+    packSizes.delete(pack.id); // gone: not an orphan to delete (and count) again below
   };
 
   for (const pack of [...repo.index.packs.values()]) {
@@ -115,13 +153,11 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     }
     if (total === 0 || (total - liveBytes) / total < threshold) continue;
     // Rewrite: copy the live blocks' stored bytes, after checking them, into a new pack.
-    const data = await repo.store.get(repo.index.packKey(pack.id));
-    const shared = new SharedArrayBuffer(data.length);
-    Buffer.from(shared).set(data);
+    const packed = await rewriteBuffers.read(pack.id, packSizes.get(pack.id)?.size);
     const check = await unpackInWorker({
-      data: shared,
-      dataOffset: 0,
-      dataLength: data.length,
+      data: packed.buffer as SharedArrayBuffer,
+      dataOffset: packed.byteOffset,
+      dataLength: packed.length,
       output: null,
       entries: liveEntries.map((e) => ({ offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, id: e.id.toString('hex') })),
     });
@@ -129,10 +165,18 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
       for (const b of check.bad) result.problems.push(`pack ${pack.id}: block ${liveEntries[b.entry].id.toString('hex')} ${b.reason}; pack left as is`);
       continue;
     }
-    const writer = new PackWriter(repo.store, repo.project, Number.MAX_SAFE_INTEGER);
-    for (const e of liveEntries) await writer.add(e.id, Buffer.from(data.subarray(e.offset, e.offset + e.length)), e.rawLength, e.flags);
-    const [fresh] = await writer.finish();
-    result.bytesRewritten += writer.bytesWritten;
+    const out = rewriteBuffers.output(liveBytes + indexLength(liveEntries.length) + 4);
+    let size = 0;
+    const entries = liveEntries.map((e) => {
+      packed.copy(out, size, e.offset, e.offset + e.length);
+      const moved = { id: e.id, offset: size, length: e.length, rawLength: e.rawLength, flags: e.flags };
+      size += e.length;
+      return moved;
+    });
+    const writtenBefore = writer.bytesWritten;
+    await writer.write(out, size, entries, () => undefined);
+    const fresh = (await writer.finish()).at(-1)!;
+    result.bytesRewritten += writer.bytesWritten - writtenBefore;
     repo.index.packs.set(fresh.id, fresh);
     for (const e of fresh.entries) repo.index.blocks.set(idKey(e.id), { pack: fresh, entry: e });
     if ((result.skipped = await running())) return result;

@@ -149,9 +149,16 @@ describe('engine: backup and restore', () => {
     await repo.backup({ source: vol, backupId: 'new', volumeId: 'v' });
     await repo.deleteBackup('old');
     const before = storeBytes(storeDir);
+    const packsBefore = new Map(filesUnder(storeDir, /\/dpacks\//).map((f) => [f, fs.statSync(f).size]));
     const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.05 });
     assert.ok(gc.packsRepacked >= 1, JSON.stringify(gc));
     assert.ok(storeBytes(storeDir) < before);
+    // Every pack had an index, and what gc says it freed is what the packs it removed held.
+    assert.equal(gc.orphanPacksDeleted, 0);
+    const left = new Set(filesUnder(storeDir, /\/dpacks\//));
+    const removed = [...packsBefore].filter(([f]) => !left.has(f));
+    assert.equal(gc.packsRepacked + gc.packsDeleted, removed.length);
+    assert.equal(gc.bytesFreed, removed.reduce((sum, [, size]) => sum + size, 0));
     await repo.verify('new');
     await repo.restore({ backupId: 'new', target: path.join(dir, 'r.img') });
     assert.equal(sha256(path.join(dir, 'r.img')), sum);
