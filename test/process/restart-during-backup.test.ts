@@ -20,9 +20,14 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
   await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
   const where = await runCli(['volume', 'path', volumeId], env);
   const image = where.stdout.trim().split(/\s+/).pop()!;
-  // 768 MiB of incompressible data: hashing and compressing it keeps the backup running for seconds.
+  // 2 GiB of incompressible data, no two 64 KiB blocks alike and no holes to skip: hashing,
+  // compressing and storing it keeps the backup running for seconds.
+  const piece = randomBytes(32 * 1024 * 1024);
   const fh = await fs.open(image, 'r+');
-  for (let i = 0; i < 24; i++) await fh.write(randomBytes(32 * 1024 * 1024), 0, 32 * 1024 * 1024, i * 64 * 1024 * 1024);
+  for (let i = 0; i < 64; i++) {
+    for (let block = 0; block < piece.length; block += 64 * 1024) piece.writeUInt32LE(i, block);
+    await fh.write(piece, 0, piece.length, i * piece.length);
+  }
   await fh.close();
 
   const started = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'interrupted' } } });
