@@ -13,50 +13,51 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
   if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
   const server = { url: `http://127.0.0.1:${port}` };
   let serve = startServe(env);
-  await serve.waitFor('serving on', 30_000);
-  const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
-  const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
-  const volumeId = created.body.volume.id as string;
-  await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
-  const where = await runCli(['volume', 'path', volumeId], env);
-  const image = where.stdout.trim().split(/\s+/).pop()!;
-  // 2 GiB of incompressible data, no two 64 KiB blocks alike and no holes to skip: hashing,
-  // compressing and storing it keeps the backup running for seconds.
-  const piece = randomBytes(32 * 1024 * 1024);
-  const fh = await fs.open(image, 'r+');
-  for (let i = 0; i < 64; i++) {
-    for (let block = 0; block < piece.length; block += 64 * 1024) piece.writeUInt32LE(i, block);
-    await fh.write(piece, 0, piece.length, i * piece.length);
-  }
-  await fh.close();
-
-  const started = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'interrupted' } } });
-  assert.equal(started.status, 200, started.text);
-  const jobId = started.body.job_id as string;
-  const jobOf = async (id: string) => (await call(server, 'GET', `/v1/${projectId}/jobs/${id}`, { token })).body;
-  const backupOf = async (id: string) => (await call(server, 'GET', `/v2/${projectId}/backups/${id}`, { token })).body.backup;
-
-  // Kill only once the engine is under way: the job RUNNING, the backup `creating` with some progress, not all.
-  const backupId = await until(
-    'the backup to be under way',
-    async () => {
-      const j = await jobOf(jobId);
-      assert.ok(j.status === 'INIT' || j.status === 'RUNNING', `the backup ended before the kill: ${JSON.stringify(j)}`);
-      if (j.status !== 'RUNNING') return undefined;
-      const b = await backupOf(j.entities.backup_id as string);
-      return Number(JSON.parse(b.service_metadata).progress) > 0 ? (b.id as string) : undefined;
-    },
-    30_000,
-  );
-  const [jobBefore, backupBefore] = await Promise.all([jobOf(jobId), backupOf(backupId)]);
-  serve.child.kill('SIGKILL');
-  await serve.exited;
-  assert.equal(jobBefore.status, 'RUNNING', JSON.stringify(jobBefore));
-  assert.equal(backupBefore.status, 'creating', JSON.stringify(backupBefore));
-  assert.ok(Number(JSON.parse(backupBefore.service_metadata).progress) < 100, backupBefore.service_metadata);
-
-  serve = startServe(env);
+  // Whichever server runs when the test ends (or fails) is stopped: a leftover one would keep the run from ending.
   try {
+    await serve.waitFor('serving on', 30_000);
+    const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
+    const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
+    const volumeId = created.body.volume.id as string;
+    await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
+    const where = await runCli(['volume', 'path', volumeId], env);
+    const image = where.stdout.trim().split(/\s+/).pop()!;
+    // 2 GiB of incompressible data, no two 64 KiB blocks alike and no holes to skip: hashing,
+    // compressing and storing it keeps the backup running for seconds.
+    const piece = randomBytes(32 * 1024 * 1024);
+    const fh = await fs.open(image, 'r+');
+    for (let i = 0; i < 64; i++) {
+      for (let block = 0; block < piece.length; block += 64 * 1024) piece.writeUInt32LE(i, block);
+      await fh.write(piece, 0, piece.length, i * piece.length);
+    }
+    await fh.close();
+
+    const started = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'interrupted' } } });
+    assert.equal(started.status, 200, started.text);
+    const jobId = started.body.job_id as string;
+    const jobOf = async (id: string) => (await call(server, 'GET', `/v1/${projectId}/jobs/${id}`, { token })).body;
+    const backupOf = async (id: string) => (await call(server, 'GET', `/v2/${projectId}/backups/${id}`, { token })).body.backup;
+
+    // Kill only once the engine is under way: the job RUNNING, the backup `creating` with some progress, not all.
+    const backupId = await until(
+      'the backup to be under way',
+      async () => {
+        const j = await jobOf(jobId);
+        assert.ok(j.status === 'INIT' || j.status === 'RUNNING', `the backup ended before the kill: ${JSON.stringify(j)}`);
+        if (j.status !== 'RUNNING') return undefined;
+        const b = await backupOf(j.entities.backup_id as string);
+        return Number(JSON.parse(b.service_metadata).progress) > 0 ? (b.id as string) : undefined;
+      },
+      30_000,
+    );
+    const [jobBefore, backupBefore] = await Promise.all([jobOf(jobId), backupOf(backupId)]);
+    serve.child.kill('SIGKILL');
+    await serve.exited;
+    assert.equal(jobBefore.status, 'RUNNING', JSON.stringify(jobBefore));
+    assert.equal(backupBefore.status, 'creating', JSON.stringify(backupBefore));
+    assert.ok(Number(JSON.parse(backupBefore.service_metadata).progress) < 100, backupBefore.service_metadata);
+
+    serve = startServe(env);
     await serve.waitFor('serving on', 30_000);
     const job = await until(
       'the job to end',
