@@ -1,11 +1,10 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
 import { until } from '../policies/fixtures.js';
+import { fillDistinct } from '../support/volume-data.js';
 
 for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a killed server ends after the restart and no longer blocks the policy (${db})`, async () => {
   const port = await freePort();
@@ -13,39 +12,38 @@ for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a kil
   if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
   const server = { url: `http://127.0.0.1:${port}` };
   let serve = startServe(env);
-  await serve.waitFor('serving on', 30_000);
-  const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
-  const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
-  const volumeId = created.body.volume.id as string;
-  await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
-  const policy = await call(server, 'POST', `/v2/${projectId}/backuppolicy`, {
-    token,
-    body: { backup_policy_name: 'served', scheduled_policy: { start_time: '03:00', frequency: 1, rentention_num: 5, status: 'OFF' } },
-  });
-  assert.equal(policy.status, 200, policy.text);
-  const policyId = policy.body.backup_policy_id as string;
-  const bound = await call(server, 'POST', `/v2/${projectId}/backuppolicyresources`, { token, body: { backup_policy_id: policyId, resources: [{ resource_id: volumeId, resource_type: 'volume' }] } });
-  assert.deepEqual(bound.body.fail_resources, [], bound.text);
-  const tasks = async (query = '') => (await call(server, 'GET', `/v2/${projectId}/backuppolicy/${policyId}/backuptasks${query}`, { token })).body;
-  const action = () => call(server, 'POST', `/v2/${projectId}/backuppolicy/${policyId}/action`, { token });
-
-  // The served process runs the policy's job and the volume's backup.
-  assert.equal((await action()).status, 204);
-  await until('first run', async () => ((await tasks('?status=EXECUTE_SUCCESS')).count === 1 ? true : undefined), 60_000);
-
-  // Enough data that the next backup is still running when the server is killed.
-  const where = await runCli(['volume', 'path', volumeId], env);
-  const image = where.stdout.trim().split(/\s+/).pop()!;
-  const fh = await fs.open(image, 'r+');
-  for (let i = 0; i < 24; i++) await fh.write(randomBytes(32 * 1024 * 1024), 0, 32 * 1024 * 1024, i * 64 * 1024 * 1024);
-  await fh.close();
-  assert.equal((await action()).status, 204);
-  await until('the second backup to run', async () => ((await tasks('?status=RUNNING')).count === 1 ? true : undefined), 30_000);
-  serve.child.kill('SIGKILL');
-  await serve.exited;
-
-  serve = startServe(env);
+  // Whichever server runs when the test ends (or fails) is stopped: a leftover one would keep the run from ending.
   try {
+    await serve.waitFor('serving on', 30_000);
+    const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
+    const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
+    const volumeId = created.body.volume.id as string;
+    await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
+    const policy = await call(server, 'POST', `/v2/${projectId}/backuppolicy`, {
+      token,
+      body: { backup_policy_name: 'served', scheduled_policy: { start_time: '03:00', frequency: 1, rentention_num: 5, status: 'OFF' } },
+    });
+    assert.equal(policy.status, 200, policy.text);
+    const policyId = policy.body.backup_policy_id as string;
+    const bound = await call(server, 'POST', `/v2/${projectId}/backuppolicyresources`, { token, body: { backup_policy_id: policyId, resources: [{ resource_id: volumeId, resource_type: 'volume' }] } });
+    assert.deepEqual(bound.body.fail_resources, [], bound.text);
+    const tasks = async (query = '') => (await call(server, 'GET', `/v2/${projectId}/backuppolicy/${policyId}/backuptasks${query}`, { token })).body;
+    const action = () => call(server, 'POST', `/v2/${projectId}/backuppolicy/${policyId}/action`, { token });
+
+    // The served process runs the policy's job and the volume's backup.
+    assert.equal((await action()).status, 204);
+    await until('first run', async () => ((await tasks('?status=EXECUTE_SUCCESS')).count === 1 ? true : undefined), 60_000);
+
+    // Enough data that the next backup is still running when the server is killed.
+    const where = await runCli(['volume', 'path', volumeId], env);
+    const image = where.stdout.trim().split(/\s+/).pop()!;
+    await fillDistinct(image, 2 * 1024 ** 3);
+    assert.equal((await action()).status, 204);
+    await until('the second backup to run', async () => ((await tasks('?status=RUNNING')).count === 1 ? true : undefined), 30_000);
+    serve.child.kill('SIGKILL');
+    await serve.exited;
+
+    serve = startServe(env);
     await serve.waitFor('serving on', 30_000);
     // The run's job is taken up again once its lease runs out; it sees the backup job's end.
     const ended = await until(

@@ -1,11 +1,10 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
 import { until } from '../support/wait.js';
+import { fillDistinct } from '../support/volume-data.js';
 
 for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck (${db})`, async () => {
   const port = await freePort();
@@ -22,15 +21,7 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
     await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
     const where = await runCli(['volume', 'path', volumeId], env);
     const image = where.stdout.trim().split(/\s+/).pop()!;
-    // 2 GiB of incompressible data, no two 64 KiB blocks alike and no holes to skip: hashing,
-    // compressing and storing it keeps the backup running for seconds.
-    const piece = randomBytes(32 * 1024 * 1024);
-    const fh = await fs.open(image, 'r+');
-    for (let i = 0; i < 64; i++) {
-      for (let block = 0; block < piece.length; block += 64 * 1024) piece.writeUInt32LE(i, block);
-      await fh.write(piece, 0, piece.length, i * piece.length);
-    }
-    await fh.close();
+    await fillDistinct(image, 2 * 1024 ** 3);
 
     const started = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'interrupted' } } });
     assert.equal(started.status, 200, started.text);
