@@ -1,18 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
-import { createVolume } from '../support/volumes.js';
+import { createAvailableVolume } from '../support/volumes.js';
 import { createPolicy, listPolicies, policyBody, policyState, refused, type Member } from '../support/policies.js';
 
-async function availableVolume(server: TestServer, m: Member, name = 'disk'): Promise<string> {
-  const v = await createVolume(server, m, { size: 1, name });
-  const end = Date.now() + 30_000;
-  while (Date.now() < end) {
-    const r = await call(server, 'GET', `/v3/${m.projectId}/volumes/${v.id}`, { token: m.token });
-    if (r.body.volume.status === 'available') return v.id as string;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  assert.fail(`volume ${v.id} never became available`);
+function availableVolume(server: TestServer, m: Member, name = 'disk'): Promise<string> {
+  return createAvailableVolume(server, m, { size: 1, name });
 }
 
 for (const db of DB_KINDS) {

@@ -5,7 +5,7 @@ import { ManualClock } from '../../src/common/clock.js';
 import { buildApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services/container.js';
 import { call, projectWithUser, startServer, type ServicesLog, type TestServer } from '../support/server.js';
-import { createVolume } from '../support/volumes.js';
+import { createAvailableVolume } from '../support/volumes.js';
 import { freePort } from '../support/net.js';
 import { insertPolicy, policyRecord, until } from '../policies/fixtures.js';
 
@@ -55,9 +55,7 @@ describe('backup policy scheduling with two processes on one PostgreSQL database
       s.scheduler.start();
     }
     for (const name of ['p1', 'p2']) {
-      const v = await createVolume(server, m, { size: 1, name });
-      await until('volume available', async () => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${v.id}`, { token: m.token })).body.volume.status === 'available');
-      volumes.push(v.id as string);
+      volumes.push(await createAvailableVolume(server, m, { size: 1, name }));
     }
   });
   after(async () => {

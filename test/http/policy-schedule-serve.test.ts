@@ -5,6 +5,7 @@ import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
 import { until } from '../policies/fixtures.js';
 import { fillDistinct } from '../support/volume-data.js';
+import { createAvailableVolume } from '../support/volumes.js';
 
 for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a killed server ends after the restart and no longer blocks the policy (${db})`, async () => {
   const port = await freePort();
@@ -16,9 +17,7 @@ for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a kil
   try {
     await serve.waitFor('serving on', 30_000);
     const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
-    const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
-    const volumeId = created.body.volume.id as string;
-    await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
+    const volumeId = await createAvailableVolume(server, { projectId, token }, { size: 2, name: 'big' });
     const policy = await call(server, 'POST', `/v2/${projectId}/backuppolicy`, {
       token,
       body: { backup_policy_name: 'served', scheduled_policy: { start_time: '03:00', frequency: 1, rentention_num: 5, status: 'OFF' } },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { ManualClock } from '../../src/common/clock.js';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
-import { createVolume } from '../support/volumes.js';
+import { createAvailableVolume } from '../support/volumes.js';
 import { insertPolicy, policyRecord, until } from '../policies/fixtures.js';
 import type { Policy } from '../../src/services/policies/policy-repository.js';
 import { MAX_MISSED_SLOTS } from '../../src/services/policies/scheduler.js';
@@ -14,10 +14,8 @@ const HOUR = 3600_000;
 /** Tokens outlive the months these tests move the clock through. */
 const env = { VBS_TOKEN_TTL: String(365 * 24 * 3600) };
 
-async function newVolume(server: TestServer, m: Member, name: string): Promise<string> {
-  const v = await createVolume(server, m, { size: 1, name });
-  await until(`volume ${name} available`, async () => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${v.id}`, { token: m.token })).body.volume.status === 'available');
-  return v.id as string;
+function newVolume(server: TestServer, m: Member, name: string): Promise<string> {
+  return createAvailableVolume(server, m, { size: 1, name });
 }
 
 /** Until no policy run and no job is left in progress. */

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
-import { countRows, createSnapshot, createVolume } from '../support/volumes.js';
-import { until } from '../support/wait.js';
+import { countRows, createAvailableVolume, createSnapshot, createVolume } from '../support/volumes.js';
 
 type User = Awaited<ReturnType<typeof projectWithUser>>;
 
@@ -221,11 +220,7 @@ for (const db of DB_KINDS) {
       assert.equal(r.status, 200, r.text);
       return r.body.quotas.resources;
     };
-    const availableVolume = async (p: User, size: number): Promise<string> => {
-      const v = await createVolume(server, p, { size });
-      await until('volume available', async () => (await call(server, 'GET', `/v3/${p.projectId}/volumes/${v.id}`, { token: p.token })).body.volume.status === 'available');
-      return v.id as string;
-    };
+    const availableVolume = (p: User, size: number): Promise<string> => createAvailableVolume(server, p, { size });
     const backUp = (p: User, volumeId: string, name: string) => call(server, 'POST', `/v2/${p.projectId}/cloudbackups`, { token: p.token, body: { backup: { volume_id: volumeId, name } } });
 
     it('shows VBS_QUOTA_BACKUPS and VBS_QUOTA_BACKUP_GIGABYTES (-1 unlimited) with exact usage, enforces them, and follows admin updates', async () => {

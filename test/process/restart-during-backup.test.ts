@@ -5,6 +5,7 @@ import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
 import { until } from '../support/wait.js';
 import { fillDistinct } from '../support/volume-data.js';
+import { createAvailableVolume } from '../support/volumes.js';
 
 for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck (${db})`, async () => {
   const port = await freePort();
@@ -16,9 +17,7 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
   try {
     await serve.waitFor('serving on', 30_000);
     const { token, projectId } = await issueToken(server.url, 'admin', 'pw', 'admin');
-    const created = await call(server, 'POST', `/v3/${projectId}/volumes`, { token, body: { volume: { size: 2, name: 'big' } } });
-    const volumeId = created.body.volume.id as string;
-    await until('volume', async () => ((await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume.status === 'available' ? true : undefined), 30_000);
+    const volumeId = await createAvailableVolume(server, { projectId, token }, { size: 2, name: 'big' });
     const where = await runCli(['volume', 'path', volumeId], env);
     const image = where.stdout.trim().split(/\s+/).pop()!;
     await fillDistinct(image, 2 * 1024 ** 3);

@@ -1,14 +1,22 @@
 import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { call, type TestServer } from './server.js';
+import { until } from './wait.js';
 
 export const GiB = 1024 ** 3;
 
 /** Creates a volume through the API and returns its body; fails the test on anything but 202. */
-export async function createVolume(server: TestServer, user: { projectId: string; token: string }, volume: Record<string, unknown>, prefix = 'v3') {
+export async function createVolume(server: { url: string }, user: { projectId: string; token: string }, volume: Record<string, unknown>, prefix = 'v3') {
   const r = await call(server, 'POST', `/${prefix}/${user.projectId}/volumes`, { token: user.token, body: { volume } });
   assert.equal(r.status, 202, r.text);
   return r.body.volume;
+}
+
+/** Creates a volume and waits until it is available; its id. */
+export async function createAvailableVolume(server: { url: string }, user: { projectId: string; token: string }, volume: Record<string, unknown>): Promise<string> {
+  const id = (await createVolume(server, user, volume)).id as string;
+  await until(`volume ${id} available`, async () => (await call(server, 'GET', `/v3/${user.projectId}/volumes/${id}`, { token: user.token })).body.volume.status === 'available', 30_000);
+  return id;
 }
 
 export async function createSnapshot(server: TestServer, user: { projectId: string; token: string }, snapshot: Record<string, unknown>) {
