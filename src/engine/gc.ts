@@ -9,6 +9,7 @@
  * backup gc cannot see yet survive; (3) before writing its manifest a backup re-reads the index
  * and fails rather than reference a block that vanished.
  */
+import { copyBytes } from '../common/bytes.js';
 import { keys, decodeManifest, ID_BYTES, indexLength, ZERO_ID } from './format.js';
 import { idKey, PackWriter, type PackInfo } from './packs.js';
 import { unpackInWorker } from './pool.js';
@@ -168,7 +169,7 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     const out = rewriteBuffers.output(liveBytes + indexLength(liveEntries.length) + 4);
     let size = 0;
     const entries = liveEntries.map((e) => {
-      packed.copy(out, size, e.offset, e.offset + e.length);
+      copyBytes(out, packed.subarray(e.offset, e.offset + e.length), size);
       const moved = { id: e.id, offset: size, length: e.length, rawLength: e.rawLength, flags: e.flags };
       size += e.length;
       return moved;

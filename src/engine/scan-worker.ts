@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import binding from 'zstd-napi/binding.js';
+import { copyBytes } from '../common/bytes.js';
 import { FLAG_ZSTD, ID_BYTES, indexLength } from './format.js';
 import { IdTable } from './id-table.js';
 import { ENTRY_FIELDS, NEXT_CHUNK, STOP, type ScanMessage, type ScanSetup } from './scan-protocol.js';
@@ -120,7 +121,7 @@ async function scan(setup: ScanSetup): Promise<void> {
         const packed = cctx.compress(pack.subarray(packs.size, packs.size + bound), raw, level);
         if (worthIt(packed, raw.length)) packs.add(block, packed, raw.length, FLAG_ZSTD);
         else {
-          raw.copy(pack, packs.size);
+          copyBytes(pack, raw, packs.size);
           packs.add(block, raw.length, raw.length, 0);
         }
         if (packs.size >= packTarget) packs.seal();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   BackupExistsError,
   BackupFailedError,
@@ -73,6 +75,24 @@ describe('engine: backup and restore', () => {
     const st = fs.statSync(target);
     assert.equal(st.size, 64 * 65536);
     assert.ok(st.blocks * 512 <= 4 * 65536, `restored file allocates ${st.blocks * 512} bytes`);
+  });
+
+  it('restores with the default block and pack sizes: long runs, repeated blocks and holes in place', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    // Runs of 8 and 16 blocks (written directly where the file system allows), repeats of one
+    // block at several offsets, also side by side, holes and written zeros between them.
+    makeVolume(vol, `${'r'.repeat(8)}d${'h'.repeat(16)}${'t'.repeat(16)}zdrdz${'h'.repeat(8)}${'r'.repeat(5)}dddr`);
+    const repo = repoAt(path.join(dir, 'store'), 'proj-a', {});
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    const fresh = path.join(dir, 'new.img');
+    await repo.restore({ backupId: 'b', target: fresh });
+    assert.equal(sha256(fresh), sha256(vol));
+    assert.ok(fs.statSync(fresh).blocks * 512 <= fs.statSync(vol).blocks * 512, 'holes and zeros stay holes');
+    const existing = path.join(dir, 'existing.img');
+    fs.writeFileSync(existing, randomBytes(fs.statSync(vol).size + 65536));
+    await repo.restore({ backupId: 'b', target: existing });
+    assert.equal(sha256(existing), sha256(vol));
   });
 
   it('restores over an existing file: stale data under zero blocks and past the end is gone', async (t) => {
@@ -341,6 +361,26 @@ describe('engine: backup and restore', () => {
     assert.deepEqual(await repo.listManifests(), []);
     assert.deepEqual(await repo.inflight(), []);
   });
+
+  it('cancels a restore on abort, leaving no new volume, and restores again afterwards', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rt'.repeat(64)); // 8 MiB: hundreds of ranges with SMALL packs
+    const repo = repoAt(path.join(dir, 'store'));
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    const target = path.join(dir, 'out.img');
+    const ctl = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      repo.restore({ backupId: 'b', target, signal: ctl.signal, onProgress: (p) => p.percent > 20 && p.percent < 100 && (seen += 1) && ctl.abort() }),
+      { name: 'AbortError' },
+    );
+    assert.ok(seen > 0, 'the restore was cut while it ran');
+    assert.equal(fs.existsSync(target), false);
+    assert.deepEqual(filesUnder(dir, /partial/), []);
+    await repo.restore({ backupId: 'b', target });
+    assert.equal(sha256(target), sha256(vol));
+  });
 });
 
 describe('engine: damage and full stores', () => {
@@ -405,5 +445,25 @@ describe('engine: damage and full stores', () => {
     // The failed backup's packs are garbage to gc, never to a live backup.
     await ok.gc({ graceMs: 0 });
     await ok.verify('before');
+  });
+
+  it('a restore that cannot write its volume fails naming the volume and the reason', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    makeVolume(vol, 'rt'.repeat(32)); // 4 MiB
+    const repo = repoAt(storeDir, 'crash', { ...SMALL, packSize: 128 * 1024 });
+    await repo.backup({ source: vol, backupId: 'b', volumeId: 'vol' });
+    // An existing volume of the right size, restored by a process allowed files of 1 MiB only:
+    // the first write past it fails with EFBIG, a real write error of the volume's file.
+    const target = path.join(dir, 'existing.img');
+    fs.writeFileSync(target, Buffer.alloc(4 * 1024 * 1024, 7));
+    const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crash-child.js');
+    const run = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$@"', 'bash', process.execPath, child, storeDir, 'restore', 'b', target], { encoding: 'utf8' });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, new RegExp(`cannot write the restored volume ${target}: EFBIG`));
+    // Nothing else broke: the backup restores in full where the volume can be written.
+    await repo.restore({ backupId: 'b', target });
+    assert.equal(sha256(target), sha256(vol));
   });
 });
