@@ -156,11 +156,9 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     // Rewrite: copy the live blocks' stored bytes, after checking them, into a new pack.
     const packed = await rewriteBuffers.read(pack.id, packSizes.get(pack.id)?.size);
     const check = await unpackInWorker({
-      data: packed.buffer as SharedArrayBuffer,
-      dataOffset: packed.byteOffset,
-      dataLength: packed.length,
+      reads: [{ data: packed.buffer as SharedArrayBuffer, offset: packed.byteOffset, length: packed.length }],
       output: null,
-      entries: liveEntries.map((e) => ({ offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, id: e.id.toString('hex') })),
+      entries: liveEntries.map((e) => ({ read: 0, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, id: e.id.toString('hex') })),
     });
     if (check.bad.length) {
       for (const b of check.bad) result.problems.push(`pack ${pack.id}: block ${liveEntries[b.entry].id.toString('hex')} ${b.reason}; pack left as is`);

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from '../stores/direct-io.js';
 
-/** Blocks back to back in a plaintext buffer, each going to one or more volume offsets. */
-export interface PlacedBlock {
-  rawLength: number;
-  targets: number[];
+/** Bytes of a plaintext buffer that go to the volume at the buffer's own offset from its start. */
+export interface Piece {
+  offset: number;
+  length: number;
 }
 
 /** To the writer thread: write `runs` of the plaintext at `offset` in `buffer`. */
@@ -41,17 +41,13 @@ export interface WriteDone {
  */
 const DIRECT_MIN_RUN = 256 * 1024;
 
-/** Blocks that follow one another both in the buffer and in the volume become one write. */
-function runsOf(blocks: PlacedBlock[]): number[] {
+/** Pieces that follow one another become one write, at `at` plus their offset. */
+function runsOf(at: number, pieces: Piece[]): number[] {
   const runs: number[] = [];
-  let from = 0;
-  for (const b of blocks) {
-    for (const at of b.targets) {
-      const n = runs.length;
-      if (n > 0 && runs[n - 3] + runs[n - 1] === at && runs[n - 2] + runs[n - 1] === from) runs[n - 1] += b.rawLength;
-      else runs.push(at, from, b.rawLength);
-    }
-    from += b.rawLength;
+  for (const p of [...pieces].sort((a, b) => a.offset - b.offset)) {
+    const n = runs.length;
+    if (n > 0 && runs[n - 2] + runs[n - 1] === p.offset) runs[n - 1] += p.length;
+    else runs.push(at + p.offset, p.offset, p.length);
   }
   return runs;
 }
@@ -108,8 +104,8 @@ export class VolumeWriter {
     return direct ? alignedBuffer(size, direct.probe, true) : Buffer.from(new SharedArrayBuffer(size));
   }
 
-  /** Queues the writes of `blocks`, whose plaintext is back to back in `plain` (from `allocate`); resolves once written. */
-  write(plain: Buffer, blocks: PlacedBlock[]): Promise<void> {
+  /** Queues the writes of `pieces` of `plain` (from `allocate`), which holds the volume from `at`; resolves once written. */
+  write(plain: Buffer, at: number, pieces: Piece[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (!this.target) return Promise.reject(new Error('the restore writer has no volume open'));
     const job: WriteJob = {
@@ -120,7 +116,7 @@ export class VolumeWriter {
       align: DIRECT_ALIGN,
       buffer: plain.buffer as SharedArrayBuffer,
       offset: plain.byteOffset,
-      runs: runsOf(blocks),
+      runs: runsOf(at, pieces),
     };
     return new Promise((resolve, reject) => {
       this.pending.set(job.id, { resolve, reject });

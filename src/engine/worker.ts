@@ -10,24 +10,30 @@ import { copyBytes } from '../common/bytes.js';
 import { FLAG_ZSTD } from './format.js';
 
 export interface UnpackEntry {
-  /** Within `data`. */
+  /** Which of the task's reads holds the block, and where in it. */
+  read: number;
   offset: number;
   length: number;
   rawLength: number;
   flags: number;
   /** Expected SHA-256, hex. */
   id: string;
+  /** Where in `output` the checked plaintext goes (one place or more); none: checked only. */
+  targets?: number[];
+}
+
+/** Stored bytes, in a buffer shared with the caller. */
+export interface UnpackRead {
+  data: SharedArrayBuffer;
+  offset: number;
+  length: number;
 }
 
 export interface UnpackTask {
   kind: 'unpack';
-  /** Stored bytes, in a buffer shared with the caller. */
-  data: SharedArrayBuffer;
-  /** Byte range of `data` holding the entries. */
-  dataOffset: number;
-  dataLength: number;
+  reads: UnpackRead[];
   entries: UnpackEntry[];
-  /** The plaintext of every entry, back to back from `outputOffset`; null: checked, not kept. */
+  /** Where the plaintext goes: a buffer shared with the caller, from `outputOffset`; null: checked, not kept. */
   output: SharedArrayBuffer | null;
   outputOffset?: number;
 }
@@ -41,38 +47,40 @@ export type Task = UnpackTask;
 const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
 
+/** The checked plaintext of one entry, or why it is bad. */
+function unpackOne(src: Buffer, e: UnpackEntry, out: Buffer | null): Buffer | string {
+  const stored = src.subarray(e.offset, e.offset + e.length);
+  if (stored.length !== e.length) return 'is truncated in the store';
+  const first = out && e.targets?.length ? out.subarray(e.targets[0], e.targets[0] + e.rawLength) : null;
+  let raw: Buffer;
+  if (e.flags & FLAG_ZSTD) {
+    let target = first;
+    if (!target) {
+      if (scratch.length < e.rawLength) scratch = Buffer.alloc(e.rawLength);
+      target = scratch.subarray(0, e.rawLength);
+    }
+    try {
+      raw = target.subarray(0, dctx.decompress(target, stored));
+    } catch (err) {
+      return `cannot be decompressed (${(err as Error).message})`;
+    }
+  } else {
+    raw = stored;
+    if (first && stored.length === first.length) copyBytes(first, stored);
+  }
+  if (raw.length !== e.rawLength) return `has ${raw.length} bytes, expected ${e.rawLength}`;
+  if (createHash('sha256').update(raw).digest('hex') !== e.id) return 'does not match its SHA-256 digest';
+  return first ?? raw;
+}
+
 function unpackBlocks(t: UnpackTask): UnpackResult {
-  const src = Buffer.from(t.data, t.dataOffset, t.dataLength);
-  const bad: UnpackResult['bad'] = [];
+  const reads = t.reads.map((r) => Buffer.from(r.data, r.offset, r.length));
   const out: Buffer | null = t.output ? Buffer.from(t.output, t.outputOffset ?? 0) : null;
-  let p = 0;
+  const bad: UnpackResult['bad'] = [];
   t.entries.forEach((e, i) => {
-    const stored = src.subarray(e.offset, e.offset + e.length);
-    let target: Buffer | null = out ? out.subarray(p, p + e.rawLength) : null;
-    p += e.rawLength;
-    if (stored.length !== e.length) {
-      bad.push({ entry: i, reason: 'is truncated in the store' });
-      return;
-    }
-    let raw: Buffer;
-    if (e.flags & FLAG_ZSTD) {
-      if (!target) {
-        if (scratch.length < e.rawLength) scratch = Buffer.alloc(e.rawLength);
-        target = scratch.subarray(0, e.rawLength);
-      }
-      try {
-        const n = dctx.decompress(target, stored);
-        raw = target.subarray(0, n);
-      } catch (err) {
-        bad.push({ entry: i, reason: `cannot be decompressed (${(err as Error).message})` });
-        return;
-      }
-    } else {
-      raw = stored;
-      if (target) copyBytes(target, stored);
-    }
-    if (raw.length !== e.rawLength) bad.push({ entry: i, reason: `has ${raw.length} bytes, expected ${e.rawLength}` });
-    else if (createHash('sha256').update(raw).digest('hex') !== e.id) bad.push({ entry: i, reason: 'does not match its SHA-256 digest' });
+    const plain = unpackOne(reads[e.read], e, out);
+    if (typeof plain === 'string') bad.push({ entry: i, reason: plain });
+    else if (out) for (const at of e.targets?.slice(1) ?? []) copyBytes(out, plain, at);
   });
   return { bad };
 }

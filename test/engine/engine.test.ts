@@ -365,7 +365,7 @@ describe('engine: backup and restore', () => {
   it('cancels a restore on abort, leaving no new volume, and restores again afterwards', async (t) => {
     const dir = tempDir(t);
     const vol = path.join(dir, 'vol.img');
-    makeVolume(vol, 'rt'.repeat(64)); // 8 MiB: hundreds of ranges with SMALL packs
+    makeVolume(vol, 'rt'.repeat(128)); // 16 MiB: dozens of units of work with SMALL packs
     const repo = repoAt(path.join(dir, 'store'));
     await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
     const target = path.join(dir, 'out.img');

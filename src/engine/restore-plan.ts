@@ -1,0 +1,147 @@
+/**
+ * What a restore or a verify reads, in units of work: each unit is a few coalesced ranges of
+ * pack objects, read together and checked in one worker task. A verify checks every distinct
+ * block once, in pack order. A restore goes through the volume one window at a time, so a
+ * window's blocks, wherever later backups stored them, are checked into one buffer in volume
+ * order and leave it in long writes.
+ */
+import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
+import { idKey, type BlockLocation, type PackInfo } from './packs.js';
+import type { Repository } from './repository.js';
+
+export interface Wanted {
+  entry: IndexEntry;
+  /** Which of the unit's reads holds it. */
+  read: number;
+  /** Volume offset of its first place, for messages. */
+  at: number;
+  /** Restore: its places in the unit's output buffer (the volume from `Unit.at` on). */
+  targets: number[];
+}
+
+export interface Read {
+  pack: PackInfo;
+  start: number;
+  end: number;
+}
+
+export interface Unit {
+  reads: Read[];
+  blocks: Wanted[];
+  /** Restore: the volume offset the unit's output starts at. */
+  at: number;
+}
+
+export interface Plan {
+  units: Unit[];
+  missing: string[];
+  /** Volume ranges of zero blocks: (offset, length). */
+  zeroRuns: Array<[number, number]>;
+}
+
+/** Longest read of a pack, and the restore's window of the volume. */
+export const MAX_RANGE = 4 * 1024 * 1024;
+/** Dead bytes a read spans rather than being split in two. */
+const MAX_GAP = 256 * 1024;
+/**
+ * Reads a restore unit takes at most: a window's blocks usually lie in one or two packs (and
+ * one more for each later backup that changed some); a window spread wider becomes more units.
+ */
+export const READS_PER_UNIT = 4;
+
+/** Walks the manifest: zero runs and missing blocks are noted, every other block handed to `visit`. */
+function walk(repo: Repository, m: Manifest, visit: (at: number, loc: BlockLocation) => void): Pick<Plan, 'missing' | 'zeroRuns'> {
+  const { blockSize, blockCount, volumeSize } = m.header;
+  const missing: string[] = [];
+  const zeroRuns: Array<[number, number]> = [];
+  for (let i = 0; i < blockCount; i += 1) {
+    const id = m.ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES);
+    const at = i * blockSize;
+    if (id.equals(ZERO_ID)) {
+      const len = Math.min(blockSize, volumeSize - at);
+      const last = zeroRuns[zeroRuns.length - 1];
+      if (last && last[0] + last[1] === at) last[1] += len;
+      else zeroRuns.push([at, len]);
+      continue;
+    }
+    const loc = repo.index.blocks.get(idKey(id));
+    if (loc) visit(at, loc);
+    else missing.push(`block ${id.toString('hex')} at volume offset ${at} is missing from the store`);
+  }
+  return { missing, zeroRuns };
+}
+
+/** One pack's wanted blocks as reads of nearby blocks, each with the blocks it holds. */
+function coalesce(pack: PackInfo, wanted: Iterable<Wanted>): Array<{ read: Read; blocks: Wanted[] }> {
+  const sorted = [...wanted].sort((a, b) => a.entry.offset - b.entry.offset);
+  const out: Array<{ read: Read; blocks: Wanted[] }> = [];
+  let cur: { read: Read; blocks: Wanted[] } | undefined;
+  for (const w of sorted) {
+    const s = w.entry.offset;
+    const e = s + w.entry.length;
+    if (cur && s - cur.read.end <= MAX_GAP && e - cur.read.start <= MAX_RANGE) {
+      cur.read.end = e;
+      cur.blocks.push(w);
+    } else {
+      cur = { read: { pack, start: s, end: e }, blocks: [w] };
+      out.push(cur);
+    }
+  }
+  return out;
+}
+
+/** Groups blocks by pack, one entry per distinct stored block. */
+class ByPack {
+  readonly packs = new Map<PackInfo, Map<number, Wanted>>();
+
+  /** The block's entry, new (true) or seen before in this group (false). */
+  add(loc: BlockLocation, at: number): [Wanted, boolean] {
+    let inPack = this.packs.get(loc.pack);
+    if (!inPack) this.packs.set(loc.pack, (inPack = new Map()));
+    const seen = inPack.get(loc.entry.offset);
+    if (seen) return [seen, false];
+    const w: Wanted = { entry: loc.entry, read: 0, at, targets: [] };
+    inPack.set(loc.entry.offset, w);
+    return [w, true];
+  }
+}
+
+/** Verify: every distinct block once, pack by pack; one read a unit. */
+export function planVerify(repo: Repository, m: Manifest): Plan & { distinct: number } {
+  const groups = new ByPack();
+  let distinct = 0;
+  const { missing, zeroRuns } = walk(repo, m, (at, loc) => {
+    if (groups.add(loc, at)[1]) distinct += 1;
+  });
+  const units: Unit[] = [];
+  for (const [pack, wanted] of groups.packs) for (const { read, blocks } of coalesce(pack, wanted.values())) units.push({ reads: [read], blocks, at: 0 });
+  return { units, missing, zeroRuns, distinct };
+}
+
+/** Restore: window by window of the volume, each window's blocks from every pack that holds some; `window` is a unit's output size. */
+export function planRestore(repo: Repository, m: Manifest): Plan & { window: number } {
+  const { blockSize } = m.header;
+  const window = Math.max(1, Math.floor(MAX_RANGE / blockSize)) * blockSize;
+  const units: Unit[] = [];
+  let current = -1;
+  let groups = new ByPack();
+  const flush = (): void => {
+    const at = current * window;
+    const reads = [...groups.packs].flatMap(([pack, wanted]) => coalesce(pack, wanted.values()));
+    for (let i = 0; i < reads.length; i += READS_PER_UNIT) {
+      const part = reads.slice(i, i + READS_PER_UNIT);
+      units.push({ reads: part.map((p) => p.read), blocks: part.flatMap((p, k) => p.blocks.map((w) => ((w.read = k), w))), at });
+    }
+    groups = new ByPack();
+  };
+  const { missing, zeroRuns } = walk(repo, m, (at, loc) => {
+    const w = Math.floor(at / window);
+    if (w !== current) {
+      if (current >= 0) flush();
+      current = w;
+    }
+    groups.add(loc, at)[0].targets.push(at - w * window);
+  });
+  if (current >= 0) flush();
+  return { units, missing, zeroRuns, window };
+}
