@@ -12,7 +12,7 @@
 import { copyBytes } from '../common/bytes.js';
 import { keys, decodeManifest, ID_BYTES, indexLength, ZERO_ID } from './format.js';
 import { idKey, PackWriter, type PackInfo } from './packs.js';
-import { unpackInWorker } from './pool.js';
+import { idList, unpackInWorker } from './pool.js';
 import type { Repository } from './repository.js';
 
 export interface GcOptions {
@@ -158,7 +158,8 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     const check = await unpackInWorker({
       reads: [{ data: packed.buffer as SharedArrayBuffer, offset: packed.byteOffset, length: packed.length }],
       output: null,
-      entries: liveEntries.map((e) => ({ read: 0, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags, id: e.id.toString('hex') })),
+      entries: liveEntries.map((e) => ({ read: 0, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags })),
+      ids: idList(liveEntries),
     });
     if (check.bad.length) {
       for (const b of check.bad) result.problems.push(`pack ${pack.id}: block ${liveEntries[b.entry].id.toString('hex')} ${b.reason}; pack left as is`);

@@ -1,6 +1,7 @@
 /** The worker threads of the engine: one pool per process, as many threads as cores. */
 import os from 'node:os';
 import { Piscina } from 'piscina';
+import { ID_BYTES, type IndexEntry } from './format.js';
 import type { UnpackResult, UnpackTask } from './worker.js';
 
 let shared: Piscina | undefined;
@@ -23,6 +24,14 @@ function pool(): Piscina {
 /** Starts the threads now (each takes tens of milliseconds), so that overlaps reading a backup's index. */
 export function startWorkers(): void {
   pool();
+}
+
+/** The entries' ids back to back, as an unpack task takes them. */
+export function idList(entries: IndexEntry[]): Uint8Array {
+  // Its own memory: a message copies a view's whole underlying buffer.
+  const ids = Buffer.allocUnsafeSlow(entries.length * ID_BYTES);
+  entries.forEach((e, i) => e.id.copy(ids, i * ID_BYTES));
+  return ids;
 }
 
 export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {

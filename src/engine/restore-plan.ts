@@ -6,7 +6,7 @@
  * order and leave it in long writes.
  */
 import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
-import { idKey, type BlockLocation, type PackInfo } from './packs.js';
+import type { BlockLocation, PackInfo } from './packs.js';
 import type { Repository } from './repository.js';
 
 export interface Wanted {
@@ -33,14 +33,17 @@ export interface Unit {
 }
 
 export interface Plan {
-  units: Unit[];
+  units: Iterable<Unit>;
   missing: string[];
   /** Volume ranges of zero blocks: (offset, length). */
   zeroRuns: Array<[number, number]>;
 }
 
 /** Longest read of a pack, and the restore's window of the volume. */
-export const MAX_RANGE = 4 * 1024 * 1024;
+const MAX_RANGE = 4 * 1024 * 1024;
+
+/** The most bytes one read takes: a range, or one block where blocks are larger. */
+export const readCapacity = (blockSize: number): number => Math.max(MAX_RANGE, blockSize);
 /** Dead bytes a read spans rather than being split in two. */
 const MAX_GAP = 256 * 1024;
 /**
@@ -49,26 +52,26 @@ const MAX_GAP = 256 * 1024;
  */
 export const READS_PER_UNIT = 4;
 
-/** Walks the manifest: zero runs and missing blocks are noted, every other block handed to `visit`. */
-function walk(repo: Repository, m: Manifest, visit: (at: number, loc: BlockLocation) => void): Pick<Plan, 'missing' | 'zeroRuns'> {
+/** Where each block of the manifest is (undefined: a zero block or a missing one), its zero runs and what is missing. */
+function locate(repo: Repository, m: Manifest): Pick<Plan, 'missing' | 'zeroRuns'> & { locs: Array<BlockLocation | undefined> } {
   const { blockSize, blockCount, volumeSize } = m.header;
   const missing: string[] = [];
   const zeroRuns: Array<[number, number]> = [];
+  const locs = new Array<BlockLocation | undefined>(blockCount);
   for (let i = 0; i < blockCount; i += 1) {
-    const id = m.ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES);
     const at = i * blockSize;
-    if (id.equals(ZERO_ID)) {
+    // Compared and keyed in place: a view per block would be garbage the size of the manifest again.
+    if (m.ids.compare(ZERO_ID, 0, ID_BYTES, i * ID_BYTES, (i + 1) * ID_BYTES) === 0) {
       const len = Math.min(blockSize, volumeSize - at);
       const last = zeroRuns[zeroRuns.length - 1];
       if (last && last[0] + last[1] === at) last[1] += len;
       else zeroRuns.push([at, len]);
       continue;
     }
-    const loc = repo.index.blocks.get(idKey(id));
-    if (loc) visit(at, loc);
-    else missing.push(`block ${id.toString('hex')} at volume offset ${at} is missing from the store`);
+    locs[i] = repo.index.blocks.get(m.ids.toString('latin1', i * ID_BYTES, (i + 1) * ID_BYTES));
+    if (!locs[i]) missing.push(`block ${m.ids.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES)} at volume offset ${at} is missing from the store`);
   }
-  return { missing, zeroRuns };
+  return { missing, zeroRuns, locs };
 }
 
 /** One pack's wanted blocks as reads of nearby blocks, each with the blocks it holds. */
@@ -107,41 +110,41 @@ class ByPack {
 }
 
 /** Verify: every distinct block once, pack by pack; one read a unit. */
-export function planVerify(repo: Repository, m: Manifest): Plan & { distinct: number } {
+export function planVerify(repo: Repository, m: Manifest): Plan & { units: Unit[]; distinct: number } {
   const groups = new ByPack();
   let distinct = 0;
-  const { missing, zeroRuns } = walk(repo, m, (at, loc) => {
-    if (groups.add(loc, at)[1]) distinct += 1;
+  const { missing, zeroRuns, locs } = locate(repo, m);
+  locs.forEach((loc, i) => {
+    if (loc && groups.add(loc, i * m.header.blockSize)[1]) distinct += 1;
   });
   const units: Unit[] = [];
   for (const [pack, wanted] of groups.packs) for (const { read, blocks } of coalesce(pack, wanted.values())) units.push({ reads: [read], blocks, at: 0 });
   return { units, missing, zeroRuns, distinct };
 }
 
-/** Restore: window by window of the volume, each window's blocks from every pack that holds some; `window` is a unit's output size. */
+/**
+ * Restore: window by window of the volume, each window's blocks from every pack that holds
+ * some; `window` is a unit's output size. Units are made as they are taken, so memory holds
+ * the windows in flight, not a plan of the whole volume.
+ */
 export function planRestore(repo: Repository, m: Manifest): Plan & { window: number } {
-  const { blockSize } = m.header;
-  const window = Math.max(1, Math.floor(MAX_RANGE / blockSize)) * blockSize;
-  const units: Unit[] = [];
-  let current = -1;
-  let groups = new ByPack();
-  const flush = (): void => {
-    const at = current * window;
-    const reads = [...groups.packs].flatMap(([pack, wanted]) => coalesce(pack, wanted.values()));
-    for (let i = 0; i < reads.length; i += READS_PER_UNIT) {
-      const part = reads.slice(i, i + READS_PER_UNIT);
-      units.push({ reads: part.map((p) => p.read), blocks: part.flatMap((p, k) => p.blocks.map((w) => ((w.read = k), w))), at });
+  const { blockSize, blockCount } = m.header;
+  const perWindow = Math.max(1, Math.floor(MAX_RANGE / blockSize));
+  const { missing, zeroRuns, locs } = locate(repo, m);
+  function* units(): Generator<Unit> {
+    for (let first = 0; first < blockCount; first += perWindow) {
+      const at = first * blockSize;
+      const groups = new ByPack();
+      for (let i = first; i < Math.min(blockCount, first + perWindow); i += 1) {
+        const loc = locs[i];
+        if (loc) groups.add(loc, i * blockSize)[0].targets.push((i - first) * blockSize);
+      }
+      const reads = [...groups.packs].flatMap(([pack, wanted]) => coalesce(pack, wanted.values()));
+      for (let r = 0; r < reads.length; r += READS_PER_UNIT) {
+        const part = reads.slice(r, r + READS_PER_UNIT);
+        yield { reads: part.map((p) => p.read), blocks: part.flatMap((p, k) => p.blocks.map((w) => ((w.read = k), w))), at };
+      }
     }
-    groups = new ByPack();
-  };
-  const { missing, zeroRuns } = walk(repo, m, (at, loc) => {
-    const w = Math.floor(at / window);
-    if (w !== current) {
-      if (current >= 0) flush();
-      current = w;
-    }
-    groups.add(loc, at)[0].targets.push(at - w * window);
-  });
-  if (current >= 0) flush();
-  return { units, missing, zeroRuns, window };
+  }
+  return { units: units(), missing, zeroRuns, window: perWindow * blockSize };
 }

@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
-import { startWorkers, unpackInWorker } from './pool.js';
+import { idList, startWorkers, unpackInWorker } from './pool.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
-import { planRestore, planVerify, READS_PER_UNIT, type Read, type Unit, type Wanted } from './restore-plan.js';
+import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Read, type Unit, type Wanted } from './restore-plan.js';
 import { Slots } from './slots.js';
 import { VolumeWriter } from './volume-writer.js';
 
@@ -59,7 +59,7 @@ const READERS = 3;
 /** Buffers of stored bytes, one per read: the readers' and those of units waiting for a worker or in one. */
 const INPUTS = 2 * READS_PER_UNIT;
 /** Buffers of checked plaintext: units being checked and units queued for the writer. */
-const OUTPUTS = 4;
+const OUTPUTS = 3;
 /**
  * Units checked at once. A restore leaves one core to the writer thread and the kernel's I/O
  * work: on two cores, checking on both made the writes wait for the CPU after the disk was
@@ -89,21 +89,21 @@ async function readRange(repo: Repository, read: Read, input: Buffer): Promise<B
  */
 async function readUnits(
   repo: Repository,
-  units: Unit[],
+  units: Iterable<Unit>,
+  inputCapacity: number,
   out: { writer: VolumeWriter; window: number } | undefined,
   onUnit: (unit: Unit) => void,
   signal: AbortSignal | undefined,
 ): Promise<{ problems: string[]; fetched: number }> {
   const problems: string[] = [];
   let fetched = 0;
-  let next = 0;
+  const pending = units[Symbol.iterator]();
   let failure: unknown;
   const fail = (err: unknown): void => {
     failure ??= err;
   };
   // A restore stops writing at the first damage; a verify reads on to report every bad block.
   const stopped = (): boolean => failure !== undefined || (out !== undefined && problems.length > 0);
-  const inputCapacity = units.reduce((m, u) => u.reads.reduce((n, r) => Math.max(n, r.end - r.start), m), 0);
   const inputs = new Slots(INPUTS, () => {
     const allocated = repo.store.allocate?.(inputCapacity, { shared: true });
     return allocated?.buffer instanceof SharedArrayBuffer ? allocated : Buffer.from(new SharedArrayBuffer(inputCapacity));
@@ -133,9 +133,9 @@ async function readUnits(
           length: w.entry.length,
           rawLength: w.entry.rawLength,
           flags: w.entry.flags,
-          id: w.entry.id.toString('hex'),
           targets: output ? w.targets : undefined,
         })),
+        ids: idList(unit.blocks.map((w) => w.entry)),
       }).finally(() => {
         turns.give(turn);
         for (const b of taken) inputs.give(b);
@@ -153,9 +153,9 @@ async function readUnits(
   };
 
   const reader = async (): Promise<void> => {
-    while (next < units.length && !stopped()) {
+    for (let next = pending.next(); !next.done && !stopped(); next = pending.next()) {
       signal?.throwIfAborted();
-      const unit = units[next++];
+      const unit = next.value;
       const taken = await takeInputs(unit.reads.length);
       let data: Buffer[];
       try {
@@ -249,6 +249,7 @@ async function restoreWith(repo: Repository, opts: RestoreOptions, writer: Volum
     const { problems, fetched } = await readUnits(
       repo,
       units,
+      readCapacity(m.header.blockSize),
       { writer, window },
       (unit) => {
         done += unit.blocks.reduce((s, w) => s + w.entry.rawLength * w.targets.length, 0);
@@ -286,6 +287,7 @@ export async function runVerify(repo: Repository, backupId: string, opts: Verify
   const { problems } = await readUnits(
     repo,
     units,
+    readCapacity(m.header.blockSize),
     undefined,
     (unit) => {
       done += unit.blocks.reduce((s, w) => s + w.entry.rawLength, 0);

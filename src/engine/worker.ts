@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { copyBytes } from '../common/bytes.js';
-import { FLAG_ZSTD } from './format.js';
+import { FLAG_ZSTD, ID_BYTES } from './format.js';
 
 export interface UnpackEntry {
   /** Which of the task's reads holds the block, and where in it. */
@@ -16,8 +16,6 @@ export interface UnpackEntry {
   length: number;
   rawLength: number;
   flags: number;
-  /** Expected SHA-256, hex. */
-  id: string;
   /** Where in `output` the checked plaintext goes (one place or more); none: checked only. */
   targets?: number[];
 }
@@ -33,6 +31,8 @@ export interface UnpackTask {
   kind: 'unpack';
   reads: UnpackRead[];
   entries: UnpackEntry[];
+  /** The entries' expected SHA-256 digests, back to back (bytes, not strings: no garbage per block). */
+  ids: Uint8Array;
   /** Where the plaintext goes: a buffer shared with the caller, from `outputOffset`; null: checked, not kept. */
   output: SharedArrayBuffer | null;
   outputOffset?: number;
@@ -48,7 +48,7 @@ const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
 
 /** The checked plaintext of one entry, or why it is bad. */
-function unpackOne(src: Buffer, e: UnpackEntry, out: Buffer | null): Buffer | string {
+function unpackOne(src: Buffer, e: UnpackEntry, id: Buffer, out: Buffer | null): Buffer | string {
   const stored = src.subarray(e.offset, e.offset + e.length);
   if (stored.length !== e.length) return 'is truncated in the store';
   const first = out && e.targets?.length ? out.subarray(e.targets[0], e.targets[0] + e.rawLength) : null;
@@ -69,16 +69,17 @@ function unpackOne(src: Buffer, e: UnpackEntry, out: Buffer | null): Buffer | st
     if (first && stored.length === first.length) copyBytes(first, stored);
   }
   if (raw.length !== e.rawLength) return `has ${raw.length} bytes, expected ${e.rawLength}`;
-  if (createHash('sha256').update(raw).digest('hex') !== e.id) return 'does not match its SHA-256 digest';
+  if (!createHash('sha256').update(raw).digest().equals(id)) return 'does not match its SHA-256 digest';
   return first ?? raw;
 }
 
 function unpackBlocks(t: UnpackTask): UnpackResult {
   const reads = t.reads.map((r) => Buffer.from(r.data, r.offset, r.length));
   const out: Buffer | null = t.output ? Buffer.from(t.output, t.outputOffset ?? 0) : null;
+  const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);
   const bad: UnpackResult['bad'] = [];
   t.entries.forEach((e, i) => {
-    const plain = unpackOne(reads[e.read], e, out);
+    const plain = unpackOne(reads[e.read], e, ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES), out);
     if (typeof plain === 'string') bad.push({ entry: i, reason: plain });
     else if (out) for (const at of e.targets?.slice(1) ?? []) copyBytes(out, plain, at);
   });
