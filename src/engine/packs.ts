@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BlockStore } from '../stores/block-store.js';
-import { decodeIndex, encodeIndex, keys, type IndexEntry } from './format.js';
+import { decodeIndex, encodeIndex, ID_BYTES, keys, type IndexEntry } from './format.js';
 
 export interface PackInfo {
   id: string;
@@ -21,6 +21,8 @@ export interface BlockLocation {
 
 /** Block ids as map keys: 32-char latin1 strings are the most compact string form. */
 export const idKey = (id: Buffer): string => id.toString('latin1');
+/** The key of the id at `offset` of a list of ids, made without a view of it. */
+export const idKeyAt = (ids: Buffer, offset: number): string => ids.toString('latin1', offset, offset + ID_BYTES);
 
 export class PackIndex {
   readonly packs = new Map<string, PackInfo>();

@@ -6,7 +6,7 @@
  * order and leave it in long writes.
  */
 import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
-import type { BlockLocation, PackInfo } from './packs.js';
+import { idKeyAt, type BlockLocation, type PackInfo } from './packs.js';
 import type { Repository } from './repository.js';
 
 export interface Wanted {
@@ -41,11 +41,11 @@ export interface Plan {
 
 /** Longest read of a pack, and the restore's window of the volume. */
 const MAX_RANGE = 4 * 1024 * 1024;
+/** Dead bytes a read spans rather than being split in two. */
+const MAX_GAP = 256 * 1024;
 
 /** The most bytes one read takes: a range, or one block where blocks are larger. */
 export const readCapacity = (blockSize: number): number => Math.max(MAX_RANGE, blockSize);
-/** Dead bytes a read spans rather than being split in two. */
-const MAX_GAP = 256 * 1024;
 /**
  * Reads a restore unit takes at most: a window's blocks usually lie in one or two packs (and
  * one more for each later backup that changed some); a window spread wider becomes more units.
@@ -68,7 +68,7 @@ function locate(repo: Repository, m: Manifest): Pick<Plan, 'missing' | 'zeroRuns
       else zeroRuns.push([at, len]);
       continue;
     }
-    locs[i] = repo.index.blocks.get(m.ids.toString('latin1', i * ID_BYTES, (i + 1) * ID_BYTES));
+    locs[i] = repo.index.blocks.get(idKeyAt(m.ids, i * ID_BYTES));
     if (!locs[i]) missing.push(`block ${m.ids.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES)} at volume offset ${at} is missing from the store`);
   }
   return { missing, zeroRuns, locs };

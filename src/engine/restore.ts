@@ -117,7 +117,7 @@ async function readUnits(
   };
   const outputs = out && new Slots(OUTPUTS, () => out.writer.allocate(out.window));
   const turns = new Slots(checkTurns(out !== undefined), () => true);
-  const checks: Array<Promise<void>> = [];
+  const checks = new Set<Promise<void>>();
 
   const check = async (unit: Unit, taken: Buffer[], data: Buffer[]): Promise<void> => {
     const output = await outputs?.take();
@@ -157,23 +157,27 @@ async function readUnits(
       signal?.throwIfAborted();
       const unit = next.value;
       const taken = await takeInputs(unit.reads.length);
-      let data: Buffer[];
-      try {
-        data = await Promise.all(unit.reads.map((r, k) => readRange(repo, r, taken[k])));
-      } catch (err) {
+      // Settled, not raced: no buffer goes back while a read may still fill it.
+      const settled = await Promise.allSettled(unit.reads.map((r, k) => readRange(repo, r, taken[k])));
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) {
         for (const b of taken) inputs.give(b);
-        if (!(err instanceof NotFoundError)) throw err;
+        if (!(failed.reason instanceof NotFoundError)) throw failed.reason;
         for (const w of unit.blocks) problems.push(describe(w, unit, 'is missing: its pack is gone'));
         continue;
       }
+      const data = settled.map((s) => (s as PromiseFulfilledResult<Buffer>).value);
       fetched += data.reduce((s, d) => s + d.length, 0);
-      checks.push(check(unit, taken, data).catch(fail));
+      const running: Promise<void> = check(unit, taken, data)
+        .catch(fail)
+        .finally(() => checks.delete(running));
+      checks.add(running);
     }
   };
 
   await Promise.all(Array.from({ length: READERS }, () => reader().catch(fail)));
   // Every check ends before this returns: none may write after the caller closes the volume.
-  await Promise.all(checks);
+  await Promise.all([...checks]);
   if (failure !== undefined) throw failure;
   return { problems, fetched };
 }
