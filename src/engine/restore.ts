@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { syncDir, writeAll } from '../common/files.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
 import { idList, startWorkers, unpackInWorker } from './pool.js';
@@ -182,13 +183,6 @@ async function readUnits(
   return { problems, fetched };
 }
 
-async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
 
 const ZERO_SCAN = 1024 * 1024;
 
@@ -211,14 +205,6 @@ async function zeroStaleData(handle: fs.FileHandle, zeroRuns: Array<[number, num
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
 
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   startWorkers();

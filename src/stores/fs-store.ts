@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { syncDir, writeAll } from '../common/files.js';
 import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from './direct-io.js';
 
@@ -325,19 +326,4 @@ async function readAll(handle: fs.FileHandle, out: Buffer, position: number, ali
   return done;
 }
 
-async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
-  }
-}
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
