@@ -66,7 +66,7 @@ class RewriteBuffers {
     if (data.buffer instanceof SharedArrayBuffer) return data;
     // A store that read into memory of its own.
     const shared = Buffer.from(new SharedArrayBuffer(data.length));
-    data.copy(shared);
+    copyBytes(shared, data);
     return shared;
   }
 

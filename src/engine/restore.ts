@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { copyBytes } from '../common/bytes.js';
 import { syncDir, writeAll } from '../common/files.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
@@ -79,7 +80,7 @@ async function readRange(repo: Repository, read: Read, input: Buffer): Promise<B
   const got = data.subarray(0, Math.min(data.length, length));
   if (got.buffer === input.buffer) return got;
   // A store without `into` support answered with bytes of its own.
-  input.set(got);
+  copyBytes(input, got);
   return input.subarray(0, got.length);
 }
 

@@ -16,6 +16,7 @@ import {
   type Progress,
 } from '../../src/engine/index.js';
 import { decodeIndex } from '../../src/engine/format.js';
+import type { BlockStore } from '../../src/stores/block-store.js';
 import { FsBlockStore } from '../../src/stores/fs-store.js';
 import { filesUnder, makeVolume, repoAt, scribble, sha256, SMALL, storeBytes, tempDir } from './helpers.js';
 
@@ -93,6 +94,34 @@ describe('engine: backup and restore', () => {
     fs.writeFileSync(existing, randomBytes(fs.statSync(vol).size + 65536));
     await repo.restore({ backupId: 'b', target: existing });
     assert.equal(sha256(existing), sha256(vol));
+  });
+
+  it('restores, verifies and collects through a store that answers reads with memory of its own', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, 'rtrhdrt'.repeat(8));
+    // Whole-object reads only, into buffers of the store's own: every read is copied into shared memory.
+    const fsStore = new FsBlockStore(path.join(dir, 'store'));
+    const whole: BlockStore = {
+      description: fsStore.description,
+      put: (key, data) => fsStore.put(key, data),
+      get: (key) => fsStore.get(key),
+      has: (key) => fsStore.has(key),
+      delete: (key) => fsStore.delete(key),
+      list: (prefix) => fsStore.list(prefix),
+      close: () => fsStore.close(),
+    };
+    const repo = openRepository(whole, 'proj-a', SMALL);
+    await repo.backup({ source: vol, backupId: 'b1', volumeId: 'v' });
+    scribble(vol, 40);
+    await repo.backup({ source: vol, backupId: 'b2', volumeId: 'v' });
+    await repo.deleteBackup('b1');
+    const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.01 });
+    assert.ok(gc.packsRepacked > 0, 'gc rewrote packs');
+    await repo.verify('b2');
+    const target = path.join(dir, 'out.img');
+    await repo.restore({ backupId: 'b2', target });
+    assert.equal(sha256(target), sha256(vol));
   });
 
   it('restores over an existing file: stale data under zero blocks and past the end is gone', async (t) => {
