@@ -167,8 +167,27 @@ class IndexedBlock implements IndexEntry {
     return this.body.subarray(this.at, this.at + 32);
   }
   get key(): string {
-    return this.body.toString('latin1', this.at, this.at + 32);
+    return idKeyAt(this.body, this.at);
   }
+  copyId(target: Buffer, at: number): void {
+    this.body.copy(target, at, this.at, this.at + 32);
+  }
+}
+
+/** Block ids as map keys: 32-char latin1 strings are the most compact string form. */
+export const idKey = (id: Buffer): string => id.toString('latin1');
+/** The key of the id at `offset` of a list of ids, made without a view of it. */
+export const idKeyAt = (ids: Buffer, offset: number): string => ids.toString('latin1', offset, offset + ID_BYTES);
+
+/** An entry's key, made without a view of its id: a view per block would be garbage the size of the project's index each time it loads. */
+export function entryKey(e: IndexEntry): string {
+  return e instanceof IndexedBlock ? e.key : idKey(e.id);
+}
+
+/** Copies an entry's id into `target` at `at`, without a view of it. */
+export function copyId(e: IndexEntry, target: Buffer, at: number): void {
+  if (e instanceof IndexedBlock) e.copyId(target, at);
+  else e.id.copy(target, at);
 }
 
 export function decodeIndex(data: Buffer, what: string): IndexEntry[] {

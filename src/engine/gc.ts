@@ -10,9 +10,10 @@
  * and fails rather than reference a block that vanished.
  */
 import { copyBytes } from '../common/bytes.js';
-import { keys, decodeManifest, ID_BYTES, indexLength, ZERO_ID } from './format.js';
-import { idKey, PackWriter, type PackInfo } from './packs.js';
-import { idList, unpackInWorker } from './pool.js';
+import { decodeManifest, entryKey, ID_BYTES, idKey, indexLength, keys, ZERO_ID } from './format.js';
+import { PackWriter, type PackInfo } from './packs.js';
+import { unpackInWorker } from './pool.js';
+import { UnpackEntries } from './unpack-protocol.js';
 import type { Repository } from './repository.js';
 
 export interface GcOptions {
@@ -140,14 +141,14 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
   for (const pack of [...repo.index.packs.values()]) {
     if (now - pack.modified.getTime() < grace) continue;
     const liveEntries = pack.entries.filter((e) => {
-      const k = idKey(e.id);
+      const k = entryKey(e);
       return live.has(k) && repo.index.blocks.get(k)?.pack === pack;
     });
     const total = pack.entries.reduce((s, e) => s + e.length, 0);
     const liveBytes = liveEntries.reduce((s, e) => s + e.length, 0);
     if (liveEntries.length === 0) {
       if ((result.skipped = await running())) return result;
-      for (const e of pack.entries) if (repo.index.blocks.get(idKey(e.id))?.pack === pack) repo.index.blocks.delete(idKey(e.id));
+      for (const e of pack.entries) if (repo.index.blocks.get(entryKey(e))?.pack === pack) repo.index.blocks.delete(entryKey(e));
       await removePack(pack);
       result.packsDeleted += 1;
       continue;
@@ -155,12 +156,9 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     if (total === 0 || (total - liveBytes) / total < threshold) continue;
     // Rewrite: copy the live blocks' stored bytes, after checking them, into a new pack.
     const packed = await rewriteBuffers.read(pack.id, packSizes.get(pack.id)?.size);
-    const check = await unpackInWorker({
-      reads: [{ data: packed.buffer as SharedArrayBuffer, offset: packed.byteOffset, length: packed.length }],
-      output: null,
-      entries: liveEntries.map((e) => ({ read: 0, offset: e.offset, length: e.length, rawLength: e.rawLength, flags: e.flags })),
-      ids: idList(liveEntries),
-    });
+    const toCheck = new UnpackEntries(liveEntries.length);
+    for (const e of liveEntries) toCheck.add(e, 0, e.offset);
+    const check = await unpackInWorker({ reads: [{ data: packed.buffer as SharedArrayBuffer, offset: packed.byteOffset, length: packed.length }], output: null }, toCheck);
     if (check.bad.length) {
       for (const b of check.bad) result.problems.push(`pack ${pack.id}: block ${liveEntries[b.entry].id.toString('hex')} ${b.reason}; pack left as is`);
       continue;
@@ -178,9 +176,9 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
     const fresh = (await writer.finish()).at(-1)!;
     result.bytesRewritten += writer.bytesWritten - writtenBefore;
     repo.index.packs.set(fresh.id, fresh);
-    for (const e of fresh.entries) repo.index.blocks.set(idKey(e.id), { pack: fresh, entry: e });
+    for (const e of fresh.entries) repo.index.blocks.set(entryKey(e), { pack: fresh, entry: e });
     if ((result.skipped = await running())) return result;
-    for (const e of pack.entries) if (repo.index.blocks.get(idKey(e.id))?.pack === pack) repo.index.blocks.delete(idKey(e.id));
+    for (const e of pack.entries) if (repo.index.blocks.get(entryKey(e))?.pack === pack) repo.index.blocks.delete(entryKey(e));
     await removePack(pack);
     result.packsRepacked += 1;
   }

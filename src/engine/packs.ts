@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BlockStore } from '../stores/block-store.js';
-import { decodeIndex, encodeIndex, ID_BYTES, keys, type IndexEntry } from './format.js';
+import { decodeIndex, encodeIndex, entryKey, keys, type IndexEntry } from './format.js';
 
 export interface PackInfo {
   id: string;
@@ -18,11 +18,6 @@ export interface BlockLocation {
   pack: PackInfo;
   entry: IndexEntry;
 }
-
-/** Block ids as map keys: 32-char latin1 strings are the most compact string form. */
-export const idKey = (id: Buffer): string => id.toString('latin1');
-/** The key of the id at `offset` of a list of ids, made without a view of it. */
-export const idKeyAt = (ids: Buffer, offset: number): string => ids.toString('latin1', offset, offset + ID_BYTES);
 
 export class PackIndex {
   readonly packs = new Map<string, PackInfo>();
@@ -60,7 +55,7 @@ export class PackIndex {
   add(pack: PackInfo): void {
     this.packs.set(pack.id, pack);
     for (const entry of pack.entries) {
-      const k = idKey(entry.id);
+      const k = entryKey(entry);
       if (!this.blocks.has(k)) this.blocks.set(k, { pack, entry });
     }
   }
@@ -71,7 +66,7 @@ export class PackIndex {
     this.packs.delete(packId);
     const orphaned = new Set<string>();
     for (const entry of pack.entries) {
-      const k = idKey(entry.id);
+      const k = entryKey(entry);
       if (this.blocks.get(k)?.pack === pack) {
         this.blocks.delete(k);
         orphaned.add(k);
@@ -81,7 +76,7 @@ export class PackIndex {
     // Another pack may hold the same block (a retried or concurrent write): point there.
     for (const other of this.packs.values()) {
       for (const entry of other.entries) {
-        const k = idKey(entry.id);
+        const k = entryKey(entry);
         if (orphaned.delete(k)) this.blocks.set(k, { pack: other, entry });
       }
       if (orphaned.size === 0) return;

@@ -1,8 +1,10 @@
-/** The worker threads of the engine: one pool per process, as many threads as cores. */
+/**
+ * The worker threads of the engine: one pool per process, up to as many threads as cores. One is
+ * kept; more start when tasks queue up, so a restore, which checks on one thread, holds one.
+ */
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { ID_BYTES, type IndexEntry } from './format.js';
-import type { UnpackResult, UnpackTask } from './worker.js';
+import type { UnpackEntries, UnpackResult, UnpackTask } from './unpack-protocol.js';
 
 let shared: Piscina | undefined;
 
@@ -11,7 +13,7 @@ function pool(): Piscina {
     const threads = Math.max(1, os.availableParallelism());
     shared = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
-      minThreads: threads,
+      minThreads: 1,
       maxThreads: threads,
       idleTimeout: 30_000,
       // Workers hold no state worth a big heap; a small young generation keeps their RSS low.
@@ -26,16 +28,8 @@ export function startWorkers(): void {
   pool();
 }
 
-/** The entries' ids back to back, as an unpack task takes them. */
-export function idList(entries: IndexEntry[]): Uint8Array {
-  // Its own memory: a message copies a view's whole underlying buffer.
-  const ids = Buffer.allocUnsafeSlow(entries.length * ID_BYTES);
-  entries.forEach((e, i) => e.id.copy(ids, i * ID_BYTES));
-  return ids;
-}
-
-export function unpackInWorker(task: Omit<UnpackTask, 'kind'>): Promise<UnpackResult> {
-  return pool().run({ kind: 'unpack', ...task }) as Promise<UnpackResult>;
+export function unpackInWorker(task: Omit<UnpackTask, 'kind' | 'table' | 'ids'>, entries: UnpackEntries): Promise<UnpackResult> {
+  return pool().run({ kind: 'unpack', ...task, table: entries.table, ids: entries.ids } satisfies UnpackTask) as Promise<UnpackResult>;
 }
 
 /** Stops the worker threads (they would otherwise keep the process alive until idle). */

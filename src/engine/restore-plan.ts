@@ -5,8 +5,8 @@
  * window's blocks, wherever later backups stored them, are checked into one buffer in volume
  * order and leave it in long writes.
  */
-import { ID_BYTES, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
-import { idKeyAt, type BlockLocation, type PackInfo } from './packs.js';
+import { ID_BYTES, idKeyAt, ZERO_ID, type IndexEntry, type Manifest } from './format.js';
+import type { BlockLocation, PackInfo } from './packs.js';
 import type { Repository } from './repository.js';
 
 export interface Wanted {
@@ -30,6 +30,8 @@ export interface Unit {
   blocks: Wanted[];
   /** Restore: the volume offset the unit's output starts at. */
   at: number;
+  /** Restore: what of the output to write, as (offset, length) pairs in order, touching pieces merged. */
+  runs: number[];
 }
 
 export interface Plan {
@@ -93,6 +95,21 @@ function coalesce(pack: PackInfo, wanted: Iterable<Wanted>): Array<{ read: Read;
   return out;
 }
 
+/** The pieces of a window's output that `blocks` fill, block by block in order: (offset, length) pairs, touching ones merged. */
+function runsOf(blocks: Wanted[], perWindow: number, blockSize: number): number[] {
+  const lengths = new Uint32Array(perWindow);
+  for (const w of blocks) for (const t of w.targets) lengths[t / blockSize] = w.entry.rawLength;
+  const runs: number[] = [];
+  for (let slot = 0; slot < perWindow; slot += 1) {
+    if (lengths[slot] === 0) continue;
+    const offset = slot * blockSize;
+    const n = runs.length;
+    if (n > 0 && runs[n - 2] + runs[n - 1] === offset) runs[n - 1] += lengths[slot];
+    else runs.push(offset, lengths[slot]);
+  }
+  return runs;
+}
+
 /** Groups blocks by pack, one entry per distinct stored block. */
 class ByPack {
   readonly packs = new Map<PackInfo, Map<number, Wanted>>();
@@ -118,7 +135,7 @@ export function planVerify(repo: Repository, m: Manifest): Plan & { units: Unit[
     if (loc && groups.add(loc, i * m.header.blockSize)[1]) distinct += 1;
   });
   const units: Unit[] = [];
-  for (const [pack, wanted] of groups.packs) for (const { read, blocks } of coalesce(pack, wanted.values())) units.push({ reads: [read], blocks, at: 0 });
+  for (const [pack, wanted] of groups.packs) for (const { read, blocks } of coalesce(pack, wanted.values())) units.push({ reads: [read], blocks, at: 0, runs: [] });
   return { units, missing, zeroRuns, distinct };
 }
 
@@ -142,7 +159,8 @@ export function planRestore(repo: Repository, m: Manifest): Plan & { window: num
       const reads = [...groups.packs].flatMap(([pack, wanted]) => coalesce(pack, wanted.values()));
       for (let r = 0; r < reads.length; r += READS_PER_UNIT) {
         const part = reads.slice(r, r + READS_PER_UNIT);
-        yield { reads: part.map((p) => p.read), blocks: part.flatMap((p, k) => p.blocks.map((w) => ((w.read = k), w))), at };
+        const blocks = part.flatMap((p, k) => p.blocks.map((w) => ((w.read = k), w)));
+        yield { reads: part.map((p) => p.read), blocks, at, runs: runsOf(blocks, perWindow, blockSize) };
       }
     }
   }

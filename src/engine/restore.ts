@@ -12,11 +12,12 @@ import { copyBytes } from '../common/bytes.js';
 import { syncDir, writeAll } from '../common/files.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
-import { idList, startWorkers, unpackInWorker } from './pool.js';
+import { startWorkers, unpackInWorker } from './pool.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
 import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Read, type Unit, type Wanted } from './restore-plan.js';
 import { Slots } from './slots.js';
+import { UnpackEntries } from './unpack-protocol.js';
 import { VolumeWriter } from './volume-writer.js';
 
 export interface RestoreOptions {
@@ -125,20 +126,16 @@ async function readUnits(
     const output = await outputs?.take();
     const turn = await turns.take();
     try {
-      const result = await unpackInWorker({
-        reads: data.map((d) => ({ data: d.buffer as SharedArrayBuffer, offset: d.byteOffset, length: d.length })),
-        output: output ? (output.buffer as SharedArrayBuffer) : null,
-        outputOffset: output?.byteOffset,
-        entries: unit.blocks.map((w) => ({
-          read: w.read,
-          offset: w.entry.offset - unit.reads[w.read].start,
-          length: w.entry.length,
-          rawLength: w.entry.rawLength,
-          flags: w.entry.flags,
-          targets: output ? w.targets : undefined,
-        })),
-        ids: idList(unit.blocks.map((w) => w.entry)),
-      }).finally(() => {
+      const entries = new UnpackEntries(unit.blocks.length, unit.blocks.reduce((n, w) => n + w.targets.length, 0));
+      for (const w of unit.blocks) entries.add(w.entry, w.read, w.entry.offset - unit.reads[w.read].start, w.targets);
+      const result = await unpackInWorker(
+        {
+          reads: data.map((d) => ({ data: d.buffer as SharedArrayBuffer, offset: d.byteOffset, length: d.length })),
+          output: output ? (output.buffer as SharedArrayBuffer) : null,
+          outputOffset: output?.byteOffset,
+        },
+        entries,
+      ).finally(() => {
         turns.give(turn);
         for (const b of taken) inputs.give(b);
       });
@@ -146,7 +143,7 @@ async function readUnits(
       if (out && output) {
         if (stopped()) return;
         signal?.throwIfAborted();
-        await out.writer.write(output, unit.at, unit.blocks.flatMap((w) => w.targets.map((offset) => ({ offset, length: w.entry.rawLength }))));
+        await out.writer.write(output, unit.at, unit.runs);
       }
       onUnit(unit);
     } finally {

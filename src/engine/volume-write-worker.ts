@@ -28,7 +28,10 @@ parentPort?.on('message', (job: WriteJob) => {
   let done: WriteDone = { id: job.id };
   try {
     const plain = Buffer.from(job.buffer, job.offset);
-    for (let i = 0; i < job.runs.length; i += 3) writeRun(job, job.runs[i], job.runs[i + 1], plain.subarray(job.runs[i + 1], job.runs[i + 1] + job.runs[i + 2]));
+    for (let i = 0; i < job.runs.length; i += 2) {
+      const from = job.runs[i];
+      writeRun(job, job.at + from, from, plain.subarray(from, from + job.runs[i + 1]));
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     done = { id: job.id, error: { message: e.message, code: e.code } };

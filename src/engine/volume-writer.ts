@@ -10,12 +10,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from '../stores/direct-io.js';
 
-/** Bytes of a plaintext buffer that go to the volume at the buffer's own offset from its start. */
-export interface Piece {
-  offset: number;
-  length: number;
-}
-
 /** To the writer thread: write `runs` of the plaintext at `offset` in `buffer`. */
 export interface WriteJob {
   id: number;
@@ -26,7 +20,9 @@ export interface WriteJob {
   align: number;
   buffer: SharedArrayBuffer;
   offset: number;
-  /** (volume offset, offset in the plaintext, length) triples. */
+  /** The volume offset of the plaintext's start. */
+  at: number;
+  /** (offset in the plaintext, length) pairs. */
   runs: number[];
 }
 
@@ -40,17 +36,6 @@ export interface WriteDone {
  * waits for the disk, a buffered one only for a copy.
  */
 const DIRECT_MIN_RUN = 256 * 1024;
-
-/** Pieces that follow one another become one write, at `at` plus their offset. */
-function runsOf(at: number, pieces: Piece[]): number[] {
-  const runs: number[] = [];
-  for (const p of [...pieces].sort((a, b) => a.offset - b.offset)) {
-    const n = runs.length;
-    if (n > 0 && runs[n - 2] + runs[n - 1] === p.offset) runs[n - 1] += p.length;
-    else runs.push(at + p.offset, p.offset, p.length);
-  }
-  return runs;
-}
 
 export class VolumeWriter {
   private readonly thread: Worker;
@@ -104,8 +89,8 @@ export class VolumeWriter {
     return direct ? alignedBuffer(size, direct.probe, true) : Buffer.from(new SharedArrayBuffer(size));
   }
 
-  /** Queues the writes of `pieces` of `plain` (from `allocate`), which holds the volume from `at`; resolves once written. */
-  write(plain: Buffer, at: number, pieces: Piece[]): Promise<void> {
+  /** Queues the writes of `runs` ((offset, length) pairs) of `plain` (from `allocate`), which holds the volume from `at`; resolves once written. */
+  write(plain: Buffer, at: number, runs: number[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (!this.target) return Promise.reject(new Error('the restore writer has no volume open'));
     const job: WriteJob = {
@@ -116,7 +101,8 @@ export class VolumeWriter {
       align: DIRECT_ALIGN,
       buffer: plain.buffer as SharedArrayBuffer,
       offset: plain.byteOffset,
-      runs: runsOf(at, pieces),
+      at,
+      runs,
     };
     return new Promise((resolve, reject) => {
       this.pending.set(job.id, { resolve, reject });

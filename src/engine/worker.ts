@@ -8,56 +8,22 @@ import { createHash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { copyBytes } from '../common/bytes.js';
 import { FLAG_ZSTD, ID_BYTES } from './format.js';
-
-export interface UnpackEntry {
-  /** Which of the task's reads holds the block, and where in it. */
-  read: number;
-  offset: number;
-  length: number;
-  rawLength: number;
-  flags: number;
-  /** Where in `output` the checked plaintext goes (one place or more); none: checked only. */
-  targets?: number[];
-}
-
-/** Stored bytes, in a buffer shared with the caller. */
-export interface UnpackRead {
-  data: SharedArrayBuffer;
-  offset: number;
-  length: number;
-}
-
-export interface UnpackTask {
-  kind: 'unpack';
-  reads: UnpackRead[];
-  entries: UnpackEntry[];
-  /** The entries' expected SHA-256 digests, back to back (bytes, not strings: no garbage per block). */
-  ids: Uint8Array;
-  /** Where the plaintext goes: a buffer shared with the caller, from `outputOffset`; null: checked, not kept. */
-  output: SharedArrayBuffer | null;
-  outputOffset?: number;
-}
-
-export interface UnpackResult {
-  bad: Array<{ entry: number; reason: string }>;
-}
+import { ENTRY_FIELDS, type UnpackResult, type UnpackTask } from './unpack-protocol.js';
 
 export type Task = UnpackTask;
 
 const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
 
-/** The checked plaintext of one entry, or why it is bad. */
-function unpackOne(src: Buffer, e: UnpackEntry, id: Buffer, out: Buffer | null): Buffer | string {
-  const stored = src.subarray(e.offset, e.offset + e.length);
-  if (stored.length !== e.length) return 'is truncated in the store';
-  const first = out && e.targets?.length ? out.subarray(e.targets[0], e.targets[0] + e.rawLength) : null;
+/** The checked plaintext of one entry (in `first` when given), or why it is bad. */
+function unpackOne(stored: Buffer, length: number, rawLength: number, flags: number, id: Buffer, first: Buffer | null): Buffer | string {
+  if (stored.length !== length) return 'is truncated in the store';
   let raw: Buffer;
-  if (e.flags & FLAG_ZSTD) {
+  if (flags & FLAG_ZSTD) {
     let target = first;
     if (!target) {
-      if (scratch.length < e.rawLength) scratch = Buffer.alloc(e.rawLength);
-      target = scratch.subarray(0, e.rawLength);
+      if (scratch.length < rawLength) scratch = Buffer.alloc(rawLength);
+      target = scratch.subarray(0, rawLength);
     }
     try {
       raw = target.subarray(0, dctx.decompress(target, stored));
@@ -68,7 +34,7 @@ function unpackOne(src: Buffer, e: UnpackEntry, id: Buffer, out: Buffer | null):
     raw = stored;
     if (first && stored.length === first.length) copyBytes(first, stored);
   }
-  if (raw.length !== e.rawLength) return `has ${raw.length} bytes, expected ${e.rawLength}`;
+  if (raw.length !== rawLength) return `has ${raw.length} bytes, expected ${rawLength}`;
   if (!createHash('sha256').update(raw).digest().equals(id)) return 'does not match its SHA-256 digest';
   return first ?? raw;
 }
@@ -77,12 +43,22 @@ function unpackBlocks(t: UnpackTask): UnpackResult {
   const reads = t.reads.map((r) => Buffer.from(r.data, r.offset, r.length));
   const out: Buffer | null = t.output ? Buffer.from(t.output, t.outputOffset ?? 0) : null;
   const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);
+  const table = t.table;
   const bad: UnpackResult['bad'] = [];
-  t.entries.forEach((e, i) => {
-    const plain = unpackOne(reads[e.read], e, ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES), out);
+  for (let i = 0, p = 0; p < table.length; i += 1) {
+    const read = table[p];
+    const offset = table[p + 1];
+    const length = table[p + 2];
+    const rawLength = table[p + 3];
+    const flags = table[p + 4];
+    const count = table[p + 5];
+    const targets = table.subarray(p + ENTRY_FIELDS, p + ENTRY_FIELDS + count);
+    p += ENTRY_FIELDS + count;
+    const first = out && count > 0 ? out.subarray(targets[0], targets[0] + rawLength) : null;
+    const plain = unpackOne(reads[read].subarray(offset, offset + length), length, rawLength, flags, ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES), first);
     if (typeof plain === 'string') bad.push({ entry: i, reason: plain });
-    else if (out) for (const at of e.targets?.slice(1) ?? []) copyBytes(out, plain, at);
-  });
+    else if (out) for (let k = 1; k < count; k += 1) copyBytes(out, plain, targets[k]);
+  }
   return { bad };
 }
 

@@ -1,0 +1,64 @@
+/** What restore, verify and gc hand the engine's worker threads (worker.ts) and what comes back. */
+import { copyId, ID_BYTES, type IndexEntry } from './format.js';
+
+/** Stored bytes, in a buffer shared with the caller. */
+export interface UnpackRead {
+  data: SharedArrayBuffer;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Numbers an entry takes in `UnpackTask.table` before its targets: which of the task's reads
+ * holds the block and where in it, its stored and raw length, its flags and how many targets
+ * follow (its places in `output`: none, checked only).
+ */
+export const ENTRY_FIELDS = 6;
+
+export interface UnpackTask {
+  kind: 'unpack';
+  reads: UnpackRead[];
+  /** The entries, one after another (ENTRY_FIELDS numbers and the targets each): no object per block crosses threads. */
+  table: Uint32Array;
+  /** The entries' expected SHA-256 digests, back to back. */
+  ids: Uint8Array;
+  /** Where the plaintext goes: a buffer shared with the caller, from `outputOffset`; null: checked, not kept. */
+  output: SharedArrayBuffer | null;
+  outputOffset?: number;
+}
+
+export interface UnpackResult {
+  bad: Array<{ entry: number; reason: string }>;
+}
+
+/** The entries of one unpack task, written as the worker reads them (see `UnpackTask.table`). */
+export class UnpackEntries {
+  readonly table: Uint32Array;
+  readonly ids: Buffer;
+  private next = 0;
+  private count = 0;
+
+  /** `targets`: how many places in the output all entries have together. */
+  constructor(entries: number, targets = 0) {
+    this.table = new Uint32Array(entries * ENTRY_FIELDS + targets);
+    // Its own memory: a message copies a view's whole underlying buffer.
+    this.ids = Buffer.allocUnsafeSlow(entries * ID_BYTES);
+  }
+
+  /** The entry's block is at `offset` of the task's read `read`; its plaintext goes to `targets` of the output. */
+  add(entry: IndexEntry, read: number, offset: number, targets: readonly number[] = []): void {
+    copyId(entry, this.ids, this.count * ID_BYTES);
+    this.count += 1;
+    const t = this.table;
+    let p = this.next;
+    t[p++] = read;
+    t[p++] = offset;
+    t[p++] = entry.length;
+    t[p++] = entry.rawLength;
+    t[p++] = entry.flags;
+    t[p++] = targets.length;
+    for (const at of targets) t[p++] = at;
+    this.next = p;
+  }
+}
+
