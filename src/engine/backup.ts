@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
-import { checkName, encodeManifest, ID_BYTES, idKey, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { checkName, encodeManifest, ID_BYTES, idKeyAt, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
 import { IdTable } from './id-table.js';
 import { PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
@@ -133,11 +133,11 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     // Locations, not id strings: a set of references costs a fraction of a set of 32-byte keys.
     const counted = new Set<BlockLocation>();
     for (let i = 0; i < blockCount; i += 1) {
-      const id = ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES);
-      if (id.equals(ZERO_ID)) continue;
+      // Compared and keyed in place: a view per block is garbage the size of the manifest.
+      if (ids.compare(ZERO_ID, 0, ID_BYTES, i * ID_BYTES, (i + 1) * ID_BYTES) === 0) continue;
       bytesAllocated += Math.min(blockSize, size - i * blockSize);
-      const loc = repo.index.blocks.get(idKey(id));
-      if (!loc) throw new EngineError(`block ${id.toString('hex')} at offset ${i * blockSize} vanished from the store while the backup ran (garbage collection?); run the backup again`);
+      const loc = repo.index.blocks.get(idKeyAt(ids, i * ID_BYTES));
+      if (!loc) throw new EngineError(`block ${ids.toString('hex', i * ID_BYTES, (i + 1) * ID_BYTES)} at offset ${i * blockSize} vanished from the store while the backup ran (garbage collection?); run the backup again`);
       if (!counted.has(loc)) {
         counted.add(loc);
         bytesReferenced += loc.entry.length;
