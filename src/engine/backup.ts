@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
-import { checkName, encodeManifest, ID_BYTES, idKeyAt, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { checkName, encodeManifest, ID_BYTES, idKeyAt, keys, ZERO_ID, type IndexEntry, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
 import { IdTable } from './id-table.js';
 import { PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
@@ -51,8 +51,8 @@ function sameIdentity(a: SourceIdentity | null, b: SourceIdentity): boolean {
   return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
-function* knownIds(index: Repository['index']): Iterable<Buffer> {
-  for (const location of index.blocks.values()) yield location.entry.id;
+function* knownEntries(index: Repository['index']): Iterable<IndexEntry> {
+  for (const location of index.blocks.values()) yield location.entry;
 }
 
 function reasonOf(err: unknown): string {
@@ -104,7 +104,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       ids = work.reuse.ids;
       reusedFrom = work.reuse.header.backupId;
     } else {
-      const table = IdTable.create(knownIds(repo.index), repo.index.blocks.size, blockCount);
+      const table = IdTable.create(knownEntries(repo.index), repo.index.blocks.size, blockCount);
       const { settings } = repo;
       const scanned = await work.scan.scan({
         fd: handle.fd,

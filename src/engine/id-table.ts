@@ -6,7 +6,7 @@
  * manifest's id list, written by the thread that hashed it). A thread claims an id with one
  * compare-and-swap: exactly one block of the volume stores each new id, whatever the timing.
  */
-import { ID_BYTES } from './format.js';
+import { copyId, ID_BYTES, type IndexEntry } from './format.js';
 
 const WORDS = ID_BYTES / 4;
 
@@ -35,7 +35,7 @@ export class IdTable {
   }
 
   /** Memory for `known` stored ids and a volume of `blockCount` blocks, the known ones entered. */
-  static create(known: Iterable<Uint8Array>, knownCount: number, blockCount: number): IdTableMemory {
+  static create(known: Iterable<IndexEntry>, knownCount: number, blockCount: number): IdTableMemory {
     // At most half full: probes stay short, and a probe always ends at an empty slot.
     let capacity = 1024;
     while (capacity < 2 * (knownCount + blockCount)) capacity *= 2;
@@ -45,11 +45,11 @@ export class IdTable {
       knownCount,
       ids: new SharedArrayBuffer(blockCount * ID_BYTES),
     };
-    const bytes = new Uint8Array(memory.known);
+    const bytes = Buffer.from(memory.known);
     let n = 0;
-    for (const id of known) {
+    for (const entry of known) {
       if (n === knownCount) break;
-      bytes.set(id, n * ID_BYTES);
+      copyId(entry, bytes, n * ID_BYTES);
       n += 1;
     }
     const table = new IdTable(memory);
