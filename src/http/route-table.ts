@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { escapeRegExp } from '../common/regexp.js';
 
 function compile(url: string): RegExp {
   const body = url
     .replace(/\/+$/, '')
     .split('/')
-    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : escapeRegExp(seg)))
     .join('/');
   return new RegExp(`^${body}/?$`);
 }

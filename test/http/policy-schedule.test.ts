@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { ManualClock } from '../../src/common/clock.js';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { createAvailableVolume } from '../support/volumes.js';
@@ -551,6 +552,9 @@ for (const db of DB_KINDS) {
       assert.equal(failedJob.body.status, 'FAIL', failedJob.text);
       assert.equal(failedJob.body.error_code, 'VolumeBackup.0027');
       assert.match(failedJob.body.fail_reason, /create backup exception: .*ENOENT/);
+      // The reason names the volume, not the server's path of its image.
+      assert.ok(failedJob.body.fail_reason.includes(`the image of volume ${vol1}`), failedJob.body.fail_reason);
+      assert.ok(!failedJob.body.fail_reason.includes(path.dirname(image)), failedJob.body.fail_reason);
       // The task carries the backup job's fail reason; the one that worked carries none.
       assert.equal(records[vol1].status, 'EXECUTE_FAIL');
       assert.equal(records[vol1].message, failedJob.body.fail_reason);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
+import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
 import { BackupNotFoundError, openRepository, serviceMetadata } from '../../engine/index.js';
 import type { Job } from '../../jobs/job-repository.js';
@@ -25,8 +26,18 @@ export interface BackupJobDeps {
 
 const INTERRUPTED = 'interrupted: the service stopped while the job ran';
 
-function reasonOf(err: unknown): string {
-  return (err as Error)?.message ?? String(err);
+/**
+ * Why a job failed, as its users see it: where the message names an image file on this server
+ * (or a temporary file beside it), the resource is named instead, so no reason shows the
+ * server's paths.
+ */
+function reasonOf(err: unknown, images: Array<[file: string, name: string]> = []): string {
+  let reason = (err as Error)?.message ?? String(err);
+  for (const [file, name] of images) {
+    const near = new RegExp(`${escapeRegExp(path.dirname(file) + path.sep)}\\.?${escapeRegExp(path.basename(file))}[^\\s'"]*`, 'g');
+    reason = reason.replace(near, name);
+  }
+  return reason;
 }
 
 /** A job aborted because this process stops is left to recovery, which puts its records right. */
@@ -58,6 +69,12 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       const backup = await d.backups.get(p.backupId);
       if (!backup || backup.status !== 'creating') throw new JobFailure('VolumeBackup.0030', `got backup detail is null: backup ${p.backupId} is not being created`);
       let temporarySnapshot = false;
+      const images: Array<[string, string]> = [
+        [d.driver.path('volume', backup.volumeId), `the image of volume ${backup.volumeId}`],
+        backup.snapshotId
+          ? [d.driver.path('snapshot', backup.snapshotId), `the image of snapshot ${backup.snapshotId}`]
+          : [d.driver.path('snapshot', backup.id), `the point-in-time copy of volume ${backup.volumeId}`],
+      ];
       try {
         let source: string;
         if (backup.snapshotId) source = d.driver.path('snapshot', backup.snapshotId);
@@ -110,7 +127,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         return { backup_id: backup.id };
       } catch (err) {
         if (stopping(signal)) throw err;
-        const reason = reasonOf(err);
+        const reason = reasonOf(err, images);
         await failCreate(p, reason);
         throw new JobFailure('VolumeBackup.0027', `fsp cinder or ebackup create backup exception: ${reason}`);
       } finally {
@@ -202,7 +219,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       } catch (err) {
         if (stopping(signal)) throw err;
         await failRestore(p);
-        throw new JobFailure('VolumeBackup.0200', `restore backup exception: ${reasonOf(err)}`);
+        throw new JobFailure('VolumeBackup.0200', `restore backup exception: ${reasonOf(err, [[d.driver.path('volume', p.volumeId), `the image of volume ${p.volumeId}`]])}`);
       }
     },
     onAbandoned: (job: Job) => failRestore(job.payload as unknown as RestorePayload),
