@@ -61,4 +61,3 @@ export class UnpackEntries {
     this.next = p;
   }
 }
-
