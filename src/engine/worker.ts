@@ -10,8 +10,6 @@ import { copyBytes } from '../common/bytes.js';
 import { FLAG_ZSTD, ID_BYTES } from './format.js';
 import { ENTRY_FIELDS, type UnpackResult, type UnpackTask } from './unpack-protocol.js';
 
-export type Task = UnpackTask;
-
 const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
 
@@ -39,7 +37,8 @@ function unpackOne(stored: Buffer, length: number, rawLength: number, flags: num
   return first ?? raw;
 }
 
-function unpackBlocks(t: UnpackTask): UnpackResult {
+/** Piscina's entry point: checks (and, with an output, places) every entry of the task. */
+export default function unpackBlocks(t: UnpackTask): UnpackResult {
   const reads = t.reads.map((r) => Buffer.from(r.data, r.offset, r.length));
   const out: Buffer | null = t.output ? Buffer.from(t.output, t.outputOffset ?? 0) : null;
   const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);
@@ -60,8 +59,4 @@ function unpackBlocks(t: UnpackTask): UnpackResult {
     else if (out) for (let k = 1; k < count; k += 1) copyBytes(out, plain, targets[k]);
   }
   return { bad };
-}
-
-export default function run(task: Task): UnpackResult {
-  return unpackBlocks(task);
 }
