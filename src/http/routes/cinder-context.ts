@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAdmin } from '../../services/identity/roles.js';
-import type { Caller } from '../../services/volumes/volume-service.js';
+import type { Caller } from '../../services/common/caller.js';
 import { atLeast, negotiate } from '../microversion.js';
 import type { CinderViewContext } from '../views/cinder-links.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../../services/container.js';
 import { isAdmin } from '../../services/identity/roles.js';
-import type { Caller } from '../../services/volumes/volume-service.js';
+import type { Caller } from '../../services/common/caller.js';
 
 /** Where clouds.yaml points openstackclient's compute client. */
 export const COMPUTE_QUOTA_PREFIX = '/compute/v2.1';

@@ -7,7 +7,7 @@ import type { Job, JobRepository } from '../../jobs/job-repository.js';
 import type { QuotaService } from '../volumes/quota-service.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
 import type { BlockStore } from '../../stores/block-store.js';
 import type { BackupRequest } from './backup-input.js';

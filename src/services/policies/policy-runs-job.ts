@@ -10,7 +10,7 @@ import type { Db } from '../../db/connect.js';
 import type { Job, JobRepository } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BackupService } from '../backups/backup-service.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
 import { FINAL_TASK_STATUSES, newTask, type PolicyRun, type PolicyRunRepository, type PolicyTask, type TaskStatus } from './policy-runs-repository.js';
 import { backupsToPrune, retentionOf } from './retention.js';

@@ -9,7 +9,7 @@ import { isUuid, newUuid } from '../../common/ids.js';
 import type { Db } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import type { JobRepository } from '../../jobs/job-repository.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
 import { POLICY_RUN_JOB, type RunPayload } from './policy-runs-job.js';
 import { newTask, TASK_STATUSES, type PolicyRun, type PolicyRunRepository, type PolicyTask, type TaskQuery, type TaskStatus } from './policy-runs-repository.js';

@@ -3,7 +3,7 @@ import { ApiError, type ErrorCode } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import type { QuotaService } from '../volumes/quota-service.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Volume } from '../volumes/volume-records.js';

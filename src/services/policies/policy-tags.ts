@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ApiError } from '../../common/errors.js';
 import type { Database } from '../../db/schema.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import { requireBody } from './policy-input.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
 import type { PolicyService } from './policy-service.js';

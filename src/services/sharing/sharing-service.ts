@@ -5,7 +5,7 @@ import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Backup, BackupRepository } from '../backups/backup-repository.js';
 import { paginate, type Page } from '../volumes/resource-list-query.js';
-import type { Caller } from '../volumes/volume-service.js';
+import type { Caller } from '../common/caller.js';
 import type { ShareRequest } from './share-input.js';
 import { filterAndSort, parseShareQuery } from './share-query.js';
 import { isSharedWith, type Share, type SharedBackup, type ShareRepository } from './share-repository.js';

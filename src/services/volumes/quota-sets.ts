@@ -1,7 +1,7 @@
 import { ApiError } from '../../common/errors.js';
 import type { IdentityService } from '../identity/identity.js';
 import { QUOTA_RESOURCES, type QuotaService, type QuotaUsage, type QuotaValues } from './quota-service.js';
-import type { Caller } from './volume-service.js';
+import type { Caller } from '../common/caller.js';
 
 /** The os-quota-sets and limits use cases: who may read and change which project's quotas. */
 export class QuotaSets {

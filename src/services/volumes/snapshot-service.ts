@@ -9,7 +9,8 @@ import { paginate, parseResourceQuery, type Page } from './resource-list-query.j
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from './volume-input.js';
 import type { Snapshot } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
-import { bodyField, volumeNotFound, type Caller, type ListFeatures } from './volume-service.js';
+import type { Caller } from '../common/caller.js';
+import { bodyField, volumeNotFound, type ListFeatures } from './volume-service.js';
 import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, VOLUME_ACTION_FROM } from './volume-state.js';
 
 export function snapshotNotFound(id: string): ApiError {

@@ -4,6 +4,7 @@ import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
+import type { Caller } from '../common/caller.js';
 import type { QuotaService } from './quota-service.js';
 import { paginate, parseResourceQuery, type Page, type QueryFeatures } from './resource-list-query.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from './volume-input.js';
@@ -11,13 +12,6 @@ import type { Attachment, Volume } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
 import { findVolumeType, resolveVolumeType } from './volume-types.js';
-
-/** Who acts, and in which project (the path's). */
-export interface Caller {
-  projectId: string;
-  userId: string | null;
-  admin: boolean;
-}
 
 export interface ListFeatures {
   fuzzy: boolean;
