@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
-import { createServices, type Services } from '../services/container.js';
+import { createServices, type Services } from '../container.js';
 import { isRole } from '../services/identity/roles.js';
 import { CliError } from './errors.js';
 import { reindex } from '../services/backups/catalogue.js';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { loadConfig } from '../common/config.js';
 import { systemClock } from '../common/clock.js';
-import { createServices } from '../services/container.js';
+import { createServices } from '../container.js';
 import { buildApp } from '../http/app.js';
 import { COMPUTE_QUOTA_PREFIX } from '../http/routes/compute-quotas.js';
 import { writeClientFiles } from './client-files.js';

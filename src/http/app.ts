@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors.js';
-import type { Services } from '../services/container.js';
+import type { Services } from '../container.js';
 import { registerAuth } from './auth.js';
 import { familyOf } from './families.js';
 import { renderError, toApiError } from './errors.js';

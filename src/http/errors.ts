@@ -1,5 +1,7 @@
 import { ApiError, type ErrorCode } from '../common/errors.js';
+import { DomainError } from '../services/common/errors.js';
 import { IdentityError } from '../services/identity/identity.js';
+import { fromDomainError, isQuotaCode } from './error-mapping.js';
 import type { Family } from './families.js';
 
 /** Fault names of the Cinder (and Nova) envelopes, by HTTP status. */
@@ -32,12 +34,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Quota codes: the Cinder family answers them as 413 overLimit, as Cinder does. */
-const QUOTA_CODES = new Set<string>([
-  'VolumeBackup.0040', 'VolumeBackup.0071', 'VolumeBackup.0072', 'VolumeBackup.0073', 'VolumeBackup.0074',
-  'VolumeBackup.0075', 'VolumeBackup.0076', 'VolumeBackup.0077', 'VolumeBackup.0078', 'VolumeBackup.0079',
-  'VolumeBackup.0080', 'VolumeBackup.0081', 'VolumeBackup.0082', 'VolumeBackup.0083', 'VolumeBackup.0084',
-]);
 
 export interface RenderedError {
   status: number;
@@ -65,6 +61,7 @@ interface FastifyLikeError {
 /** Turns anything thrown while serving a request into the ApiError the user sees. */
 export function toApiError(err: unknown, family: Family): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return fromDomainError(err, family);
   if (err instanceof IdentityError) {
     const byKind = { unauthorized: 'common.0401', forbidden: 'common.0403', not_found: 'common.0404', conflict: 'common.0409', bad_request: 'common.0400' } as const;
     return new ApiError(byKind[err.kind], err.message);
@@ -98,7 +95,7 @@ export function renderError(family: Family, err: ApiError): RenderedError {
     case 'cbr':
       return { status: err.status, body: { error_code: err.code, error_msg: err.message } };
     case 'cinder': {
-      const status = QUOTA_CODES.has(err.code) ? 413 : err.status;
+      const status = isQuotaCode(err.code) ? 413 : err.status;
       if (status === 401) return { status, body: { error: { code: 401, title: TITLES[401], message: err.message } } };
       const fault = CINDER_FAULTS[status] ?? 'computeFault';
       return { status, body: { [fault]: { code: status, message: err.message } } };

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DomainError, OperationFailed, type Rule } from '../services/common/errors.js';
 import type { Job, JobRepository } from './job-repository.js';
 
-/** Thrown by a handler to fail its job with a documented code and a reason the user reads. */
-export class JobFailure extends Error {
-  constructor(
-    readonly code: string,
-    reason: string,
-  ) {
-    super(reason);
+/** Thrown by a handler to fail its job under a rule (the mapping gives its code) with a reason the user reads. */
+export class JobFailure extends OperationFailed {
+  constructor(rule: Rule, reason: string) {
+    super(reason, rule);
   }
 }
 
@@ -25,19 +23,19 @@ export interface JobHandler {
   /** Puts the job's records right after it failed without its handler finishing (a crash). */
   onAbandoned?(job: Job): Promise<void>;
   /**
-   * The error code of this kind of job's failures that its handler did not report: an
-   * unexpected error, or a worker that stopped (default VolumeBackup.p.0014).
+   * The rule of this kind of job's failures that its handler did not report: an unexpected
+   * error, or a worker that stopped (default job.failed).
    */
-  failureCode?: string;
+  failureRule?: Rule;
 }
-
-const DEFAULT_FAILURE_CODE = 'VolumeBackup.p.0014';
 
 export interface RunnerOptions {
   workers: number;
   leaseMs?: number;
   pollMs?: number;
   log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** The code a job's record keeps for a domain failure: the HTTP layer's mapping, given by the composition root. */
+  codeOf: (failure: DomainError) => string;
 }
 
 const silent = { error: () => undefined, warn: () => undefined };
@@ -97,7 +95,7 @@ export class JobRunner {
   }
 
   private failureCode(type: string): string {
-    return this.handlers.get(type)?.failureCode ?? DEFAULT_FAILURE_CODE;
+    return this.options.codeOf(new JobFailure(this.handlers.get(type)?.failureRule ?? 'job.failed', 'the job failed'));
   }
 
   /** Runs recovery now; for start-up and tests. */
@@ -171,8 +169,8 @@ export class JobRunner {
       });
       await this.repo.succeed(job.id, this.owner, entities ?? {});
     } catch (err) {
-      if (err instanceof JobFailure) {
-        await this.repo.fail(job.id, this.owner, err.code, err.message);
+      if (err instanceof DomainError) {
+        await this.repo.fail(job.id, this.owner, this.options.codeOf(err), err.message);
       } else if (!controller.signal.aborted || !this.stopped) {
         this.log.error({ err, job: job.id }, 'job failed unexpectedly');
         await this.repo.fail(job.id, this.owner, this.failureCode(job.type), `internal error: ${(err as Error)?.message ?? String(err)}`);

@@ -7,15 +7,18 @@ import { ApiError, ERROR_CATALOGUE, type ErrorCode } from '../../src/common/erro
 
 const SEED = /^004_.*\.txt$/;
 
-/** `shared/seeds` beside the checkout: the first ancestor of this file holding it. */
-function seedFile(): string {
+/**
+ * `shared/seeds` beside the checkout: the first ancestor of this file holding it. A user's clone
+ * has none; the catalogue in src/common/errors.ts is the source of truth there, unchecked.
+ */
+function seedFile(): string | undefined {
   const start = path.dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = path.dirname(dir)) {
+  for (let dir = start; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     const seeds = path.join(dir, 'shared', 'seeds');
     const found = fs.existsSync(seeds) ? fs.readdirSync(seeds).filter((f) => SEED.test(f)) : [];
     if (found.length === 1) return path.join(seeds, found[0]);
-    if (path.dirname(dir) === dir) throw new Error(`no shared/seeds/004_*.txt above ${start}: the checkout's parent directory must hold shared/`);
   }
+  return undefined;
 }
 
 interface SeedRow {
@@ -49,9 +52,11 @@ function seedErrorCodes(text: string): SeedRow[] {
   return rows;
 }
 
-describe('error catalogue', () => {
-  const file = seedFile();
-  const rows = seedErrorCodes(fs.readFileSync(file, 'utf8'));
+const file = seedFile();
+const skip = file ? false : 'no shared/seeds/004_*.txt beside the checkout: the catalogue is not compared with the API reference';
+
+describe('error catalogue against the API reference (seed 004)', { skip }, () => {
+  const rows = file ? seedErrorCodes(fs.readFileSync(file, 'utf8')) : [];
 
   it('reads the whole §6.2 table of the seed', () => {
     // The table has 126 rows, in 14 pieces under repeated headers.

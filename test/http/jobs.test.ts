@@ -14,7 +14,7 @@ for (const db of DB_KINDS) {
       member = await projectWithUser(server, 'jobs-proj');
       server.services.runner.register('testWork', {
         run: async ({ job }) => {
-          if (job.payload.fail) throw new JobFailure('VolumeBackup.0012', 'volume status is not available or in-use');
+          if (job.payload.fail) throw new JobFailure('backup.volume-not-backupable', 'volume status is not available or in-use');
           return { backup_id: 'b-1' };
         },
       });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/common/clock.js';
 import { buildApp } from '../../src/http/app.js';
-import { createServices, type Services } from '../../src/services/container.js';
+import { createServices, type Services } from '../../src/container.js';
 import { call, projectWithUser, startServer, type ServicesLog, type TestServer } from '../support/server.js';
 import { createAvailableVolume } from '../support/volumes.js';
 import { freePort } from '../support/net.js';

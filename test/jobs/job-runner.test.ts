@@ -4,6 +4,7 @@ import { systemClock } from '../../src/common/clock.js';
 import { openDatabase, type DbHandle } from '../../src/db/connect.js';
 import { JobRepository } from '../../src/jobs/job-repository.js';
 import { JobFailure, JobRunner } from '../../src/jobs/job-runner.js';
+import { jobErrorCode } from '../../src/http/error-mapping.js';
 import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
 import { until } from '../support/wait.js';
 
@@ -28,7 +29,7 @@ for (const kind of DB_KINDS) {
 
     it('runs a job once and records its entities and times', async () => {
       const repo = await open();
-      const runner = new JobRunner(repo, { workers: 2, pollMs: 20 });
+      const runner = new JobRunner(repo, { workers: 2, pollMs: 20, codeOf: jobErrorCode });
       runner.register('echo', { run: async ({ job }) => ({ echoed: job.payload.value }) });
       const job = await repo.create({ projectId: 'p1', type: 'echo', payload: { value: 42 }, entities: { volume_id: 'v' } });
       assert.equal(job.status, 'INIT');
@@ -44,10 +45,10 @@ for (const kind of DB_KINDS) {
 
     it('fails a job with the code and reason its handler gives', async () => {
       const repo = await open();
-      const runner = new JobRunner(repo, { workers: 1, pollMs: 20 });
+      const runner = new JobRunner(repo, { workers: 1, pollMs: 20, codeOf: jobErrorCode });
       runner.register('refuse', {
         run: async () => {
-          throw new JobFailure('VolumeBackup.0089', 'backup status is not available');
+          throw new JobFailure('backup.not-available', 'backup status is not available');
         },
       });
       const job = await repo.create({ projectId: 'p1', type: 'refuse' });
@@ -69,8 +70,8 @@ for (const kind of DB_KINDS) {
           await new Promise((r) => setTimeout(r, 5));
         },
       };
-      const a = new JobRunner(repoA, { workers: 2, pollMs: 5 });
-      const b = new JobRunner(repoB, { workers: 2, pollMs: 5 });
+      const a = new JobRunner(repoA, { workers: 2, pollMs: 5, codeOf: jobErrorCode });
+      const b = new JobRunner(repoB, { workers: 2, pollMs: 5, codeOf: jobErrorCode });
       a.register('race', handler);
       b.register('race', handler);
       const ids: string[] = [];
@@ -94,9 +95,9 @@ for (const kind of DB_KINDS) {
       assert.ok(await repo.claim('dead-worker', ['recover'], 100));
       assert.ok(await repo.claim('dead-worker', ['recover-once'], 100));
       const abandoned: string[] = [];
-      const runner = new JobRunner(repo, { workers: 2, pollMs: 20, leaseMs: 300 });
+      const runner = new JobRunner(repo, { workers: 2, pollMs: 20, leaseMs: 300, codeOf: jobErrorCode });
       runner.register('recover', { run: async () => ({ recovered: true }) });
-      runner.register('recover-once', { run: async () => ({}), onAbandoned: async (job) => void abandoned.push(job.id), failureCode: 'VolumeBackup.0027' });
+      runner.register('recover-once', { run: async () => ({}), onAbandoned: async (job) => void abandoned.push(job.id), failureRule: 'backup.create-failed' });
       await new Promise((r) => setTimeout(r, 150));
       runner.start();
       await until('recovery', async () => (await repo.get(retryable.id))?.status === 'SUCCESS' && (await repo.get(once.id))?.status === 'FAIL');

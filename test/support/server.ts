@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/common/config.js';
 import { systemClock, type Clock } from '../../src/common/clock.js';
 import { buildApp, type AppOptions } from '../../src/http/app.js';
-import { createServices, type Services } from '../../src/services/container.js';
+import { createServices, type Services } from '../../src/container.js';
 import { freePort } from './net.js';
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { cinderBackupRequest, restoreTarget } from '../../services/backups/backup-input.js';
 import { isAdmin } from '../../services/identity/roles.js';
 import { bad, bodyObject, metadataOf, nameAndDescription } from '../../services/volumes/volume-input.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { parseCbrQuery } from '../../services/backups/cbr-listing.js';
 import { cbrBackupView } from '../views/cbr-backups.js';
 

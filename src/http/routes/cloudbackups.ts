@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { restoreTarget, vbsBackupRequest } from '../../services/backups/backup-input.js';
 import { callerOf } from './cinder-context.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { isAdmin } from '../../services/identity/roles.js';
 import type { Caller } from '../../services/common/caller.js';
 

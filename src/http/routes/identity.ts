@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../../common/errors.js';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { IdentityError, type UserRecord } from '../../services/identity/identity.js';
 import { isAdmin } from '../../services/identity/roles.js';
 import { catalog, projectView, tokenView } from '../views/identity.js';

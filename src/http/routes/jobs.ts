@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { jobView } from '../views/jobs.js';
 
 export function jobRoutes(services: Services): FastifyPluginAsync {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 
 /** Health, metrics and the OpenAPI document. */
 export function opsRoutes(services: Services, metrics: Registry): FastifyPluginAsync {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { policyView, resourceOutcomesView, tagQueryView, tagsView } from '../views/policies.js';
 import { callerOf } from './cinder-context.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { callerOf } from './cinder-context.js';
 import { taskView } from '../views/policy-runs.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { shareRequest } from '../../services/sharing/share-input.js';
 import { parseBoolean } from '../../services/volumes/resource-list-query.js';
 import { newShareView, shareDetail } from '../views/share.js';

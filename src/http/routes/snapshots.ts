@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { parseBoolean } from '../../services/volumes/resource-list-query.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { getVolumeType, VOLUME_TYPES } from '../../services/volumes/volume-types.js';
 import { negotiate } from '../microversion.js';
 import { volumeTypeView } from '../views/cinder-volume-types.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services/container.js';
+import type { Services } from '../../container.js';
 import { MAX_MICROVERSION, MIN_MICROVERSION } from '../microversion.js';
 
 const MEDIA_TYPES = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];

@@ -63,11 +63,11 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const create: JobHandler = {
-    failureCode: 'VolumeBackup.0027',
+    failureRule: 'backup.create-failed',
     async run({ job, signal }) {
       const p = job.payload as unknown as CreatePayload;
       const backup = await d.backups.get(p.backupId);
-      if (!backup || backup.status !== 'creating') throw new JobFailure('VolumeBackup.0030', `got backup detail is null: backup ${p.backupId} is not being created`);
+      if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being created`);
       let temporarySnapshot = false;
       const images: Array<[string, string]> = [
         [d.driver.path('volume', backup.volumeId), `the image of volume ${backup.volumeId}`],
@@ -129,7 +129,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         if (stopping(signal)) throw err;
         const reason = reasonOf(err, images);
         await failCreate(p, reason);
-        throw new JobFailure('VolumeBackup.0027', `fsp cinder or ebackup create backup exception: ${reason}`);
+        throw new JobFailure('backup.create-failed', `fsp cinder or ebackup create backup exception: ${reason}`);
       } finally {
         if (temporarySnapshot) await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
       }
@@ -143,11 +143,11 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const remove: JobHandler = {
-    failureCode: 'VolumeBackup.0125',
+    failureRule: 'backup.delete-failed',
     async run({ job, signal }) {
       const p = job.payload as unknown as DeletePayload;
       const backup = await d.backups.get(p.backupId);
-      if (!backup || backup.status !== 'deleting') throw new JobFailure('VolumeBackup.0110', `the backup details msg is null: backup ${p.backupId} is not being deleted`);
+      if (!backup || backup.status !== 'deleting') throw new JobFailure('backup.not-being-deleted', `the backup details msg is null: backup ${p.backupId} is not being deleted`);
       try {
         const repo = openRepository(d.store, backup.projectId);
         // A backup that failed has no manifest; there is nothing of it to remove from the store.
@@ -166,7 +166,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       } catch (err) {
         if (stopping(signal)) throw err;
         await failDelete(p, reasonOf(err));
-        throw new JobFailure('VolumeBackup.0125', `failed to delete the backup: ${reasonOf(err)}`);
+        throw new JobFailure('backup.delete-failed', `failed to delete the backup: ${reasonOf(err)}`);
       }
     },
     onAbandoned: (job: Job) => failDelete(job.payload as unknown as DeletePayload, INTERRUPTED),
@@ -190,13 +190,13 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   }
 
   const restore: JobHandler = {
-    failureCode: 'VolumeBackup.0200',
+    failureRule: 'restore.failed',
     async run({ job, signal }) {
       const p = job.payload as unknown as RestorePayload;
       const backup = await d.backups.get(p.backupId);
       const volume = await d.volumes.getVolume(p.volumeId);
       if (!backup || backup.status !== 'restoring' || !volume || volume.status !== 'restoring-backup') {
-        throw new JobFailure('VolumeBackup.0201', `restore backup null response: backup ${p.backupId} or volume ${p.volumeId} is not being restored`);
+        throw new JobFailure('restore.not-being-restored', `restore backup null response: backup ${p.backupId} or volume ${p.volumeId} is not being restored`);
       }
       try {
         const repo = openRepository(d.store, backup.projectId);
@@ -219,7 +219,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       } catch (err) {
         if (stopping(signal)) throw err;
         await failRestore(p);
-        throw new JobFailure('VolumeBackup.0200', `restore backup exception: ${reasonOf(err, [[d.driver.path('volume', p.volumeId), `the image of volume ${p.volumeId}`]])}`);
+        throw new JobFailure('restore.failed', `restore backup exception: ${reasonOf(err, [[d.driver.path('volume', p.volumeId), `the image of volume ${p.volumeId}`]])}`);
       }
     },
     onAbandoned: (job: Job) => failRestore(job.payload as unknown as RestorePayload),

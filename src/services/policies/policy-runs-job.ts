@@ -5,12 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../common/clock.js';
-import { ApiError } from '../../common/errors.js';
 import type { Db } from '../../db/connect.js';
 import type { Job, JobRepository } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BackupService } from '../backups/backup-service.js';
 import type { Caller } from '../common/caller.js';
+import { DomainError, LimitExceeded, QuotaExceeded, type Rule } from '../common/errors.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
 import { FINAL_TASK_STATUSES, newTask, type PolicyRun, type PolicyRunRepository, type PolicyTask, type TaskStatus } from './policy-runs-repository.js';
 import { backupsToPrune, retentionOf } from './retention.js';
@@ -18,11 +18,13 @@ import { backupsToPrune, retentionOf } from './retention.js';
 export const POLICY_RUN_JOB = 'bksPolicyRun';
 
 /** Refusals that mean "the volume is busy now": the task is skipped, not failed. */
-const BUSY_CODES = new Set(['VolumeBackup.0012', 'VolumeBackup.0013']);
-/** Backup quota refusals: a policy run reports them as AutoBackup.0218. */
-const QUOTA_CODES = new Set(['VolumeBackup.0080', 'VolumeBackup.0081']);
-const QUOTA_CODE = 'AutoBackup.0218';
-const QUOTA_MESSAGE = `${QUOTA_CODE}: Backup number quota is not enough`;
+const BUSY: ReadonlySet<Rule | undefined> = new Set<Rule>(['backup.volume-not-backupable', 'backup.volume-busy']);
+
+/** Backup quota refusals: a policy run reports them under a rule of its own. */
+function asRunFailure(err: DomainError): DomainError {
+  const quota = err instanceof QuotaExceeded && (err.resource === 'backups' || err.resource === 'backup_gigabytes');
+  return quota ? new LimitExceeded(`Backup number quota is not enough (${err.message})`, 'policy.backup-quota') : err;
+}
 
 export interface PolicyRunJobDeps {
   db: Db;
@@ -35,6 +37,8 @@ export interface PolicyRunJobDeps {
   taskTimeoutMs: number;
   /** How often a run looks at its backup jobs (real time). */
   pollMs: number;
+  /** The code a task records for a failure: the same mapping as jobs'. */
+  codeOf: (failure: DomainError) => string;
 }
 
 export interface RunPayload {
@@ -74,11 +78,11 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       await d.runs.adoptJob(job.id, runJobId);
       await d.runs.updateTask(task.id, { backupId: backup.id, backupJobId: job.id });
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      const status: TaskStatus = BUSY_CODES.has(err.code) ? 'SKIP' : 'EXECUTE_FAIL';
-      const quota = QUOTA_CODES.has(err.code);
-      const message = quota ? `${QUOTA_MESSAGE} (${err.message})` : `${err.code}: ${err.message}`;
-      await d.runs.updateTask(task.id, { status, message, code: quota ? QUOTA_CODE : err.code, finishedAt: d.clock.now() });
+      if (!(err instanceof DomainError)) throw err;
+      const status: TaskStatus = BUSY.has(err.rule) ? 'SKIP' : 'EXECUTE_FAIL';
+      const failure = asRunFailure(err);
+      const code = d.codeOf(failure);
+      await d.runs.updateTask(task.id, { status, message: `${code}: ${failure.message}`, code, finishedAt: d.clock.now() });
     }
   }
 
@@ -125,7 +129,7 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
           await d.runs.adoptJob(job.id, runJobId);
         } catch (err) {
           // A backup being restored right now is pruned by a later run.
-          if (!(err instanceof ApiError)) throw err;
+          if (!(err instanceof DomainError)) throw err;
         }
       }
     }
@@ -157,9 +161,10 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       await d.runs.finishRun(run.id, d.clock.now());
       const failed = tasks.filter((t) => t.status === 'EXECUTE_FAIL' || t.status === 'EXECUTE_TIMEOUT');
       if (failed.length > 0) {
-        const quota = failed.some((t) => t.code === QUOTA_CODE);
+        const quotaCode = d.codeOf(new LimitExceeded('', 'policy.backup-quota'));
+        const quota = failed.some((t) => t.code === quotaCode);
         throw new JobFailure(
-          quota ? QUOTA_CODE : 'VolumeBackup.0027',
+          quota ? 'policy.backup-quota' : 'backup.create-failed',
           `${quota ? 'Backup number quota is not enough' : 'fsp cinder or ebackup create backup exception'}: ${failed.length} of ${tasks.length} volumes were not backed up (${failed.map((t) => `${t.resourceId}: ${t.status}`).join(', ')})`,
         );
       }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Db } from '../../db/connect.js';
 import { JobRunner } from '../../jobs/job-runner.js';
+import type { DomainError } from '../common/errors.js';
 import type { BackupService } from '../backups/backup-service.js';
 import { PolicyRepository } from './policy-repository.js';
 import { registerPolicyRunJob } from './policy-runs-job.js';
@@ -17,6 +18,8 @@ export interface PolicySchedulingOptions {
   /** Runs in progress at once per process: each mostly waits for its backup jobs. */
   runWorkers?: number;
   taskTimeoutMs?: number;
+  /** The code a run's job or task records for a domain failure. */
+  codeOf: (failure: DomainError) => string;
 }
 
 export interface PolicyScheduling {
@@ -37,7 +40,7 @@ export function createPolicyScheduling(o: PolicySchedulingOptions): PolicySchedu
   const policies = new PolicyRepository(o.db);
   const runs = new PolicyRunRepository(o.db);
   const runJobs = new RunJobRepository(o.db, o.clock);
-  const runRunner = new JobRunner(runJobs, { workers: o.runWorkers ?? 16, leaseMs: o.leaseMs, pollMs: 250, log: o.log });
+  const runRunner = new JobRunner(runJobs, { workers: o.runWorkers ?? 16, leaseMs: o.leaseMs, pollMs: 250, log: o.log, codeOf: o.codeOf });
   const policyRuns = new PolicyRunService({ db: o.db, runs, policies, jobs: runJobs, clock: o.clock, kick: () => runRunner.kick() });
   registerPolicyRunJob(runRunner, {
     db: o.db,
@@ -48,6 +51,7 @@ export function createPolicyScheduling(o: PolicySchedulingOptions): PolicySchedu
     clock: o.clock,
     taskTimeoutMs: o.taskTimeoutMs ?? TWELVE_HOURS,
     pollMs: 250,
+    codeOf: o.codeOf,
   });
   const scheduler = new PolicyScheduler({ db: o.db, clock: o.clock, policies, runs, service: policyRuns, jobs: runJobs, runner: runRunner, log: o.log });
   return { policyRuns, policyRunRecords: runs, scheduler, runRunner };

@@ -1,31 +1,32 @@
-import type { Config } from '../common/config.js';
-import { systemClock, type Clock } from '../common/clock.js';
-import { openDatabase, type DbHandle } from '../db/connect.js';
-import { IdentityService } from './identity/identity.js';
-import { JobRepository } from '../jobs/job-repository.js';
-import { JobRunner, type RunnerOptions } from '../jobs/job-runner.js';
-import { JobQueryService } from './jobs.js';
-import { BackupRepository } from './backups/backup-repository.js';
-import { BackupQueryService } from './backups/backup-queries.js';
-import { CbrListing } from './backups/cbr-listing.js';
-import { BackupService } from './backups/backup-service.js';
-import { registerBackupJobs } from './backups/backup-jobs.js';
-import { openBlockStore } from '../stores/factory.js';
-import type { BlockStore } from '../stores/block-store.js';
-import { closeEngine } from '../engine/index.js';
-import type { VolumeDriver } from '../volumes/driver.js';
-import { FileVolumeDriver } from '../volumes/file-driver.js';
-import { VolumeRepository } from './volumes/volume-repository.js';
-import { QuotaService } from './volumes/quota-service.js';
-import { QuotaSets } from './volumes/quota-sets.js';
-import { VolumeService } from './volumes/volume-service.js';
-import { SnapshotService } from './volumes/snapshot-service.js';
-import { createPolicyScheduling, type PolicyScheduling } from './policies/scheduler-setup.js';
-import { PolicyRepository } from './policies/policy-repository.js';
-import { PolicyService } from './policies/policy-service.js';
-import { PolicyTagService } from './policies/policy-tags.js';
-import { ShareRepository, isSharedWith } from './sharing/share-repository.js';
-import { SharingService } from './sharing/sharing-service.js';
+import type { Config } from './common/config.js';
+import { systemClock, type Clock } from './common/clock.js';
+import { openDatabase, type DbHandle } from './db/connect.js';
+import { IdentityService } from './services/identity/identity.js';
+import { JobRepository } from './jobs/job-repository.js';
+import { JobRunner, type RunnerOptions } from './jobs/job-runner.js';
+import { jobErrorCode } from './http/error-mapping.js';
+import { JobQueryService } from './services/jobs.js';
+import { BackupRepository } from './services/backups/backup-repository.js';
+import { BackupQueryService } from './services/backups/backup-queries.js';
+import { CbrListing } from './services/backups/cbr-listing.js';
+import { BackupService } from './services/backups/backup-service.js';
+import { registerBackupJobs } from './services/backups/backup-jobs.js';
+import { openBlockStore } from './stores/factory.js';
+import type { BlockStore } from './stores/block-store.js';
+import { closeEngine } from './engine/index.js';
+import type { VolumeDriver } from './volumes/driver.js';
+import { FileVolumeDriver } from './volumes/file-driver.js';
+import { VolumeRepository } from './services/volumes/volume-repository.js';
+import { QuotaService } from './services/volumes/quota-service.js';
+import { QuotaSets } from './services/volumes/quota-sets.js';
+import { VolumeService } from './services/volumes/volume-service.js';
+import { SnapshotService } from './services/volumes/snapshot-service.js';
+import { createPolicyScheduling, type PolicyScheduling } from './services/policies/scheduler-setup.js';
+import { PolicyRepository } from './services/policies/policy-repository.js';
+import { PolicyService } from './services/policies/policy-service.js';
+import { PolicyTagService } from './services/policies/policy-tags.js';
+import { ShareRepository, isSharedWith } from './services/sharing/share-repository.js';
+import { SharingService } from './services/sharing/sharing-service.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -66,7 +67,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const { db } = database;
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds);
   const jobs = new JobRepository(db, clock);
-  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log });
+  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   const backups = new BackupRepository(db);
   const volumeDriver = new FileVolumeDriver(config.dataDir);
   const volumeRecords = new VolumeRepository(db);
@@ -92,7 +93,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
   registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock });
-  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log });
+  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   return {
     config,
     clock,
