@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { cinderBackupRequest, restoreTarget } from '../../services/backups/backup-input.js';
+import { cinderBackupRequest, restoreTarget } from '../input/backups.js';
 import { isAdmin } from '../../services/identity/roles.js';
-import { bad, bodyObject, metadataOf, nameAndDescription } from '../../services/volumes/volume-input.js';
+import { bad, bodyObject, metadataOf, nameAndDescription } from '../input/common.js';
 import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
 import { nextPageLinks } from '../views/cinder-links.js';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Services } from '../../container.js';
-import { restoreTarget, vbsBackupRequest } from '../../services/backups/backup-input.js';
+import { restoreTarget, vbsBackupRequest } from '../input/backups.js';
 import { callerOf } from './cinder-context.js';
 
 type Params = { project_id: string; backup_id: string };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { parseBoolean } from '../input/listing-query.js';
 import { limitsView, quotaSet } from '../views/cinder-quotas.js';
 import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
 

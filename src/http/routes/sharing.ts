@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
 import { shareRequest } from '../../services/sharing/share-input.js';
-import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { parseBoolean } from '../input/listing-query.js';
 import { newShareView, shareDetail } from '../views/share.js';
 import { callerOf, type Query } from './cinder-context.js';
 

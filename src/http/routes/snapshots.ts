@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { parseBoolean } from '../input/listing-query.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';
 import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';

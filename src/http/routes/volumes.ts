@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { parseBoolean } from '../../services/volumes/resource-list-query.js';
+import { parseBoolean } from '../input/listing-query.js';
 import { atLeast } from '../microversion.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';

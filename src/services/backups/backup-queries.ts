@@ -1,6 +1,7 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
-import { paginate, parseResourceQuery, type Page } from '../volumes/resource-list-query.js';
+import { paginate, type Page } from '../common/listing.js';
+import { parseResourceQuery } from '../../http/input/listing-query.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 
 export const BACKUP_FILTERS = ['name', 'status', 'volume_id'] as const;

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import type { BackupStatus } from './backup-state.js';
-import type { ResourceQuery } from '../volumes/resource-list-query.js';
+import type { ResourceQuery } from '../common/listing.js';
 
 export interface Backup {
   id: string;

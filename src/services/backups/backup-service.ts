@@ -10,7 +10,7 @@ import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Caller } from '../common/caller.js';
 import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
 import type { BlockStore } from '../../stores/block-store.js';
-import type { BackupRequest } from './backup-input.js';
+import type { BackupRequest } from '../../http/input/backups.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';

@@ -1,4 +1,5 @@
-import { parseBoolean, parseResourceQuery, type ResourceQuery } from '../volumes/resource-list-query.js';
+import { type ResourceQuery } from '../common/listing.js';
+import { parseBoolean, parseResourceQuery } from '../../http/input/listing-query.js';
 import type { ShareFilter, SharedBackup } from './share-repository.js';
 
 /** Exact filters of the share listings (seed 002); `name` matches anywhere, case-insensitively. */

@@ -4,7 +4,7 @@ import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Backup, BackupRepository } from '../backups/backup-repository.js';
-import { paginate, type Page } from '../volumes/resource-list-query.js';
+import { paginate, type Page } from '../common/listing.js';
 import type { Caller } from '../common/caller.js';
 import type { ShareRequest } from './share-input.js';
 import { filterAndSort, parseShareQuery } from './share-query.js';

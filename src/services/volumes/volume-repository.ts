@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { ResourceQuery } from './resource-list-query.js';
+import type { ResourceQuery } from '../common/listing.js';
 import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
 import type { SnapshotStatus, VolumeStatus } from './volume-state.js';
 

@@ -1,6 +1,6 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
-import { bad, bodyObject, booleanOf, metadataOf } from '../volumes/volume-input.js';
+import { bad, bodyObject, booleanOf, metadataOf } from './common.js';
 
 /** What a backup request asks for, once its family's rules have passed. */
 export interface BackupRequest {

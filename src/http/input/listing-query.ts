@@ -1,36 +1,8 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
+import { MAX_LIMIT, type QueryFeatures, type ResourceQuery, type ResourceSortKey } from '../../services/common/listing.js';
 
-export const RESOURCE_SORT_KEYS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type', 'volume_id'] as const;
-export type ResourceSortKey = (typeof RESOURCE_SORT_KEYS)[number];
-export const MAX_LIMIT = 1000;
-
-/** Filters, order and page of a volume or snapshot listing, checked. */
-export interface ResourceQuery {
-  exact: Record<string, string>;
-  /** name~, status~ ...: substring, case-insensitive. */
-  fuzzy: Record<string, string>;
-  metadata: Record<string, string> | undefined;
-  /** Every project's resources (admins only; ignored for others, as Cinder does). */
-  allTenants: boolean;
-  sort: Array<{ key: ResourceSortKey; dir: 'asc' | 'desc' }>;
-  limit: number | undefined;
-  offset: number;
-  marker: string | undefined;
-  withCount: boolean;
-}
-
-export interface QueryFeatures {
-  /** Exact-match filters this listing knows. */
-  filters: readonly string[];
-  sortKeys: readonly ResourceSortKey[];
-  /** name~ and the like (v3.34). */
-  fuzzy: boolean;
-  /** with_count (v3.45). */
-  withCount: boolean;
-  admin: boolean;
-}
-
+/** Query strings of Cinder listings, checked into a ResourceQuery; each failure is 400 naming the parameter. */
 function bad(message: string): ApiError {
   return new ApiError('common.0400', message);
 }
@@ -123,25 +95,4 @@ export function parseResourceQuery(params: Record<string, unknown>, f: QueryFeat
   const withCount = one(params.with_count);
   if (withCount !== undefined && f.withCount) q.withCount = parseBoolean('with_count', withCount);
   return q;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  nextMarker: string | undefined;
-}
-
-/** One page of the full ordered result: after the marker, then offset, then limit. */
-export function paginate<T extends { id: string }>(all: T[], q: ResourceQuery): Page<T> {
-  let start = 0;
-  if (q.marker !== undefined) {
-    const at = all.findIndex((x) => x.id === q.marker);
-    if (at < 0) throw bad(`Marker ${q.marker} could not be found.`);
-    start = at + 1;
-  }
-  start += q.offset;
-  const limit = q.limit ?? MAX_LIMIT;
-  const items = all.slice(start, start + limit);
-  const more = start + limit < all.length;
-  return { items, total: all.length, nextMarker: more && items.length ? items[items.length - 1].id : undefined };
 }
