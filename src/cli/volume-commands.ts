@@ -1,3 +1,4 @@
+import { createVolumeCommand } from '../services/volumes/volume-commands.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -52,7 +53,7 @@ export function registerVolumeCommands(program: Command): void {
           if (!project) throw new CliError(`project "${opts.project}" does not exist`);
           const sizeGiB = Math.max(1, Math.ceil(bytes / GiB));
           const caller = { projectId: project.id, userId: null, admin: true };
-          const v = await s.volumes.create(caller, { volume: { name: opts.name, size: sizeGiB, volume_type: opts.type } }, (id, size) =>
+          const v = await s.volumes.create(caller, createVolumeCommand({ name: opts.name, size: sizeGiB, volumeType: opts.type }), (id, size) =>
             s.volumeDriver.importVolume(id, path.resolve(file), size),
           );
           console.log(`imported ${bytes} bytes from ${file} into a new ${sizeGiB} GiB ${v.volumeType} volume ${v.name} ${v.id}`);

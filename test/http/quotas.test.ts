@@ -1,3 +1,5 @@
+import { createVolumeCommand, type CreateVolume } from '../../src/services/volumes/volume-commands.js';
+import { vbsCode } from '../support/errors.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -104,13 +106,13 @@ for (const db of DB_KINDS) {
       assert.equal(snap.status, 413);
       assert.match(snap.body.overLimit.message, /quota 'snapshots_SATA'/);
       // The codes themselves, as services raise them for every API family.
-      const codes: Array<[Record<string, number>, Record<string, unknown>, string]> = [
-        [{ volumes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0071'],
-        [{ gigabytes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0072'],
+      const codes: Array<[Record<string, number>, Partial<CreateVolume>, string]> = [
+        [{ volumes_SAS: 0 }, { size: 1, volumeType: 'SAS' }, 'VolumeBackup.0071'],
+        [{ gigabytes_SAS: 0 }, { size: 1, volumeType: 'SAS' }, 'VolumeBackup.0072'],
         [{ volumes_SATA: 0 }, { size: 1 }, 'VolumeBackup.0073'],
         [{ gigabytes_SATA: 0 }, { size: 1 }, 'VolumeBackup.0074'],
-        [{ volumes_SSD: 0 }, { size: 1, volume_type: 'SSD' }, 'VolumeBackup.0075'],
-        [{ gigabytes_SSD: 0 }, { size: 1, volume_type: 'SSD' }, 'VolumeBackup.0076'],
+        [{ volumes_SSD: 0 }, { size: 1, volumeType: 'SSD' }, 'VolumeBackup.0075'],
+        [{ gigabytes_SSD: 0 }, { size: 1, volumeType: 'SSD' }, 'VolumeBackup.0076'],
         [{ volumes: 0 }, { size: 1 }, 'VolumeBackup.0082'],
         [{ gigabytes: 0 }, { size: 1 }, 'VolumeBackup.0083'],
       ];
@@ -119,21 +121,21 @@ for (const db of DB_KINDS) {
       for (const [limits, volume, code] of codes) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.volumes.create(caller, { volume }), (err: { code: string }) => err.code === code, code);
+        await assert.rejects(server.services.volumes.create(caller, createVolumeCommand(volume)), (err) => vbsCode(err) === code, code);
       }
       await server.services.quotas.reset(q.projectId);
-      const base = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SAS' } });
+      const base = await server.services.volumes.create(caller, createVolumeCommand({ size: 1, volumeType: 'SAS' }));
       for (const [limits, code] of [[{ snapshots_SAS: 0 }, 'VolumeBackup.0077'], [{ snapshots: 0 }, 'VolumeBackup.0084']] as const) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: base.id } }), (err: { code: string }) => err.code === code, code);
+        await assert.rejects(server.services.snapshots.create(caller, { volumeId: base.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === code, code);
       }
       await server.services.quotas.set(q.projectId, { snapshots_SSD: 0, snapshots: -1 });
-      const ssdVol = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SSD' } });
-      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: ssdVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0079');
+      const ssdVol = await server.services.volumes.create(caller, createVolumeCommand({ size: 1, volumeType: 'SSD' }));
+      await assert.rejects(server.services.snapshots.create(caller, { volumeId: ssdVol.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === 'VolumeBackup.0079');
       await server.services.quotas.set(q.projectId, { snapshots_SATA: 0 });
-      const sataVol = await server.services.volumes.create(caller, { volume: { size: 1 } });
-      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: sataVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0078');
+      const sataVol = await server.services.volumes.create(caller, createVolumeCommand({ size: 1 }));
+      await assert.rejects(server.services.snapshots.create(caller, { volumeId: sataVol.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === 'VolumeBackup.0078');
     });
 
     it('never over-commits under concurrent creates', async () => {

@@ -1,20 +1,7 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
-import { bad, bodyObject, booleanOf, metadataOf } from './common.js';
-
-/** What a backup request asks for, once its family's rules have passed. */
-export interface BackupRequest {
-  volumeId: string;
-  snapshotId: string | null;
-  name: string | null;
-  description: string | null;
-  container: string | null;
-  /** May back up an in-use volume (through a temporary snapshot). */
-  force: boolean;
-  metadata: Record<string, string>;
-  tags: Array<{ key: string; value: string }>;
-  availabilityZone: string | null;
-}
+import type { BackupRequest, RestoreTarget } from '../../services/backups/backup-service.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from './common.js';
 
 const VBS_NAME = /^[A-Za-z0-9_-]+$/;
 const TAG_TEXT = /^[A-Za-z0-9_-]*$/;
@@ -107,20 +94,32 @@ export function cinderBackupRequest(body: unknown, allowMetadata: boolean): Back
   };
 }
 
-/** The target of a restore: an existing volume, or none (a new volume; Cinder only). */
-export function restoreTarget(body: unknown, family: 'vbs' | 'cinder'): { volumeId: string | null; name: string | null } {
+/** POST /v2/{project_id}/cloudbackups/{backup_id}/restore: always into an existing volume. */
+export function vbsRestoreTarget(body: unknown): RestoreTarget {
   const inner = body && typeof body === 'object' ? (body as Record<string, unknown>).restore : undefined;
-  if (family === 'vbs') {
-    if (!inner || typeof inner !== 'object') throw new ApiError('VolumeBackup.0210', 'body in request is empty: send {"restore": {"volume_id": ...}}');
-    const volumeId = (inner as Record<string, unknown>).volume_id;
-    if (typeof volumeId !== 'string' || volumeId === '') throw new ApiError('VolumeBackup.0208', 'volumeID in body is null or empty');
-    if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${volumeId}`);
-    return { volumeId, name: null };
-  }
+  if (!inner || typeof inner !== 'object') throw new ApiError('VolumeBackup.0210', 'body in request is empty: send {"restore": {"volume_id": ...}}');
+  const volumeId = (inner as Record<string, unknown>).volume_id;
+  if (typeof volumeId !== 'string' || volumeId === '') throw new ApiError('VolumeBackup.0208', 'volumeID in body is null or empty');
+  if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${volumeId}`);
+  return { volumeId, name: null };
+}
+
+/** POST /backups/{backup_id}/restore: into an existing volume, or without one into a new volume. */
+export function cinderRestoreTarget(body: unknown): RestoreTarget {
   const spec = bodyObject(body, 'restore');
   const volumeId = spec.volume_id ?? null;
   if (volumeId !== null && !isUuid(volumeId)) throw new ApiError('VolumeBackup.0021', `Volume ${String(volumeId)} could not be found.`);
   const name = spec.name ?? null;
   if (name !== null && (typeof name !== 'string' || name.length > 255)) throw bad('name must be a string of at most 255 characters.');
   return { volumeId: volumeId as string | null, name: name as string | null };
+}
+
+/** PUT /backups/{backup_id}: name, description and (3.43) metadata, at least one. */
+export function parseBackupChanges(body: unknown, allowMetadata: boolean): { name?: string | null; description?: string | null; metadata?: Record<string, string> } {
+  const spec = bodyObject(body, 'backup');
+  const changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> } = nameAndDescription(spec);
+  if (typeof changes.description === 'string' && /[<>]/.test(changes.description)) throw bad('description must not contain "<" or ">".');
+  if (spec.metadata !== undefined && allowMetadata) changes.metadata = metadataOf(spec.metadata);
+  if (Object.keys(changes).length === 0) throw bad('give at least one of name, description or metadata.');
+  return changes;
 }

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { cinderBackupRequest, restoreTarget } from '../input/backups.js';
-import { isAdmin } from '../../services/identity/roles.js';
-import { bad, bodyObject, metadataOf, nameAndDescription } from '../input/common.js';
+import { cinderBackupRequest, cinderRestoreTarget, parseBackupChanges } from '../input/backups.js';
+import { BACKUP_LISTING } from '../../services/backups/backup-queries.js';
 import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
 import { nextPageLinks } from '../views/cinder-links.js';
-import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
+import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 
 type Params = { project_id: string; backup_id: string };
 const tags = ['backups'];
@@ -18,16 +17,15 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
     for (const prefix of CINDER_PREFIXES) {
       const listing = (detail: boolean) => async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
         const ctx = viewContext(publicUrl, request, reply);
-        const v3 = ctx.version.major === 3;
         // Backups' fuzzy filters came with 3.31 (volumes' with 3.34).
-        const features = { fuzzy: v3 && atLeast(ctx.version, '3.31'), withCount: v3 && atLeast(ctx.version, '3.45'), admin: isAdmin(request.principal) };
-        const { page, withCount } = await services.backupQueries.list(ctx.projectId, request.query, features);
+        const q = listingQuery(request, ctx, BACKUP_LISTING, '3.31');
+        const page = await services.backupQueries.list(ctx.projectId, q);
         const view = detail ? backupDetail : backupSummary;
         const next = nextPageLinks(ctx, detail ? 'backups/detail' : 'backups', request.query, page.nextMarker);
         return {
           backups: page.items.map((b) => view(b, ctx)),
           ...(next ? { backups_links: next } : {}),
-          ...(withCount ? { count: page.total } : {}),
+          ...(q.withCount ? { count: page.total } : {}),
         };
       };
       app.get(`${prefix}/backups`, { schema: { tags, summary: 'List backups (summary)' } }, listing(false));
@@ -41,29 +39,25 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
       app.post<{ Params: Params }>(`${prefix}/backups`, { schema: { tags, summary: 'Create a backup' } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
         const input = cinderBackupRequest(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
-        const { backup } = await services.backupService.create(callerOf(request), input, 'cinder');
+        const { backup } = await services.backupService.create(callerOf(request), input);
         return reply.status(202).send({ backup: backupSummary(backup, ctx) });
       });
 
       app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup' } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
-        const spec = bodyObject(request.body, 'backup');
-        const changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> } = nameAndDescription(spec);
-        if (typeof changes.description === 'string' && /[<>]/.test(changes.description)) throw bad('description must not contain "<" or ">".');
-        if (spec.metadata !== undefined && ctx.version.major === 3 && atLeast(ctx.version, '3.43')) changes.metadata = metadataOf(spec.metadata);
-        if (Object.keys(changes).length === 0) throw bad('give at least one of name, description or metadata.');
+        const changes = parseBackupChanges(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
         return { backup: backupDetail(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
       });
 
       app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Delete a backup' } }, async (request, reply) => {
         viewContext(publicUrl, request, reply);
-        await services.backupService.delete(callerOf(request), request.params.backup_id, 'cinder');
+        await services.backupService.delete(callerOf(request), request.params.backup_id);
         return reply.status(202).send();
       });
 
       app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags, summary: 'Restore a backup' } }, async (request, reply) => {
         viewContext(publicUrl, request, reply);
-        const { volume } = await services.backupService.restore(callerOf(request), request.params.backup_id, restoreTarget(request.body, 'cinder'), 'cinder');
+        const { volume } = await services.backupService.restore(callerOf(request), request.params.backup_id, cinderRestoreTarget(request.body));
         return reply.status(202).send({ restore: { backup_id: request.params.backup_id, volume_id: volume.id, volume_name: volume.name } });
       });
     }

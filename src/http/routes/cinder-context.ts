@@ -3,6 +3,8 @@ import { isAdmin } from '../../services/identity/roles.js';
 import type { Caller } from '../../services/common/caller.js';
 import { atLeast, negotiate } from '../microversion.js';
 import type { CinderViewContext } from '../views/cinder-links.js';
+import type { ResourceQuery, ResourceSortKey } from '../../services/common/listing.js';
+import { parseResourceQuery } from '../input/listing-query.js';
 
 export const CINDER_PREFIXES = ['/v2/:project_id', '/v3/:project_id'] as const;
 
@@ -20,8 +22,21 @@ export function viewContext(publicUrl: string, request: FastifyRequest, reply: F
   return { publicUrl, projectId: (request.params as ProjectParams).project_id, version: negotiate(request, reply) };
 }
 
-/** List features by microversion: fuzzy filters (3.34) and with_count (3.45) exist on v3 only. */
-export function listFeatures(ctx: CinderViewContext) {
+/**
+ * A listing's query checked into a ResourceQuery: fuzzy filters (3.34; backups' 3.31) and
+ * with_count (3.45) exist on v3 only; all_tenants only for administrators.
+ */
+export function listingQuery(
+  request: FastifyRequest,
+  ctx: CinderViewContext,
+  listing: { filters: readonly string[]; sortKeys: readonly ResourceSortKey[] },
+  fuzzySince: `3.${number}` = '3.34',
+): ResourceQuery {
   const v3 = ctx.version.major === 3;
-  return { fuzzy: v3 && atLeast(ctx.version, '3.34'), withCount: v3 && atLeast(ctx.version, '3.45') };
+  return parseResourceQuery(request.query as Query, {
+    ...listing,
+    fuzzy: v3 && atLeast(ctx.version, fuzzySince),
+    withCount: v3 && atLeast(ctx.version, '3.45'),
+    admin: isAdmin(request.principal),
+  });
 }

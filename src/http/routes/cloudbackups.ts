@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { Services } from '../../container.js';
-import { restoreTarget, vbsBackupRequest } from '../input/backups.js';
+import { vbsRestoreTarget, vbsBackupRequest } from '../input/backups.js';
 import { callerOf } from './cinder-context.js';
 
 type Params = { project_id: string; backup_id: string };
@@ -18,7 +18,7 @@ export function cloudBackupRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const base = '/v2/:project_id/cloudbackups';
     app.post(base, { schema: { tags: ['vbs'], summary: 'Create a VBS backup' } }, async (request) => {
-      const { job } = await services.backupService.create(callerOf(request), vbsBackupRequest(request.body), 'vbs');
+      const { job } = await services.backupService.create(callerOf(request), vbsBackupRequest(request.body));
       return { job_id: job.id };
     });
     app.get(`${base}/quota`, { schema: { tags: ['vbs'], summary: 'Backup quotas of the project' } }, async (request) => {
@@ -30,12 +30,12 @@ export function cloudBackupRoutes(services: Services): FastifyPluginAsync {
       };
     });
     app.post<{ Params: Params }>(`${base}/:backup_id`, { schema: { tags: ['vbs'], summary: 'Delete a VBS backup (deprecated)' } }, async (request) => {
-      const job = await services.backupService.delete(callerOf(request), backupIdOf(request.params.backup_id), 'vbs');
+      const job = await services.backupService.delete(callerOf(request), backupIdOf(request.params.backup_id));
       return { job_id: job.id };
     });
     app.post<{ Params: Params }>(`${base}/:backup_id/restore`, { schema: { tags: ['vbs'], summary: 'Restore a disk from a VBS backup' } }, async (request) => {
       const backupId = backupIdOf(request.params.backup_id);
-      const { job } = await services.backupService.restore(callerOf(request), backupId, restoreTarget(request.body, 'vbs'), 'vbs');
+      const { job } = await services.backupService.restore(callerOf(request), backupId, vbsRestoreTarget(request.body));
       return { job_id: job.id };
     });
   };

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { parseBoolean } from '../input/listing-query.js';
+import { SNAPSHOT_LISTING } from '../../services/volumes/snapshot-service.js';
+import { parseCreateSnapshot, parseSnapshotAction, parseSnapshotChanges } from '../input/snapshots.js';
+import { parseMetaItem, parseMetadataBody } from '../input/volumes.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';
-import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';
+import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 
 type Params = { project_id: string; snapshot_id: string; key: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -17,22 +19,21 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
     for (const prefix of CINDER_PREFIXES) {
       const listing = (detail: boolean) => async (request: Req, reply: FastifyReply) => {
         const ctx = ctxOf(request, reply);
-        const features = listFeatures(ctx);
-        const page = await services.snapshots.list(callerOf(request), request.query, features);
+        const q = listingQuery(request, ctx, SNAPSHOT_LISTING);
+        const page = await services.snapshots.list(callerOf(request), q);
         const view = detail ? snapshotDetail : snapshotSummary;
         const next = nextPageLinks(ctx, detail ? 'snapshots/detail' : 'snapshots', request.query, page.nextMarker);
-        const withCount = features.withCount && request.query.with_count !== undefined && parseBoolean('with_count', String(request.query.with_count));
         return {
           snapshots: page.items.map((s) => view(s, ctx)),
           ...(next ? { snapshots_links: next } : {}),
-          ...(withCount ? { count: page.total } : {}),
+          ...(q.withCount ? { count: page.total } : {}),
         };
       };
       app.get(`${prefix}/snapshots`, { schema: { tags, summary: 'List snapshots' } }, listing(false));
       app.get(`${prefix}/snapshots/detail`, { schema: { tags, summary: 'List snapshots with details' } }, listing(true));
       app.post<{ Params: Params }>(`${prefix}/snapshots`, { schema: { tags, summary: 'Take a snapshot of a volume' } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        const s = await services.snapshots.create(callerOf(request), request.body);
+        const s = await services.snapshots.create(callerOf(request), parseCreateSnapshot(request.body));
         return reply.status(202).send({ snapshot: snapshotDetail(s, ctx) });
       });
       app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Show a snapshot' } }, async (request, reply) => {
@@ -41,7 +42,7 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Update a snapshot' } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        return { snapshot: snapshotDetail(await services.snapshots.update(callerOf(request), request.params.snapshot_id, request.body), ctx) };
+        return { snapshot: snapshotDetail(await services.snapshots.update(callerOf(request), request.params.snapshot_id, parseSnapshotChanges(request.body)), ctx) };
       });
       app.delete<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Delete a snapshot' } }, async (request, reply) => {
         ctxOf(request, reply);
@@ -50,7 +51,7 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
       });
       app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/action`, { schema: { tags, summary: 'Reset the status of or force-delete a snapshot (admin)' } }, async (request, reply) => {
         ctxOf(request, reply);
-        await services.snapshots.action(callerOf(request), request.params.snapshot_id, request.body);
+        await services.snapshots.act(callerOf(request), request.params.snapshot_id, parseSnapshotAction(request.body));
         return reply.status(202).send();
       });
       app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Show a snapshot's metadata" } }, async (request, reply) => {
@@ -59,11 +60,11 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
       });
       app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Add to a snapshot's metadata" } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, request.body, false) };
+        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, parseMetadataBody(request.body), false) };
       });
       app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata`, { schema: { tags, summary: "Replace a snapshot's metadata" } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, request.body, true) };
+        return { metadata: await services.snapshots.setMetadata(callerOf(request), request.params.snapshot_id, parseMetadataBody(request.body), true) };
       });
       app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Show one snapshot metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);
@@ -71,7 +72,7 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Set one snapshot metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { meta: await services.snapshots.setMetadataItem(callerOf(request), request.params.snapshot_id, request.params.key, request.body) };
+        return { meta: await services.snapshots.setMetadataItem(callerOf(request), request.params.snapshot_id, parseMetaItem(request.body, request.params.key)) };
       });
       app.delete<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/metadata/:key`, { schema: { tags, summary: 'Delete one snapshot metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
+import { VOLUME_LISTING } from '../../services/volumes/volume-service.js';
 import { parseBoolean } from '../input/listing-query.js';
+import { VOLUME_ACTION_STATUS, parseCreateVolume, parseMetaItem, parseMetadataBody, parseResourceChanges, parseVolumeAction } from '../input/volumes.js';
 import { atLeast } from '../microversion.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
-import { CINDER_PREFIXES, callerOf, listFeatures, viewContext, type Query } from './cinder-context.js';
+import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 
 type Params = { project_id: string; volume_id: string; key: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -18,15 +20,14 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
     for (const prefix of CINDER_PREFIXES) {
       const listing = (detail: boolean) => async (request: Req, reply: FastifyReply) => {
         const ctx = ctxOf(request, reply);
-        const features = listFeatures(ctx);
-        const page = await services.volumes.list(callerOf(request), request.query, features);
+        const q = listingQuery(request, ctx, VOLUME_LISTING);
+        const page = await services.volumes.list(callerOf(request), q);
         const view = detail ? volumeDetail : volumeSummary;
         const next = nextPageLinks(ctx, detail ? 'volumes/detail' : 'volumes', request.query, page.nextMarker);
-        const withCount = features.withCount && request.query.with_count !== undefined && parseBoolean('with_count', String(request.query.with_count));
         return {
           volumes: page.items.map((v) => view(v, ctx)),
           ...(next ? { volumes_links: next } : {}),
-          ...(withCount ? { count: page.total } : {}),
+          ...(q.withCount ? { count: page.total } : {}),
         };
       };
       app.get(`${prefix}/volumes`, { schema: { tags, summary: 'List volumes (summary)' } }, listing(false));
@@ -34,7 +35,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume' } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
         const fromBackup = ctx.version.major === 3 && atLeast(ctx.version, '3.47');
-        const v = await services.volumes.create(callerOf(request), request.body, undefined, { fromBackup });
+        const v = await services.volumes.create(callerOf(request), parseCreateVolume(request.body, { fromBackup }));
         return reply.status(202).send({ volume: volumeDetail(v, ctx) });
       });
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume' } }, async (request, reply) => {
@@ -43,7 +44,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume' } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, request.body), ctx) };
+        return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, parseResourceChanges(request.body, 'volume')), ctx) };
       });
       app.delete<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Delete a volume' } }, async (request, reply) => {
         ctxOf(request, reply);
@@ -53,8 +54,9 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/action`, { schema: { tags, summary: 'Act on a volume (os-extend, os-attach ...)' } }, async (request, reply) => {
         ctxOf(request, reply);
-        const r = await services.volumes.action(callerOf(request), request.params.volume_id, request.body);
-        return reply.status(r.status).send(r.body);
+        const action = parseVolumeAction(request.body);
+        await services.volumes.act(callerOf(request), request.params.volume_id, action);
+        return reply.status(VOLUME_ACTION_STATUS[action.kind]).send();
       });
 
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Show a volume's metadata" } }, async (request, reply) => {
@@ -63,11 +65,11 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Add to a volume's metadata" } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, request.body, false) };
+        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, parseMetadataBody(request.body), false) };
       });
       app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Replace a volume's metadata" } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, request.body, true) };
+        return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, parseMetadataBody(request.body), true) };
       });
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Show one metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);
@@ -75,7 +77,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Set one metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);
-        return { meta: await services.volumes.setMetadataItem(callerOf(request), request.params.volume_id, request.params.key, request.body) };
+        return { meta: await services.volumes.setMetadataItem(callerOf(request), request.params.volume_id, parseMetaItem(request.body, request.params.key)) };
       });
       app.delete<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Delete one metadata item' } }, async (request, reply) => {
         ctxOf(request, reply);

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
-import { ApiError, type ErrorCode } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Job, JobRepository } from '../../jobs/job-repository.js';
@@ -8,15 +7,35 @@ import type { QuotaService } from '../volumes/quota-service.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Caller } from '../common/caller.js';
+import { Conflict, InvalidInput, InvalidState, NotFound } from '../common/errors.js';
 import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
 import type { BlockStore } from '../../stores/block-store.js';
-import type { BackupRequest } from '../../http/input/backups.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
 import { isSharedWith } from '../sharing/share-repository.js';
 
-export type Family = 'vbs' | 'cinder';
+/** What a backup request asks for, once the edge has checked it. */
+export interface BackupRequest {
+  volumeId: string;
+  snapshotId: string | null;
+  name: string | null;
+  description: string | null;
+  container: string | null;
+  /** May back up an in-use volume (through a temporary snapshot). */
+  force: boolean;
+  metadata: Record<string, string>;
+  tags: Array<{ key: string; value: string }>;
+  availabilityZone: string | null;
+}
+
+/** Where a restore writes: an existing volume of the caller, or (volumeId null) a new one. */
+export interface RestoreTarget {
+  volumeId: string | null;
+  /** The new volume's name. */
+  name: string | null;
+  volume?: NewVolumeSpec;
+}
 
 export const JOB_TYPES = {
   create: 'bksCreateBackup',
@@ -66,12 +85,12 @@ export interface BackupServiceDeps {
   store: BlockStore;
 }
 
-function notFound(family: Family, backupId: string): ApiError {
-  return new ApiError('VolumeBackup.0111', family === 'vbs' ? `the volume info or backup detail is not exist: backup ${backupId}` : `Backup ${backupId} could not be found.`);
+function notFound(backupId: string): NotFound {
+  return new NotFound('backup', backupId);
 }
 
-function volumeMissing(volumeId: string): ApiError {
-  return new ApiError('VolumeBackup.0021', `Volume ${volumeId} could not be found.`);
+function volumeNotBackupable(volume: Volume): InvalidState {
+  return new InvalidState('volume', volume.id, volume.status, ['available', 'in-use'], `volume status is not available or in-use: volume ${volume.id} is ${volume.status}`, 'backup.volume-not-backupable');
 }
 
 /**
@@ -81,36 +100,34 @@ function volumeMissing(volumeId: string): ApiError {
 export class BackupService {
   constructor(private readonly d: BackupServiceDeps) {}
 
-  async create(caller: Caller, req: BackupRequest, family: Family, extra: { policyId?: string } = {}): Promise<{ backup: Backup; job: Job }> {
+  async create(caller: Caller, req: BackupRequest, extra: { policyId?: string } = {}): Promise<{ backup: Backup; job: Job }> {
     const { db, quotas, volumes, backups, jobs, clock } = this.d;
     const result = await db.transaction().execute(async (tx) => {
       await quotas.lock(caller.projectId, tx);
       const volume = await volumes.getVolume(req.volumeId, tx);
-      if (!volume || volume.projectId !== caller.projectId) throw volumeMissing(req.volumeId);
+      if (!volume || volume.projectId !== caller.projectId) throw new NotFound('volume', req.volumeId);
       const running = await tx.selectFrom('backups').select('id').where('volume_id', '=', volume.id).where('status', '=', 'creating').executeTakeFirst();
       if (running || volume.status === 'backing-up') {
-        throw new ApiError('VolumeBackup.0013', `volume's last backup progress is not finished: a backup of volume ${volume.id} is still being created`);
+        throw new InvalidState('volume', volume.id, volume.status, ['available', 'in-use'], `volume's last backup progress is not finished: a backup of volume ${volume.id} is still being created`, 'backup.volume-busy');
       }
       let volumeStatusBefore: CreatePayload['volumeStatusBefore'] = null;
       if (req.snapshotId) {
         const snap = await volumes.getSnapshot(req.snapshotId, tx);
         if (!snap || snap.projectId !== caller.projectId || snap.volumeId !== volume.id) {
-          throw family === 'vbs'
-            ? new ApiError('VolumeBackup.0020', `got snapshot detail is null: snapshot ${req.snapshotId} of volume ${volume.id} does not exist`)
-            : new ApiError('common.0404', `Snapshot ${req.snapshotId} could not be found.`);
+          throw new NotFound('snapshot', req.snapshotId, `Snapshot ${req.snapshotId} of volume ${volume.id} could not be found.`, 'backup.snapshot-not-found');
         }
         if (snap.status !== 'available') {
-          throw new ApiError(family === 'vbs' ? 'VolumeBackup.0037' : 'common.0400', `Invalid snapshot: snapshot ${snap.id} must be available to be backed up, but it is ${snap.status}.`);
+          throw new InvalidState('snapshot', snap.id, snap.status, ['available'], `Invalid snapshot: snapshot ${snap.id} must be available to be backed up, but it is ${snap.status}.`, 'backup.snapshot-not-available');
         }
         if (!(await volumes.updateSnapshot(snap.id, ['available'], { status: 'backing-up', updatedAt: clock.now() }, tx))) {
-          throw new ApiError('common.0409', `snapshot ${snap.id} changed meanwhile; retry`);
+          throw new Conflict(`snapshot ${snap.id} changed meanwhile; retry`);
         }
       } else {
         if (volume.status === 'in-use' && !req.force) {
-          throw new ApiError('common.0400', `Invalid volume: Backing up an in-use volume must use the force flag (volume ${volume.id}).`);
+          throw new InvalidState('volume', volume.id, volume.status, ['available'], `Invalid volume: Backing up an in-use volume must use the force flag (volume ${volume.id}).`);
         }
         if (volume.status !== 'available' && volume.status !== 'in-use') {
-          throw new ApiError('VolumeBackup.0012', `volume status is not available or in-use: volume ${volume.id} is ${volume.status}`);
+          throw volumeNotBackupable(volume);
         }
         volumeStatusBefore = volume.status;
         await this.moveVolume(volume, 'backing-up', tx);
@@ -160,28 +177,27 @@ export class BackupService {
     return result;
   }
 
-  /** The caller's backup, or the family's 404. */
-  private async ownBackup(caller: Caller, backupId: string, family: Family, ex: Kysely<Database>): Promise<Backup> {
+  /** The caller's backup; not found otherwise. */
+  private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
-    if (!backup || backup.projectId !== caller.projectId) throw notFound(family, backupId);
+    if (!backup || backup.projectId !== caller.projectId) throw notFound(backupId);
     return backup;
   }
 
-  /** The caller's backup or one shared with the caller's project; the family's 404 otherwise. */
-  private async usableBackup(caller: Caller, backupId: string, family: Family, ex: Kysely<Database>): Promise<Backup> {
+  /** The caller's backup or one shared with the caller's project; not found otherwise. */
+  private async usableBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
     if (backup && (backup.projectId === caller.projectId || (await isSharedWith(ex, backup.id, caller.projectId)))) return backup;
-    throw notFound(family, backupId);
+    throw notFound(backupId);
   }
 
-  async delete(caller: Caller, backupId: string, family: Family): Promise<Job> {
+  async delete(caller: Caller, backupId: string): Promise<Job> {
     const { db, jobs } = this.d;
     const job = await db.transaction().execute(async (tx) => {
       await this.d.quotas.lock(caller.projectId, tx);
-      const backup = await this.ownBackup(caller, backupId, family, tx);
+      const backup = await this.ownBackup(caller, backupId, tx);
       if (!canMoveBackup(backup.status, 'deleting')) {
-        const code: ErrorCode = family === 'vbs' ? 'VolumeBackup.0089' : 'common.0400';
-        throw new ApiError(code, `Invalid backup: Backup status must be available or error, but backup ${backup.id} is ${backup.status}.`);
+        throw new InvalidState('backup', backup.id, backup.status, ['available', 'error'], `Invalid backup: Backup status must be available or error, but backup ${backup.id} is ${backup.status}.`, 'backup.not-available');
       }
       await this.moveBackup(backup, 'deleting', tx);
       const payload: DeletePayload = { backupId: backup.id };
@@ -199,28 +215,27 @@ export class BackupService {
   async restore(
     caller: Caller,
     backupId: string,
-    target: { volumeId: string | null; name: string | null; volume?: NewVolumeSpec },
-    family: Family,
+    target: RestoreTarget,
   ): Promise<{ job: Job; volume: Volume }> {
     const { db, volumes, quotas, jobs, clock } = this.d;
     const result = await db.transaction().execute(async (tx) => {
       await quotas.lock(caller.projectId, tx);
-      const backup = await this.usableBackup(caller, backupId, family, tx);
+      const backup = await this.usableBackup(caller, backupId, tx);
       if (backup.status !== 'available' && backup.status !== 'error_restoring') {
-        throw new ApiError(family === 'vbs' ? 'VolumeBackup.0089' : 'common.0400', `backup status is not available: backup ${backup.id} is ${backup.status}`);
+        throw new InvalidState('backup', backup.id, backup.status, ['available', 'error_restoring'], `backup status is not available: backup ${backup.id} is ${backup.status}`, 'backup.not-available');
       }
       let volume: Volume;
       let newVolume = false;
       if (target.volumeId) {
         const found = await volumes.getVolume(target.volumeId, tx);
         if (!found || found.projectId !== caller.projectId) {
-          throw family === 'vbs' ? new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${target.volumeId}`) : volumeMissing(target.volumeId);
+          throw new NotFound('volume', target.volumeId, undefined, 'restore.volume-not-found');
         }
         volume = found;
-        if (volume.status === 'backing-up') throw new ApiError('VolumeBackup.0206', `volume for restore is creating backup: volume ${volume.id}`);
-        if (volume.status !== 'available') throw new ApiError('VolumeBackup.0205', `volume for restore state is not available: volume ${volume.id} is ${volume.status}`);
+        if (volume.status === 'backing-up') throw new InvalidState('volume', volume.id, volume.status, ['available'], `volume for restore is creating backup: volume ${volume.id}`, 'restore.volume-backing-up');
+        if (volume.status !== 'available') throw new InvalidState('volume', volume.id, volume.status, ['available'], `volume for restore state is not available: volume ${volume.id} is ${volume.status}`, 'restore.volume-not-available');
         if (volume.size < backup.size) {
-          throw new ApiError('VolumeBackup.0209', `volume size is less than backup size: volume ${volume.id} has ${volume.size} GiB, the backup ${backup.size} GiB`);
+          throw new InvalidInput(`volume size is less than backup size: volume ${volume.id} has ${volume.size} GiB, the backup ${backup.size} GiB`, 'restore.volume-too-small');
         }
         await this.moveVolume(volume, 'restoring-backup', tx);
         volume = { ...volume, status: 'restoring-backup' };
@@ -228,7 +243,7 @@ export class BackupService {
         const now = clock.now();
         const spec = target.volume;
         const size = spec?.size ?? backup.size;
-        if (size < backup.size) throw new ApiError('common.0400', `Invalid input received: volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
+        if (size < backup.size) throw new InvalidInput(`Invalid input received: volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
         volume = {
           id: newUuid(),
           projectId: caller.projectId,
@@ -269,12 +284,12 @@ export class BackupService {
 
   /** A new volume of the caller's project holding the backup's data (volume create with backup_id). */
   async createVolume(caller: Caller, backupId: string, spec: NewVolumeSpec): Promise<Volume> {
-    return (await this.restore(caller, backupId, { volumeId: null, name: spec.name, volume: spec }, 'cinder')).volume;
+    return (await this.restore(caller, backupId, { volumeId: null, name: spec.name, volume: spec })).volume;
   }
 
   /** Name, description and (3.43) metadata of a backup. */
   async update(caller: Caller, backupId: string, changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> }): Promise<Backup> {
-    const backup = await this.ownBackup(caller, backupId, 'cinder', this.d.db);
+    const backup = await this.ownBackup(caller, backupId, this.d.db);
     const next: Backup = { ...backup, ...changes, updatedAt: this.d.clock.now() };
     await this.d.db
       .updateTable('backups')
@@ -287,7 +302,7 @@ export class BackupService {
 
   private async moveVolume(volume: Volume, to: VolumeStatus, tx: Kysely<Database>): Promise<void> {
     if (!canMoveVolume(volume.status, to) || !(await this.d.volumes.updateVolume(volume.id, [volume.status], { status: to, updatedAt: this.d.clock.now() }, tx))) {
-      throw new ApiError('VolumeBackup.0012', `volume status is not available or in-use: volume ${volume.id} is ${volume.status}`);
+      throw volumeNotBackupable(volume);
     }
   }
 
@@ -298,6 +313,6 @@ export class BackupService {
       .where('id', '=', backup.id)
       .where('status', '=', backup.status)
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new ApiError('VolumeBackup.0089', `backup ${backup.id} changed meanwhile; retry`);
+    if (Number(r.numUpdatedRows) !== 1) throw new InvalidState('backup', backup.id, backup.status, [backup.status], `backup ${backup.id} changed meanwhile; retry`, 'backup.not-available');
   }
 }

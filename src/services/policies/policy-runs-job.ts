@@ -72,7 +72,6 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       const { backup, job } = await d.backupService.create(
         policyCaller(policy),
         { volumeId, snapshotId: null, name: task.backupName, description: null, container: null, force: true, metadata: {}, tags: [], availabilityZone: null },
-        'vbs',
         { policyId: policy.id },
       );
       await d.runs.adoptJob(job.id, runJobId);
@@ -125,7 +124,7 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       const prune = backupsToPrune(rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) })), rule, d.clock.now());
       for (const b of prune) {
         try {
-          const job = await d.backupService.delete(policyCaller(policy), b.id, 'vbs');
+          const job = await d.backupService.delete(policyCaller(policy), b.id);
           await d.runs.adoptJob(job.id, runJobId);
         } catch (err) {
           // A backup being restored right now is pruned by a later run.

@@ -1,22 +1,42 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
-import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { QuotaService } from './quota-service.js';
-import { paginate, type Page } from '../common/listing.js';
-import { parseResourceQuery } from '../../http/input/listing-query.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from '../../http/input/common.js';
+import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
+import { Forbidden, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
 import type { Snapshot } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import type { Caller } from '../common/caller.js';
-import { bodyField, volumeNotFound, type ListFeatures } from './volume-service.js';
-import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, VOLUME_ACTION_FROM } from './volume-state.js';
+import { volumeNotFound } from './volume-service.js';
+import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, VOLUME_ACTION_FROM, type SnapshotStatus } from './volume-state.js';
 
-export function snapshotNotFound(id: string): ApiError {
-  return new ApiError('common.0404', `Snapshot ${id} could not be found.`);
+export function snapshotNotFound(id: string): NotFound {
+  return new NotFound('snapshot', id);
 }
+
+function invalidSnapshot(s: { id: string; status: string }, allowed: readonly string[], message: string): InvalidState {
+  return new InvalidState('snapshot', s.id, s.status, allowed, `Invalid snapshot: ${message}`);
+}
+
+/** What a snapshot listing filters and sorts by. */
+export const SNAPSHOT_LISTING = {
+  filters: ['name', 'status', 'volume_id'],
+  sortKeys: ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'],
+} as const satisfies { filters: readonly string[]; sortKeys: readonly ResourceSortKey[] };
+
+export interface CreateSnapshot {
+  volumeId: string;
+  /** Also of an attached (in-use) volume. */
+  force: boolean;
+  name: string | null;
+  description: string | null;
+  metadata: Record<string, string>;
+}
+
+/** The administrators' actions of POST /snapshots/{id}/action. */
+export type SnapshotAction = { kind: 'force-delete' } | { kind: 'reset-status'; status: Extract<SnapshotStatus, 'available' | 'error'> };
 
 /** Point-in-time copies of volumes. */
 export class SnapshotService {
@@ -35,24 +55,12 @@ export class SnapshotService {
     return s;
   }
 
-  async list(caller: Caller, params: Record<string, unknown>, features: ListFeatures): Promise<Page<Snapshot>> {
-    const q = parseResourceQuery(params, {
-      filters: ['name', 'status', 'volume_id'],
-      sortKeys: ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'],
-      ...features,
-      admin: caller.admin,
-    });
+  async list(caller: Caller, q: ResourceQuery): Promise<Page<Snapshot>> {
     return paginate(await this.repo.listSnapshots(q.allTenants ? null : caller.projectId, q), q);
   }
 
-  async create(caller: Caller, body: unknown): Promise<Snapshot> {
-    const spec = bodyObject(body, 'snapshot');
-    const volumeId = spec.volume_id;
-    if (volumeId === undefined || volumeId === null || volumeId === '') throw bad('volume_id is required.');
-    if (typeof volumeId !== 'string') throw bad('volume_id must be a string.');
-    const force = spec.force === undefined || spec.force === null ? false : booleanOf(spec.force, 'force');
-    const text = nameAndDescription(spec);
-    const metadata = spec.metadata === undefined || spec.metadata === null ? {} : metadataOf(spec.metadata);
+  async create(caller: Caller, cmd: CreateSnapshot): Promise<Snapshot> {
+    const { volumeId, force, metadata } = cmd;
     const now = this.clock.now();
     const snap = await this.db.transaction().execute(async (tx) => {
       await this.quotas.lock(caller.projectId, tx);
@@ -61,7 +69,7 @@ export class SnapshotService {
       const allowed: readonly string[] = force ? VOLUME_ACTION_FROM.snapshotForced : VOLUME_ACTION_FROM.snapshot;
       if (!allowed.includes(v.status)) {
         const hint = v.status === 'in-use' && !force ? ' Use force=true to snapshot an attached volume.' : '';
-        throw new ApiError('common.0400', `Invalid volume: Volume ${v.id} status must be available, but current status is: ${v.status}.${hint}`);
+        throw new InvalidState('volume', v.id, v.status, allowed, `Invalid volume: Volume ${v.id} status must be available, but current status is: ${v.status}.${hint}`);
       }
       const s: Snapshot = {
         id: newUuid(),
@@ -69,8 +77,8 @@ export class SnapshotService {
         userId: caller.userId,
         volumeId: v.id,
         volumeType: v.volumeType,
-        name: text.name ?? null,
-        description: text.description ?? null,
+        name: cmd.name,
+        description: cmd.description,
         size: v.size,
         status: 'creating',
         metadata,
@@ -87,41 +95,32 @@ export class SnapshotService {
       this.log?.(`snapshot ${snap.id} failed`, err);
       await this.driver.deleteSnapshot(snap.id).catch(() => undefined);
       await this.repo.deleteSnapshot(snap.id);
-      throw new ApiError('VolumeBackup.0017', `The snapshot could not be created: ${(err as Error).message}`);
+      throw new OperationFailed(`The snapshot could not be created: ${(err as Error).message}`, 'snapshot.create-failed');
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
     await this.repo.updateSnapshot(snap.id, ['creating'], done);
     return { ...snap, ...done };
   }
 
-  async update(caller: Caller, id: string, body: unknown): Promise<Snapshot> {
-    const spec = bodyObject(body, 'snapshot');
-    const changes = nameAndDescription(spec);
-    if (changes.name === undefined && changes.description === undefined) throw bad('give name or description to change.');
+  async update(caller: Caller, id: string, changes: { name?: string | null; description?: string | null }): Promise<Snapshot> {
     return this.change(caller, id, changes);
   }
 
   private async change(caller: Caller, id: string, changes: Partial<Pick<Snapshot, 'name' | 'description' | 'metadata'>>): Promise<Snapshot> {
     const s = await this.get(caller, id);
     const next = { ...changes, updatedAt: this.clock.now() };
-    if (!(await this.repo.updateSnapshot(s.id, [s.status], next))) throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
+    if (!(await this.repo.updateSnapshot(s.id, [s.status], next))) throw invalidSnapshot(s, [s.status], `${id} changed status meanwhile; retry.`);
     return { ...s, ...next };
   }
 
-  /** POST /snapshots/{id}/action: os-reset_status and os-force_delete, both for administrators. */
-  async action(caller: Caller, id: string, body: unknown): Promise<void> {
-    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
-      throw new ApiError('common.0400', 'The action body must hold exactly one action, e.g. {"os-reset_status": {"status": "available"}}.');
-    }
-    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
-    if (name !== 'os-reset_status' && name !== 'os-force_delete') throw new ApiError('common.0400', `There is no such action: ${name}.`);
-    if (!caller.admin) throw new ApiError('common.0403', `Policy does not allow ${name} to be performed: it is for administrators.`);
-    if (name === 'os-force_delete') return this.delete(caller, id, true);
-    const status = args && typeof args === 'object' ? (args as Record<string, unknown>).status : undefined;
-    if (status !== 'available' && status !== 'error') throw bad('status must be available or error.');
+  /** os-reset_status and os-force_delete, both for administrators. */
+  async act(caller: Caller, id: string, action: SnapshotAction): Promise<void> {
+    const name = action.kind === 'force-delete' ? 'os-force_delete' : 'os-reset_status';
+    if (!caller.admin) throw new Forbidden(`Policy does not allow ${name} to be performed: it is for administrators.`);
+    if (action.kind === 'force-delete') return this.delete(caller, id, true);
     const s = await this.get(caller, id);
-    if (!(await this.repo.updateSnapshot(s.id, [s.status], { status, updatedAt: this.clock.now() }))) {
-      throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
+    if (!(await this.repo.updateSnapshot(s.id, [s.status], { status: action.status, updatedAt: this.clock.now() }))) {
+      throw invalidSnapshot(s, [s.status], `${id} changed status meanwhile; retry.`);
     }
   }
 
@@ -133,11 +132,11 @@ export class SnapshotService {
       if (!cur) throw snapshotNotFound(id);
       const allowed = force ? SNAPSHOT_FORCE_DELETABLE : SNAPSHOT_DELETABLE;
       if (!allowed.includes(cur.status) || (!force && !canMoveSnapshot(cur.status, 'deleting'))) {
-        throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} status must be available or error to delete, but current status is: ${cur.status}.`);
+        throw invalidSnapshot(cur, allowed, `Snapshot ${id} status must be available or error to delete, but current status is: ${cur.status}.`);
       }
-      if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} is being copied into a new volume.`);
+      if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidSnapshot(cur, allowed, `Snapshot ${id} is being copied into a new volume.`);
       if (!(await this.repo.updateSnapshot(s.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx))) {
-        throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
+        throw invalidSnapshot(cur, allowed, `${id} changed status meanwhile; retry.`);
       }
     });
     try {
@@ -146,25 +145,23 @@ export class SnapshotService {
     } catch (err) {
       this.log?.(`deleting snapshot ${s.id} failed`, err);
       await this.repo.updateSnapshot(s.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
-      throw new ApiError('VolumeBackup.0101', `Snapshot ${s.id} could not be deleted: ${(err as Error).message}`);
+      throw new OperationFailed(`Snapshot ${s.id} could not be deleted: ${(err as Error).message}`, 'snapshot.delete-failed');
     }
   }
 
-  async setMetadata(caller: Caller, id: string, body: unknown, replace: boolean): Promise<Record<string, string>> {
-    const given = metadataOf(bodyField(body, 'metadata'));
+  async setMetadata(caller: Caller, id: string, given: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
     const s = await this.get(caller, id);
     return (await this.change(caller, id, { metadata: replace ? given : { ...s.metadata, ...given } })).metadata ?? {};
   }
 
   async metadataItem(caller: Caller, id: string, key: string): Promise<Record<string, string>> {
     const s = await this.get(caller, id);
-    if (!(key in s.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of snapshot ${id} could not be found.`);
+    if (!(key in s.metadata)) throw new NotFound('metadata', key, `Metadata key ${key} of snapshot ${id} could not be found.`);
     return { [key]: s.metadata[key] };
   }
 
-  async setMetadataItem(caller: Caller, id: string, key: string, body: unknown): Promise<Record<string, string>> {
-    const meta = metadataOf(bodyField(body, 'meta'), 'meta');
-    if (Object.keys(meta).length !== 1 || !(key in meta)) throw bad(`meta must hold exactly the key ${key} of the URI.`);
+  /** Sets the one item of `meta`, which the edge checked names the URI's key. */
+  async setMetadataItem(caller: Caller, id: string, meta: Record<string, string>): Promise<Record<string, string>> {
     const s = await this.get(caller, id);
     await this.change(caller, id, { metadata: { ...s.metadata, ...meta } });
     return meta;
@@ -172,7 +169,7 @@ export class SnapshotService {
 
   async deleteMetadataItem(caller: Caller, id: string, key: string): Promise<void> {
     const s = await this.get(caller, id);
-    if (!(key in s.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of snapshot ${id} could not be found.`);
+    if (!(key in s.metadata)) throw new NotFound('metadata', key, `Metadata key ${key} of snapshot ${id} could not be found.`);
     const { [key]: _gone, ...rest } = s.metadata;
     await this.change(caller, id, { metadata: rest });
   }

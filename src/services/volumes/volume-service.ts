@@ -1,23 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
-import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { Caller } from '../common/caller.js';
+import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
+import type { AttachVolume, CreateVolume, VolumeAction, VolumeChanges } from './volume-commands.js';
 import type { QuotaService } from './quota-service.js';
-import { paginate, type Page, type QueryFeatures } from '../common/listing.js';
-import { parseResourceQuery } from '../../http/input/listing-query.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from '../../http/input/common.js';
+import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import type { Attachment, Volume } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
 import { findVolumeType, resolveVolumeType } from './volume-types.js';
 
-export interface ListFeatures {
-  fuzzy: boolean;
-  withCount: boolean;
-}
+/** What a volume listing filters and sorts by. */
+export const VOLUME_LISTING = {
+  filters: ['name', 'status', 'availability_zone', 'bootable', 'volume_type'],
+  sortKeys: ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'],
+} as const satisfies { filters: readonly string[]; sortKeys: readonly ResourceSortKey[] };
 
 export interface VolumeServiceOptions {
   availabilityZone: string;
@@ -26,17 +26,19 @@ export interface VolumeServiceOptions {
   fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
 }
 
-export function volumeNotFound(id: string): ApiError {
-  return new ApiError('VolumeBackup.0021', `Volume ${id} could not be found.`);
+export function volumeNotFound(id: string): NotFound {
+  return new NotFound('volume', id);
 }
 
-function invalidVolume(message: string): ApiError {
-  return new ApiError('common.0400', `Invalid volume: ${message}`);
+function invalidVolume(v: { id: string; status: string }, allowed: readonly string[], message: string): InvalidState {
+  return new InvalidState('volume', v.id, v.status, allowed, `Invalid volume: ${message}`);
+}
+
+function bad(message: string): InvalidInput {
+  return new InvalidInput(`Invalid input received: ${message}`);
 }
 
 const GiB_BYTES = 1024 ** 3;
-
-const VOLUME_FILTERS = ['name', 'status', 'availability_zone', 'bootable', 'volume_type'] as const;
 
 /** Volumes of the Cinder-compatible API: records, quota, state machine and the driver's images. */
 export class VolumeService {
@@ -56,14 +58,7 @@ export class VolumeService {
     return v;
   }
 
-  async list(caller: Caller, params: Record<string, unknown>, features: ListFeatures): Promise<Page<Volume>> {
-    const f: QueryFeatures = {
-      filters: VOLUME_FILTERS,
-      sortKeys: ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'],
-      ...features,
-      admin: caller.admin,
-    };
-    const q = parseResourceQuery(params, f);
+  async list(caller: Caller, q: ResourceQuery): Promise<Page<Volume>> {
     // A type named by id or in any case filters by its name; an unknown one matches nothing.
     if (q.exact.volume_type) q.exact.volume_type = findVolumeType(q.exact.volume_type)?.name ?? q.exact.volume_type;
     return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
@@ -74,31 +69,19 @@ export class VolumeService {
    * snapshot, or from a source volume); the volume becomes available only once it is done.
    * With `fromBackup` (microversion 3.47) a `backup_id` makes the volume by restoring that backup.
    */
-  async create(caller: Caller, body: unknown, populate?: (volumeId: string, sizeGiB: number) => Promise<void>, features: { fromBackup?: boolean } = {}): Promise<Volume> {
-    const spec = bodyObject(body, 'volume');
-    const text = nameAndDescription(spec);
-    const metadata = spec.metadata === undefined || spec.metadata === null ? {} : metadataOf(spec.metadata);
-    const snapshotId = spec.snapshot_id ?? null;
-    const sourceVolid = spec.source_volid ?? null;
-    if (snapshotId !== null && sourceVolid !== null) throw bad('give snapshot_id or source_volid, not both.');
-    const backupId = spec.backup_id ?? null;
-    if (backupId !== null && !(features.fromBackup && this.options.fromBackup)) {
-      throw bad('backup_id needs microversion 3.47 or later (OpenStack-API-Version: volume 3.47); or restore the backup (POST .../backups/{backup_id}/restore).');
-    }
-    if (backupId !== null && (snapshotId !== null || sourceVolid !== null)) throw bad('give only one of snapshot_id, source_volid and backup_id.');
-    if (spec.imageRef !== undefined && spec.imageRef !== null) throw bad('this service has no image service: imageRef is not supported.');
-    const az = spec.availability_zone ?? null;
+  async create(caller: Caller, cmd: CreateVolume, populate?: (volumeId: string, sizeGiB: number) => Promise<void>): Promise<Volume> {
+    const { snapshotId, sourceVolid, backupId, metadata, multiattach, bootable } = cmd;
+    const az = cmd.availabilityZone;
     if (az !== null && az !== this.options.availabilityZone) {
-      throw bad(`Availability zone '${String(az)}' is invalid; this service has '${this.options.availabilityZone}'.`);
+      throw bad(`Availability zone '${az}' is invalid; this service has '${this.options.availabilityZone}'.`);
     }
-    const bootable = spec.bootable === undefined || spec.bootable === null ? undefined : booleanOf(spec.bootable, 'bootable');
-    const multiattach = spec.multiattach === undefined || spec.multiattach === null ? false : booleanOf(spec.multiattach, 'multiattach');
-    const askedSize = spec.size === undefined || spec.size === null ? undefined : positiveSize(spec.size);
+    const askedSize = cmd.size;
     if (askedSize === undefined && snapshotId === null && sourceVolid === null && backupId === null) throw bad('size is required.');
-    const askedType = spec.volume_type === undefined || spec.volume_type === null ? undefined : resolveVolumeType(spec.volume_type).name;
+    const askedType = cmd.volumeType === undefined ? undefined : resolveVolumeType(cmd.volumeType).name;
     if (backupId !== null) {
-      if (!isUuid(backupId)) throw new ApiError('VolumeBackup.0111', `Backup ${String(backupId)} could not be found.`);
-      return this.options.fromBackup!(caller, backupId.toLowerCase(), { name: text.name ?? null, description: text.description ?? null, size: askedSize, volumeType: askedType, metadata });
+      if (!this.options.fromBackup) throw bad('this service makes no volumes from backups.');
+      if (!isUuid(backupId)) throw new NotFound('backup', backupId);
+      return this.options.fromBackup(caller, backupId.toLowerCase(), { name: cmd.name, description: cmd.description, size: askedSize, volumeType: askedType, metadata });
     }
     const now = this.clock.now();
 
@@ -109,8 +92,8 @@ export class VolumeService {
       let inheritedBootable = false;
       if (snapshotId !== null) {
         const snap = isUuid(snapshotId) ? await this.repo.getSnapshot(snapshotId, tx) : undefined;
-        if (!snap || snap.projectId !== caller.projectId) throw new ApiError('common.0404', `Snapshot ${String(snapshotId)} could not be found.`);
-        if (snap.status !== 'available') throw new ApiError('common.0400', `Invalid snapshot: Originating snapshot status must be one of 'available' values, got '${snap.status}'.`);
+        if (!snap || snap.projectId !== caller.projectId) throw new NotFound('snapshot', snapshotId);
+        if (snap.status !== 'available') throw new InvalidState('snapshot', snap.id, snap.status, ['available'], `Invalid snapshot: Originating snapshot status must be one of 'available' values, got '${snap.status}'.`);
         size ??= snap.size;
         if (size < snap.size) throw bad(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snap.size}GB. They must be >= original snapshot size.`);
         type ??= snap.volumeType ?? undefined;
@@ -119,9 +102,9 @@ export class VolumeService {
       }
       if (sourceVolid !== null) {
         const src = isUuid(sourceVolid) ? await this.repo.getVolume(sourceVolid, tx) : undefined;
-        if (!src || src.projectId !== caller.projectId) throw volumeNotFound(String(sourceVolid));
+        if (!src || src.projectId !== caller.projectId) throw volumeNotFound(sourceVolid);
         if (!(VOLUME_ACTION_FROM.clone as readonly string[]).includes(src.status)) {
-          throw invalidVolume(`Source volume ${src.id} status must be available or in-use, but current status is: ${src.status}.`);
+          throw invalidVolume(src, VOLUME_ACTION_FROM.clone, `Source volume ${src.id} status must be available or in-use, but current status is: ${src.status}.`);
         }
         size ??= src.size;
         if (size < src.size) throw bad(`Volume size '${size}'GB cannot be smaller than the source volume size ${src.size}GB. They must be >= original volume size.`);
@@ -132,8 +115,8 @@ export class VolumeService {
         id: newUuid(),
         projectId: caller.projectId,
         userId: caller.userId,
-        name: text.name ?? null,
-        description: text.description ?? null,
+        name: cmd.name,
+        description: cmd.description,
         size: size!,
         status: 'creating',
         volumeType: type ?? resolveVolumeType(undefined).name,
@@ -142,8 +125,8 @@ export class VolumeService {
         encrypted: false,
         multiattach,
         metadata,
-        snapshotId: snapshotId === null ? null : String(snapshotId),
-        sourceVolid: sourceVolid === null ? null : String(sourceVolid),
+        snapshotId,
+        sourceVolid,
         backupId: null,
         attachments: [],
         createdAt: now,
@@ -164,7 +147,7 @@ export class VolumeService {
       this.options.log?.(`creating volume ${volume.id} failed`, err);
       await this.driver.deleteVolume(volume.id).catch(() => undefined);
       await this.repo.deleteVolume(volume.id);
-      throw new ApiError('VolumeBackup.0022', `The volume could not be created: ${(err as Error).message}`);
+      throw new OperationFailed(`The volume could not be created: ${(err as Error).message}`, 'volume.create-failed');
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
     await this.repo.updateVolume(volume.id, ['creating'], done);
@@ -186,10 +169,10 @@ export class VolumeService {
     const v = await this.find(id);
     if (fileBytes > v.size * GiB_BYTES) throw bad(`the file holds ${fileBytes} bytes, more than the ${v.size} GiB of volume ${id}.`);
     if (!(VOLUME_ACTION_FROM.import as readonly string[]).includes(v.status) || !canMoveVolume(v.status, 'maintenance')) {
-      throw invalidVolume(`Volume ${id} must be available to be overwritten, but current status is: ${v.status}.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.import, `Volume ${id} must be available to be overwritten, but current status is: ${v.status}.`);
     }
     if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'maintenance', updatedAt: this.clock.now() }))) {
-      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.import, `Volume ${id} changed status meanwhile; retry.`);
     }
     try {
       await this.driver.importVolume(v.id, file, v.size);
@@ -200,10 +183,7 @@ export class VolumeService {
     return { ...v, status: 'available' };
   }
 
-  async update(caller: Caller, id: string, body: unknown): Promise<Volume> {
-    const spec = bodyObject(body, 'volume');
-    const changes: Partial<Volume> = { ...nameAndDescription(spec) };
-    if (spec.metadata !== undefined) changes.metadata = metadataOf(spec.metadata);
+  async update(caller: Caller, id: string, changes: VolumeChanges): Promise<Volume> {
     return this.change(caller, id, changes);
   }
 
@@ -211,9 +191,9 @@ export class VolumeService {
   private async change(caller: Caller, id: string, changes: Partial<Volume>, from?: readonly VolumeStatus[]): Promise<Volume> {
     const v = await this.get(caller, id);
     const allowed = from ?? ALL_BUT_MAINTENANCE;
-    if (!allowed.includes(v.status)) throw invalidVolume(`Volume ${id} status must not be ${v.status} for this request.`);
+    if (!allowed.includes(v.status)) throw invalidVolume(v, allowed, `Volume ${id} status must not be ${v.status} for this request.`);
     const next = { ...changes, updatedAt: this.clock.now() };
-    if (!(await this.repo.updateVolume(v.id, [v.status], next))) throw invalidVolume(`Volume ${id} changed status while being updated; retry.`);
+    if (!(await this.repo.updateVolume(v.id, [v.status], next))) throw invalidVolume(v, allowed, `Volume ${id} changed status while being updated; retry.`);
     return { ...v, ...next };
   }
 
@@ -226,14 +206,14 @@ export class VolumeService {
       if (!cur) throw volumeNotFound(id);
       const from: readonly string[] = force ? VOLUME_ACTION_FROM.forceDelete : VOLUME_ACTION_FROM.delete;
       if (!from.includes(cur.status) || !canMoveVolume(cur.status, 'deleting') || cur.attachments.length > 0) {
-        throw invalidVolume(`Volume status must be available or error or error_restoring or error_extending or error_deleting and must not be attached or have snapshots; volume ${id} is ${cur.status}.`);
+        throw invalidVolume(cur, from, `Volume status must be available or error or error_restoring or error_extending or error_deleting and must not be attached or have snapshots; volume ${id} is ${cur.status}.`);
       }
       const snaps = await this.repo.snapshotsOf(v.id, tx);
-      if (snaps.length > 0 && !cascade) throw invalidVolume(`Volume ${id} still has ${snaps.length} dependent snapshots.`);
-      if (snaps.some((s) => s.status !== 'available' && s.status !== 'error')) throw invalidVolume(`Volume ${id} has a snapshot that is busy; retry when it is available.`);
-      if ((await this.repo.countCreatingFrom('source_volid', v.id, tx)) > 0) throw invalidVolume(`Volume ${id} is being copied into a new volume.`);
+      if (snaps.length > 0 && !cascade) throw invalidVolume(cur, from, `Volume ${id} still has ${snaps.length} dependent snapshots.`);
+      if (snaps.some((s) => s.status !== 'available' && s.status !== 'error')) throw invalidVolume(cur, from, `Volume ${id} has a snapshot that is busy; retry when it is available.`);
+      if ((await this.repo.countCreatingFrom('source_volid', v.id, tx)) > 0) throw invalidVolume(cur, from, `Volume ${id} is being copied into a new volume.`);
       for (const s of snaps) {
-        if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidVolume(`Snapshot ${s.id} of volume ${id} is being copied into a new volume.`);
+        if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidVolume(cur, from, `Snapshot ${s.id} of volume ${id} is being copied into a new volume.`);
         await this.repo.updateSnapshot(s.id, [s.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
       }
       await this.repo.updateVolume(v.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
@@ -249,90 +229,67 @@ export class VolumeService {
     } catch (err) {
       this.options.log?.(`deleting volume ${v.id} failed`, err);
       await this.repo.updateVolume(v.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
-      throw new ApiError('common.0500', `Volume ${v.id} could not be deleted: ${(err as Error).message}`);
+      throw new OperationFailed(`Volume ${v.id} could not be deleted: ${(err as Error).message}`);
     }
   }
 
-  /** POST /volumes/{id}/action: the one action named by the body's only key. */
-  async action(caller: Caller, id: string, body: unknown): Promise<{ status: 200 | 202; body?: unknown }> {
-    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
-      throw new ApiError('common.0400', 'The action body must hold exactly one action, e.g. {"os-extend": {"new_size": 2}}.');
-    }
-    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
-    const arg = (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, unknown>;
-    switch (name) {
-      case 'os-extend':
-        await this.extend(caller, id, arg);
-        return { status: 202 };
-      case 'os-reserve':
-        await this.move(caller, id, VOLUME_ACTION_FROM.reserve, 'reserved');
-        return { status: 202 };
-      case 'os-unreserve':
-        await this.move(caller, id, VOLUME_ACTION_FROM.unreserve, 'available');
-        return { status: 202 };
-      case 'os-begin_detaching':
-        await this.move(caller, id, ['in-use'], 'detaching');
-        return { status: 202 };
-      case 'os-roll_detaching':
-        await this.move(caller, id, ['detaching'], 'in-use');
-        return { status: 202 };
-      case 'os-attach':
-        await this.attach(caller, id, arg);
-        return { status: 202 };
-      case 'os-detach':
-        await this.detach(caller, id, arg);
-        return { status: 202 };
-      case 'os-set_bootable': {
-        if (!('bootable' in arg)) throw bad('os-set_bootable needs "bootable".');
-        await this.change(caller, id, { bootable: booleanOf(arg.bootable, 'bootable') });
-        return { status: 200 };
-      }
-      case 'os-update_readonly_flag': {
-        if (!('readonly' in arg)) throw bad('os-update_readonly_flag needs "readonly".');
-        const readonly = booleanOf(arg.readonly, 'readonly');
+  /** One action of POST /volumes/{id}/action. */
+  async act(caller: Caller, id: string, action: VolumeAction): Promise<void> {
+    switch (action.kind) {
+      case 'extend':
+        return this.extend(caller, id, action.newSize);
+      case 'reserve':
+        return this.move(caller, id, VOLUME_ACTION_FROM.reserve, 'reserved');
+      case 'unreserve':
+        return this.move(caller, id, VOLUME_ACTION_FROM.unreserve, 'available');
+      case 'begin-detaching':
+        return this.move(caller, id, ['in-use'], 'detaching');
+      case 'roll-detaching':
+        return this.move(caller, id, ['detaching'], 'in-use');
+      case 'attach':
+        return this.attach(caller, id, action.attach);
+      case 'detach':
+        return this.detach(caller, id, action.attachmentId);
+      case 'set-bootable':
+        await this.change(caller, id, { bootable: action.bootable });
+        return;
+      case 'set-readonly': {
         const v = await this.get(caller, id);
-        await this.change(caller, id, { metadata: { ...v.metadata, readonly: readonly ? 'True' : 'False' } }, ['available', 'in-use']);
-        return { status: 202 };
+        await this.change(caller, id, { metadata: { ...v.metadata, readonly: action.readonly ? 'True' : 'False' } }, ['available', 'in-use']);
+        return;
       }
-      case 'os-force_delete':
-        if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow os-force_delete to be performed: it is for administrators.');
-        await this.delete(caller, id, false, true);
-        return { status: 202 };
-      case 'os-reset_status': {
-        if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow os-reset_status to be performed: it is for administrators.');
-        const status = arg.status;
-        if (typeof status !== 'string' || !RESETTABLE.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE.join(', ')}.`);
+      case 'force-delete':
+        if (!caller.admin) throw new Forbidden('Policy does not allow os-force_delete to be performed: it is for administrators.');
+        return this.delete(caller, id, false, true);
+      case 'reset-status': {
+        if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
         const v = await this.get(caller, id);
-        await this.change(caller, id, { status: status as VolumeStatus, ...(arg.attach_status === 'detached' ? { attachments: [] } : {}) }, [v.status]);
-        return { status: 202 };
+        await this.change(caller, id, { status: action.status, ...(action.detach ? { attachments: [] } : {}) }, [v.status]);
+        return;
       }
-      default:
-        throw new ApiError('common.0400', `There is no such action: ${name}.`);
     }
   }
 
   private async move(caller: Caller, id: string, from: readonly VolumeStatus[], to: VolumeStatus): Promise<void> {
     const v = await this.get(caller, id);
     if (!from.includes(v.status) || !canMoveVolume(v.status, to)) {
-      throw invalidVolume(`Volume ${id} status must be ${from.join(' or ')} to become ${to}, but current status is: ${v.status}.`);
+      throw invalidVolume(v, from, `Volume ${id} status must be ${from.join(' or ')} to become ${to}, but current status is: ${v.status}.`);
     }
     if (!(await this.repo.updateVolume(v.id, [v.status], { status: to, updatedAt: this.clock.now() }))) {
-      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+      throw invalidVolume(v, from, `Volume ${id} changed status meanwhile; retry.`);
     }
   }
 
-  private async extend(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
-    if (!('new_size' in arg)) throw bad('os-extend needs "new_size".');
-    const newSize = positiveSize(arg.new_size, 'new_size');
+  private async extend(caller: Caller, id: string, newSize: number): Promise<void> {
     const v = await this.db.transaction().execute(async (tx) => {
       await this.quotas.lock(caller.projectId, tx);
       const cur = await this.repo.getVolume(isUuid(id) ? id : '', tx);
       if (!cur || cur.projectId !== caller.projectId) throw volumeNotFound(id);
       if (!(VOLUME_ACTION_FROM.extend as readonly string[]).includes(cur.status)) {
-        throw invalidVolume(`Volume ${id} status must be available to extend, but current status is: ${cur.status}.`);
+        throw invalidVolume(cur, VOLUME_ACTION_FROM.extend, `Volume ${id} status must be available to extend, but current status is: ${cur.status}.`);
       }
       if (newSize <= cur.size) throw bad(`New size for extend must be greater than current size. (current: ${cur.size}, extended: ${newSize}).`);
-      if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(`Volume ${id} has a snapshot being taken; retry.`);
+      if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(cur, VOLUME_ACTION_FROM.extend, `Volume ${id} has a snapshot being taken; retry.`);
       await this.quotas.check(caller.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
       // Extending holds the new size in the record, so concurrent creates count it.
       await this.repo.updateVolume(cur.id, [cur.status], { status: 'extending', size: newSize, updatedAt: this.clock.now() }, tx);
@@ -343,60 +300,51 @@ export class VolumeService {
     } catch (err) {
       this.options.log?.(`extending volume ${v.id} failed`, err);
       await this.repo.updateVolume(v.id, ['extending'], { status: 'error_extending', size: v.size, updatedAt: this.clock.now() });
-      throw new ApiError('common.0500', `Volume ${v.id} could not be extended: ${(err as Error).message}`);
+      throw new OperationFailed(`Volume ${v.id} could not be extended: ${(err as Error).message}`);
     }
     await this.repo.updateVolume(v.id, ['extending'], { status: 'available', updatedAt: this.clock.now() });
   }
 
-  private async attach(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
-    const server = arg.instance_uuid ?? null;
-    const host = arg.host_name ?? null;
-    if (server === null && host === null) throw bad('os-attach needs instance_uuid or host_name.');
-    if (server !== null && typeof server !== 'string') throw bad('instance_uuid must be a string.');
-    if (host !== null && typeof host !== 'string') throw bad('host_name must be a string.');
-    const mode = arg.mode ?? 'rw';
-    if (mode !== 'rw' && mode !== 'ro') throw bad(`mode must be rw or ro, got ${JSON.stringify(mode)}.`);
-    const mountpoint = arg.mountpoint ?? null;
-    if (mountpoint !== null && typeof mountpoint !== 'string') throw bad('mountpoint must be a string.');
+  private async attach(caller: Caller, id: string, cmd: AttachVolume): Promise<void> {
+    const { mode } = cmd;
     const v = await this.get(caller, id);
     if (!(VOLUME_ACTION_FROM.attach as readonly string[]).includes(v.status)) {
-      throw invalidVolume(`Volume ${id} status must be available or reserved or in-use to attach, but current status is: ${v.status}.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.attach, `Volume ${id} status must be available or reserved or in-use to attach, but current status is: ${v.status}.`);
     }
-    if (v.attachments.length > 0 && !v.multiattach) throw invalidVolume(`Volume ${id} is already attached and is not multiattach.`);
-    if (mode === 'rw' && v.metadata.readonly === 'True') throw invalidVolume(`Volume ${id} is read-only: attach it with mode "ro".`);
+    if (v.attachments.length > 0 && !v.multiattach) throw invalidVolume(v, VOLUME_ACTION_FROM.attach, `Volume ${id} is already attached and is not multiattach.`);
+    if (mode === 'rw' && v.metadata.readonly === 'True') throw invalidVolume(v, VOLUME_ACTION_FROM.attach, `Volume ${id} is read-only: attach it with mode "ro".`);
     const attachmentId = newUuid();
     const a: Attachment = {
       id: v.id,
       attachment_id: attachmentId,
       volume_id: v.id,
-      server_id: server,
-      host_name: host,
-      device: mountpoint,
+      server_id: cmd.serverId,
+      host_name: cmd.hostName,
+      device: cmd.mountpoint,
       attached_at: this.clock.now().toISOString(),
       attach_mode: mode,
     };
     if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'in-use', attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
-      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.attach, `Volume ${id} changed status meanwhile; retry.`);
     }
   }
 
-  private async detach(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
+  private async detach(caller: Caller, id: string, wanted: string | null): Promise<void> {
     const v = await this.get(caller, id);
     if (!(VOLUME_ACTION_FROM.detach as readonly string[]).includes(v.status) || v.attachments.length === 0) {
-      throw invalidVolume(`Volume ${id} must be attached (in-use) to detach, but current status is: ${v.status}.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.detach, `Volume ${id} must be attached (in-use) to detach, but current status is: ${v.status}.`);
     }
-    const wanted = arg.attachment_id ?? null;
     let rest: Attachment[];
     if (wanted === null) {
       if (v.attachments.length > 1) throw bad(`Volume ${id} has ${v.attachments.length} attachments: name the one to end with attachment_id.`);
       rest = [];
     } else {
       rest = v.attachments.filter((a) => a.attachment_id !== wanted);
-      if (rest.length === v.attachments.length) throw new ApiError('common.0404', `Attachment ${String(wanted)} of volume ${id} could not be found.`);
+      if (rest.length === v.attachments.length) throw new NotFound('attachment', wanted, `Attachment ${wanted} of volume ${id} could not be found.`);
     }
     const status: VolumeStatus = rest.length ? 'in-use' : 'available';
     if (!(await this.repo.updateVolume(v.id, [v.status], { status, attachments: rest, updatedAt: this.clock.now() }))) {
-      throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
+      throw invalidVolume(v, VOLUME_ACTION_FROM.detach, `Volume ${id} changed status meanwhile; retry.`);
     }
   }
 
@@ -405,8 +353,7 @@ export class VolumeService {
   }
 
   /** POST merges into the metadata, PUT replaces it (as Cinder's metadata routes do). */
-  async setMetadata(caller: Caller, id: string, body: unknown, replace: boolean): Promise<Record<string, string>> {
-    const given = metadataOf(bodyField(body, 'metadata'));
+  async setMetadata(caller: Caller, id: string, given: Record<string, string>, replace: boolean): Promise<Record<string, string>> {
     const v = await this.get(caller, id);
     const metadata = replace ? given : { ...v.metadata, ...given };
     return (await this.change(caller, id, { metadata })).metadata;
@@ -414,14 +361,12 @@ export class VolumeService {
 
   async metadataItem(caller: Caller, id: string, key: string): Promise<Record<string, string>> {
     const v = await this.get(caller, id);
-    if (!(key in v.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of volume ${id} could not be found.`);
+    if (!(key in v.metadata)) throw new NotFound('metadata', key, `Metadata key ${key} of volume ${id} could not be found.`);
     return { [key]: v.metadata[key] };
   }
 
-  async setMetadataItem(caller: Caller, id: string, key: string, body: unknown): Promise<Record<string, string>> {
-    const meta = metadataOf(bodyField(body, 'meta'), 'meta');
-    if (Object.keys(meta).length !== 1) throw bad('meta must hold exactly one key.');
-    if (!(key in meta)) throw bad(`Request body and URI mismatch: the body does not set key ${key}.`);
+  /** Sets the one item of `meta`, which the edge checked names the URI's key. */
+  async setMetadataItem(caller: Caller, id: string, meta: Record<string, string>): Promise<Record<string, string>> {
     const v = await this.get(caller, id);
     await this.change(caller, id, { metadata: { ...v.metadata, ...meta } });
     return meta;
@@ -429,20 +374,13 @@ export class VolumeService {
 
   async deleteMetadataItem(caller: Caller, id: string, key: string): Promise<void> {
     const v = await this.get(caller, id);
-    if (!(key in v.metadata)) throw new ApiError('common.0404', `Metadata key ${key} of volume ${id} could not be found.`);
+    if (!(key in v.metadata)) throw new NotFound('metadata', key, `Metadata key ${key} of volume ${id} could not be found.`);
     const { [key]: _gone, ...rest } = v.metadata;
     await this.change(caller, id, { metadata: rest });
   }
-}
-
-export function bodyField(body: unknown, key: string): unknown {
-  if (!body || typeof body !== 'object' || Array.isArray(body) || !(key in body)) throw new ApiError('common.0400', `Missing required element '${key}' in request body.`);
-  return (body as Record<string, unknown>)[key];
 }
 
 const ALL_BUT_MAINTENANCE: readonly VolumeStatus[] = [
   'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'deleting', 'error', 'error_deleting',
   'extending', 'error_extending', 'backing-up', 'restoring-backup', 'error_restoring',
 ];
-
-const RESETTABLE: readonly VolumeStatus[] = ['available', 'error', 'in-use', 'error_deleting', 'error_extending', 'maintenance', 'reserved'];

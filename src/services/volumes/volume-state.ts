@@ -86,3 +86,6 @@ export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boole
 export function isSnapshotStatus(value: unknown): value is SnapshotStatus {
   return typeof value === 'string' && (SNAPSHOT_STATUSES as readonly string[]).includes(value);
 }
+
+/** What an administrator's os-reset_status may set a volume to. */
+export const RESETTABLE_VOLUME_STATUSES: readonly VolumeStatus[] = ['available', 'error', 'in-use', 'error_deleting', 'error_extending', 'maintenance', 'reserved'];
