@@ -14,7 +14,7 @@ import type { BackupRequest } from '../../http/input/backups.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
-import { isSharedWith } from '../sharing/share-repository.js';
+import type { ShareLookup } from './share-lookup.js';
 
 export type Family = 'vbs' | 'cinder';
 
@@ -64,6 +64,8 @@ export interface BackupServiceDeps {
   kick: () => void;
   /** Where backups are kept; its name is a backup's `container` unless the user chose one. */
   store: BlockStore;
+  /** Which backups are shared with which projects. */
+  shares: ShareLookup;
 }
 
 function notFound(family: Family, backupId: string): ApiError {
@@ -170,7 +172,7 @@ export class BackupService {
   /** The caller's backup or one shared with the caller's project; the family's 404 otherwise. */
   private async usableBackup(caller: Caller, backupId: string, family: Family, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
-    if (backup && (backup.projectId === caller.projectId || (await isSharedWith(ex, backup.id, caller.projectId)))) return backup;
+    if (backup && (backup.projectId === caller.projectId || (await this.d.shares.isSharedWith(backup.id, caller.projectId, ex)))) return backup;
     throw notFound(family, backupId);
   }
 

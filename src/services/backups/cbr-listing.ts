@@ -2,7 +2,7 @@ import { ApiError } from '../../common/errors.js';
 import type { Db } from '../../db/connect.js';
 import { toBackup, type Backup } from './backup-repository.js';
 import type { BackupStatus } from './backup-state.js';
-import { backupsSharedWith } from '../sharing/share-repository.js';
+import type { ShareLookup } from './share-lookup.js';
 
 /** CBR's names for backup statuses. */
 export function cbrStatus(status: BackupStatus): string {
@@ -144,7 +144,10 @@ function sortValue(b: CbrBackup, key: CbrSortKey): string | number {
 
 /** The CBR-style listing: a project's own disk backups (private), those shared with it (shared), or both (all_granted). */
 export class CbrListing {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly shares: ShareLookup,
+  ) {}
 
   async list(projectId: string, q: CbrQuery): Promise<{ items: CbrBackup[]; total: number }> {
     // Backups are the only image type here, and disks the only resource type.
@@ -162,11 +165,11 @@ export class CbrListing {
             .select('volumes.name as volume_name')
             .where('backups.project_id', '=', projectId)
             .execute();
-    const shared = q.ownType === 'private' ? [] : await backupsSharedWith(this.db, projectId);
+    const shared = q.ownType === 'private' ? [] : await this.shares.backupsSharedWith(projectId);
     let items: CbrBackup[] = [
       ...own.map((r) => ({ backup: toBackup(r), resourceName: r.volume_name ?? '', shared: false })),
       // The owner's volume is not the recipient's to see, not even its name.
-      ...shared.map((r) => ({ backup: toBackup(r), resourceName: '', shared: true })),
+      ...shared.map((backup) => ({ backup, resourceName: '', shared: true })),
     ];
     items = items.filter(({ backup: b, resourceName, shared }) => {
       const created = b.createdAt.getTime();

@@ -8,7 +8,7 @@ import { paginate, type Page } from '../common/listing.js';
 import type { Caller } from '../common/caller.js';
 import type { ShareRequest } from './share-input.js';
 import { filterAndSort, parseShareQuery } from './share-query.js';
-import { isSharedWith, type Share, type SharedBackup, type ShareRepository } from './share-repository.js';
+import type { Share, SharedBackup, ShareRepository } from './share-repository.js';
 
 export interface SharingServiceDeps {
   db: Kysely<Database>;
@@ -47,7 +47,7 @@ export class SharingService {
   private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
     if (backup && backup.projectId === caller.projectId) return backup;
-    if (backup && (await isSharedWith(ex, backup.id, caller.projectId))) throw ownerOnly(`Backup ${backup.id}`);
+    if (backup && (await this.d.shares.isSharedWith(backup.id, caller.projectId, ex))) throw ownerOnly(`Backup ${backup.id}`);
     throw backupNotFound(backupId, caller.projectId);
   }
 
