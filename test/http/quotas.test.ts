@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { toApiError } from '../../src/http/errors.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { countRows, createAvailableVolume, createSnapshot, createVolume } from '../support/volumes.js';
 
@@ -103,7 +104,8 @@ for (const db of DB_KINDS) {
       const snap = await call(server, 'POST', `/v3/${p.projectId}/snapshots`, { token: p.token, body: { snapshot: { volume_id: sata.id } } });
       assert.equal(snap.status, 413);
       assert.match(snap.body.overLimit.message, /quota 'snapshots_SATA'/);
-      // The codes themselves, as services raise them for every API family.
+      // The codes themselves, as the VBS family answers what the services raise.
+      const answers = (code: string) => (err: unknown) => toApiError(err, 'vbs').code === code;
       const codes: Array<[Record<string, number>, Record<string, unknown>, string]> = [
         [{ volumes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0071'],
         [{ gigabytes_SAS: 0 }, { size: 1, volume_type: 'SAS' }, 'VolumeBackup.0072'],
@@ -119,21 +121,21 @@ for (const db of DB_KINDS) {
       for (const [limits, volume, code] of codes) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.volumes.create(caller, { volume }), (err: { code: string }) => err.code === code, code);
+        await assert.rejects(server.services.volumes.create(caller, { volume }), answers(code), code);
       }
       await server.services.quotas.reset(q.projectId);
       const base = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SAS' } });
       for (const [limits, code] of [[{ snapshots_SAS: 0 }, 'VolumeBackup.0077'], [{ snapshots: 0 }, 'VolumeBackup.0084']] as const) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: base.id } }), (err: { code: string }) => err.code === code, code);
+        await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: base.id } }), answers(code), code);
       }
       await server.services.quotas.set(q.projectId, { snapshots_SSD: 0, snapshots: -1 });
       const ssdVol = await server.services.volumes.create(caller, { volume: { size: 1, volume_type: 'SSD' } });
-      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: ssdVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0079');
+      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: ssdVol.id } }), answers('VolumeBackup.0079'));
       await server.services.quotas.set(q.projectId, { snapshots_SATA: 0 });
       const sataVol = await server.services.volumes.create(caller, { volume: { size: 1 } });
-      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: sataVol.id } }), (err: { code: string }) => err.code === 'VolumeBackup.0078');
+      await assert.rejects(server.services.snapshots.create(caller, { snapshot: { volume_id: sataVol.id } }), answers('VolumeBackup.0078'));
     });
 
     it('never over-commits under concurrent creates', async () => {
