@@ -25,7 +25,7 @@ import { createPolicyScheduling, type PolicyScheduling } from './services/polici
 import { PolicyRepository } from './services/policies/policy-repository.js';
 import { PolicyService } from './services/policies/policy-service.js';
 import { PolicyTagService } from './services/policies/policy-tags.js';
-import { ShareRepository, isSharedWith } from './services/sharing/share-repository.js';
+import { ShareRepository } from './services/sharing/share-repository.js';
 import { SharingService } from './services/sharing/sharing-service.js';
 
 /** Every use case of one process, built once over one database. */
@@ -69,6 +69,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const jobs = new JobRepository(db, clock);
   const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   const backups = new BackupRepository(db);
+  // Backups see their shares through it, sharing records them in it.
+  const shares = new ShareRepository(db);
   const volumeDriver = new FileVolumeDriver(config.dataDir);
   const volumeRecords = new VolumeRepository(db);
   const quotas = new QuotaService(db, config.quotaDefaults);
@@ -89,10 +91,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     kick: () => runner.kick(),
     store,
+    shares,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
-  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock });
+  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares });
   const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   return {
     config,
@@ -103,8 +106,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     jobQueries: new JobQueryService(jobs),
     runner,
     backups,
-    backupQueries: new BackupQueryService(backups, (backupId, projectId) => isSharedWith(db, backupId, projectId)),
-    cbrListing: new CbrListing(db),
+    backupQueries: new BackupQueryService(backups, (backupId, projectId) => shares.isSharedWith(backupId, projectId)),
+    cbrListing: new CbrListing(db, shares),
     store,
     backupService,
     volumeDriver,
@@ -120,7 +123,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRecords,
     policies,
     policyTags: new PolicyTagService(db, policyRecords, policies),
-    sharing: new SharingService({ db, shares: new ShareRepository(db), backups, clock }),
+    sharing: new SharingService({ db, shares, backups, clock }),
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../common/errors.js';
+import { DomainError } from '../services/common/errors.js';
 import { GiB } from '../volumes/driver.js';
 import { withServices } from './admin.js';
 import { CliError } from './errors.js';
@@ -23,7 +24,7 @@ async function asCli<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ApiError) throw new CliError(err.message);
+    if (err instanceof ApiError || err instanceof DomainError) throw new CliError(err.message);
     throw err;
   }
 }

@@ -1,9 +1,9 @@
 import { createVolumeCommand, type CreateVolume } from '../../src/services/volumes/volume-commands.js';
-import { vbsCode } from '../support/errors.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { toApiError } from '../../src/http/errors.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { countRows, createAvailableVolume, createSnapshot, createVolume } from '../support/volumes.js';
 
@@ -105,7 +105,8 @@ for (const db of DB_KINDS) {
       const snap = await call(server, 'POST', `/v3/${p.projectId}/snapshots`, { token: p.token, body: { snapshot: { volume_id: sata.id } } });
       assert.equal(snap.status, 413);
       assert.match(snap.body.overLimit.message, /quota 'snapshots_SATA'/);
-      // The codes themselves, as services raise them for every API family.
+      // The codes themselves, as the VBS family answers what the services raise.
+      const answers = (code: string) => (err: unknown) => toApiError(err, 'vbs').code === code;
       const codes: Array<[Record<string, number>, Partial<CreateVolume>, string]> = [
         [{ volumes_SAS: 0 }, { size: 1, volumeType: 'SAS' }, 'VolumeBackup.0071'],
         [{ gigabytes_SAS: 0 }, { size: 1, volumeType: 'SAS' }, 'VolumeBackup.0072'],
@@ -121,21 +122,21 @@ for (const db of DB_KINDS) {
       for (const [limits, volume, code] of codes) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.volumes.create(caller, createVolumeCommand(volume)), (err) => vbsCode(err) === code, code);
+        await assert.rejects(server.services.volumes.create(caller, createVolumeCommand(volume)), answers(code), code);
       }
       await server.services.quotas.reset(q.projectId);
       const base = await server.services.volumes.create(caller, createVolumeCommand({ size: 1, volumeType: 'SAS' }));
       for (const [limits, code] of [[{ snapshots_SAS: 0 }, 'VolumeBackup.0077'], [{ snapshots: 0 }, 'VolumeBackup.0084']] as const) {
         await server.services.quotas.reset(q.projectId);
         await server.services.quotas.set(q.projectId, limits);
-        await assert.rejects(server.services.snapshots.create(caller, { volumeId: base.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === code, code);
+        await assert.rejects(server.services.snapshots.create(caller, { volumeId: base.id, force: false, name: null, description: null, metadata: {} }), answers(code), code);
       }
       await server.services.quotas.set(q.projectId, { snapshots_SSD: 0, snapshots: -1 });
       const ssdVol = await server.services.volumes.create(caller, createVolumeCommand({ size: 1, volumeType: 'SSD' }));
-      await assert.rejects(server.services.snapshots.create(caller, { volumeId: ssdVol.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === 'VolumeBackup.0079');
+      await assert.rejects(server.services.snapshots.create(caller, { volumeId: ssdVol.id, force: false, name: null, description: null, metadata: {} }), answers('VolumeBackup.0079'));
       await server.services.quotas.set(q.projectId, { snapshots_SATA: 0 });
       const sataVol = await server.services.volumes.create(caller, createVolumeCommand({ size: 1 }));
-      await assert.rejects(server.services.snapshots.create(caller, { volumeId: sataVol.id, force: false, name: null, description: null, metadata: {} }), (err) => vbsCode(err) === 'VolumeBackup.0078');
+      await assert.rejects(server.services.snapshots.create(caller, { volumeId: sataVol.id, force: false, name: null, description: null, metadata: {} }), answers('VolumeBackup.0078'));
     });
 
     it('never over-commits under concurrent creates', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
-import { parseCbrQuery } from '../../services/backups/cbr-listing.js';
+import { parseCbrQuery } from '../input/cbr-query.js';
 import { cbrBackupView } from '../views/cbr-backups.js';
 
 /** CBR-style backup listing; mounted under /cbr because Cinder owns GET /v3/{project_id}/backups. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
 import { parseBoolean } from '../input/listing-query.js';
+import { quotaUpdateRequest } from '../input/quota-sets.js';
 import { limitsView, quotaSet } from '../views/cinder-quotas.js';
 import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
 
@@ -25,7 +26,10 @@ export function quotaRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/os-quota-sets/:target_id`, { schema: { tags, summary: "Update a project's quotas (admin)" } }, async (request, reply) => {
         negotiate(request, reply);
-        return quotaSet(await services.quotaSets.update(callerOf(request), request.params.target_id, request.body));
+        const caller = callerOf(request);
+        // A member is refused before the body is read: what it holds makes no difference to them.
+        services.quotaSets.authorizeChange(caller);
+        return quotaSet(await services.quotaSets.update(caller, request.params.target_id, quotaUpdateRequest(request.body)));
       });
       app.delete<{ Params: Params }>(`${prefix}/os-quota-sets/:target_id`, { schema: { tags, summary: "Reset a project's quotas to the defaults (admin)" } }, async (request, reply) => {
         negotiate(request, reply);

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
-import { shareRequest } from '../../services/sharing/share-input.js';
-import { parseBoolean } from '../input/listing-query.js';
+import { cancelShareRequest, shareQuery, shareRequest } from '../input/shares.js';
 import { newShareView, shareDetail } from '../views/share.js';
 import { callerOf, type Query } from './cinder-context.js';
 
@@ -17,19 +16,17 @@ export function sharingRoutes(services: Services): FastifyPluginAsync {
       return { shared: shares.map(newShareView) };
     });
     app.get<{ Querystring: Query }>(`${base}/detail`, { schema: { tags, summary: 'List backup shares with their backups' } }, async (request) => {
-      const page = await services.sharing.list(callerOf(request), request.query);
+      const page = await services.sharing.list(callerOf(request), shareQuery(request.query));
       return { shared: page.items.map(shareDetail) };
     });
     app.get<{ Querystring: Query }>(`${base}/count`, { schema: { tags, summary: 'Count backup shares' } }, async (request) => {
-      return { count: await services.sharing.count(callerOf(request), request.query) };
+      return { count: await services.sharing.count(callerOf(request), shareQuery(request.query)) };
     });
     app.get<{ Params: Params }>(`${base}/:share_id`, { schema: { tags, summary: 'Show a backup share' } }, async (request) => {
       return { shared: shareDetail(await services.sharing.show(callerOf(request), request.params.share_id)) };
     });
     app.delete<{ Params: Params; Querystring: Query }>(`${base}/:share_id`, { schema: { tags, summary: 'Cancel a backup share (or, with is_backup_id=true, every share of a backup)' } }, async (request, reply) => {
-      const raw = request.query.is_backup_id;
-      const byBackup = raw !== undefined && parseBoolean('is_backup_id', String(Array.isArray(raw) ? raw[raw.length - 1] : raw));
-      await services.sharing.cancel(callerOf(request), request.params.share_id, byBackup);
+      await services.sharing.cancel(callerOf(request), cancelShareRequest(request.params.share_id, request.query));
       return reply.status(200).send();
     });
   };

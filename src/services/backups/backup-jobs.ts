@@ -12,7 +12,7 @@ import type { VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { BackupRepository } from './backup-repository.js';
 import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
-import { deleteSharesOfBackup } from '../sharing/share-repository.js';
+import type { ShareLookup } from './share-lookup.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
 
 export interface BackupJobDeps {
@@ -22,6 +22,7 @@ export interface BackupJobDeps {
   driver: VolumeDriver;
   store: BlockStore;
   clock: Clock;
+  shares: ShareLookup;
 }
 
 const INTERRUPTED = 'interrupted: the service stopped while the job ran';
@@ -157,7 +158,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         await deleteCatalogueRecord(d.store, backup.projectId, backup.id);
         // Its shares end with it: no project keeps a share of a backup that is gone.
         await d.db.transaction().execute(async (tx) => {
-          await deleteSharesOfBackup(tx, backup.id);
+          await d.shares.deleteSharesOfBackup(backup.id, tx);
           await tx.deleteFrom('backups').where('id', '=', backup.id).execute();
         });
         // Reclaim the space of blocks no other backup of the project references.

@@ -13,7 +13,7 @@ import type { BlockStore } from '../../stores/block-store.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
-import { isSharedWith } from '../sharing/share-repository.js';
+import type { ShareLookup } from './share-lookup.js';
 
 /** What a backup request asks for, once the edge has checked it. */
 export interface BackupRequest {
@@ -83,6 +83,8 @@ export interface BackupServiceDeps {
   kick: () => void;
   /** Where backups are kept; its name is a backup's `container` unless the user chose one. */
   store: BlockStore;
+  /** Which backups are shared with which projects. */
+  shares: ShareLookup;
 }
 
 function notFound(backupId: string): NotFound {
@@ -187,7 +189,7 @@ export class BackupService {
   /** The caller's backup or one shared with the caller's project; not found otherwise. */
   private async usableBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
-    if (backup && (backup.projectId === caller.projectId || (await isSharedWith(ex, backup.id, caller.projectId)))) return backup;
+    if (backup && (backup.projectId === caller.projectId || (await this.d.shares.isSharedWith(backup.id, caller.projectId, ex)))) return backup;
     throw notFound(backupId);
   }
 

@@ -1,48 +1,19 @@
-import { type ResourceQuery } from '../common/listing.js';
-import { parseBoolean, parseResourceQuery } from '../../http/input/listing-query.js';
+import type { ResourceQuery } from '../common/listing.js';
 import type { ShareFilter, SharedBackup } from './share-repository.js';
 
 /** Exact filters of the share listings (seed 002); `name` matches anywhere, case-insensitively. */
-const FILTERS = ['name', 'status', 'volume_id', 'backup_id', 'from_project_id', 'to_project_id', 'availability_zone'] as const;
-const SORT_KEYS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at'] as const;
-/** Image attributes the reference lists as sort keys: no backup has them, so they order nothing. */
-const IMAGE_SORT_KEYS = new Set(['container_format', 'disk_format']);
+export const SHARE_FILTERS = ['name', 'status', 'volume_id', 'backup_id', 'from_project_id', 'to_project_id', 'availability_zone'] as const;
+export const SHARE_SORT_KEYS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at'] as const;
 
+/** GET .../os-vendor-backup-sharing/detail and /count, checked; the project is the caller's. */
 export interface ShareQuery {
-  filter: ShareFilter;
+  /** Shares the caller's project made, or (share_to_me) those made with it. */
+  side: ShareFilter['side'];
+  exact: ShareFilter['exact'];
+  /** Lower case; matches anywhere in the backup's name. */
   name: string | undefined;
+  /** Order and page; its filters are the ones above. */
   page: ResourceQuery;
-}
-
-function one(raw: unknown): string | undefined {
-  if (Array.isArray(raw)) return raw.length ? String(raw[raw.length - 1]) : undefined;
-  return raw === undefined ? undefined : String(raw);
-}
-
-/** The query of GET .../os-vendor-backup-sharing/detail and /count for the project of the path. */
-export function parseShareQuery(projectId: string, raw: Record<string, unknown>): ShareQuery {
-  const params: Record<string, unknown> = { ...raw };
-  // The reference spells it avalilability_zone; both spellings filter the same.
-  if (params.availability_zone === undefined && params.avalilability_zone !== undefined) params.availability_zone = params.avalilability_zone;
-  const sortKey = one(params.sort_key);
-  if (sortKey !== undefined) {
-    // Each direction belongs to the key at its place: an image key drops out with its direction.
-    const dirs = one(params.sort_dir)?.split(',');
-    const kept = sortKey.split(',').flatMap((k, i) => (IMAGE_SORT_KEYS.has(k.trim()) ? [] : [{ key: k, dir: dirs?.[i] }]));
-    params.sort_key = kept.length ? kept.map((k) => k.key).join(',') : undefined;
-    if (dirs && dirs.length > 1) {
-      const keptDirs = kept.map((k) => k.dir).filter((d): d is string => d !== undefined);
-      params.sort_dir = keptDirs.length ? keptDirs.join(',') : undefined;
-    }
-  }
-  const page = parseResourceQuery(params, { filters: FILTERS, sortKeys: [...SORT_KEYS], fuzzy: false, withCount: false, admin: false });
-  const shareToMe = one(params.share_to_me);
-  const { name, ...exact } = page.exact;
-  return {
-    filter: { side: shareToMe !== undefined && parseBoolean('share_to_me', shareToMe) ? 'to' : 'from', projectId, exact },
-    name: name?.toLowerCase(),
-    page,
-  };
 }
 
 function sortValue(x: SharedBackup, key: string): string | number {

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/connect.js';
 import type { BackupShareTable, BackupTable } from '../../db/schema.js';
 import { toBackup, type Backup } from '../backups/backup-repository.js';
+import type { ShareExecutor, ShareLookup } from '../backups/share-lookup.js';
 
 export interface Share {
   id: string;
@@ -30,28 +31,6 @@ function toShare(row: BackupShareTable): Share {
   };
 }
 
-/** Whether the project may use the backup as a recipient (the owner's own access is separate). */
-export async function isSharedWith(executor: Executor, backupId: string, projectId: string): Promise<boolean> {
-  const row = await executor.selectFrom('backup_shares').select('id').where('backup_id', '=', backupId).where('to_project_id', '=', projectId).executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Removes every share of a backup (it is being deleted); how many there were. */
-export async function deleteSharesOfBackup(executor: Executor, backupId: string): Promise<number> {
-  const r = await executor.deleteFrom('backup_shares').where('backup_id', '=', backupId).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
-
-/** Backups shared with a project, for listings that show them beside the project's own. */
-export async function backupsSharedWith(db: Db, projectId: string): Promise<BackupTable[]> {
-  return db
-    .selectFrom('backup_shares')
-    .innerJoin('backups', 'backups.id', 'backup_shares.backup_id')
-    .selectAll('backups')
-    .where('backup_shares.to_project_id', '=', projectId)
-    .execute();
-}
-
 /** Filters on the share and on its backup that the database applies; the rest is done by the caller. */
 export interface ShareFilter {
   /** Shares this project made, or shares made with it. */
@@ -64,8 +43,28 @@ const SHARE_COLUMNS = { backup_id: 'backup_shares.backup_id', from_project_id: '
 const BACKUP_COLUMNS = { volume_id: 'backups.volume_id', status: 'backups.status', availability_zone: 'backups.availability_zone' } as const;
 
 /** Share records of every project; callers scope by project. */
-export class ShareRepository {
+export class ShareRepository implements ShareLookup {
   constructor(private readonly db: Db) {}
+
+  async isSharedWith(backupId: string, projectId: string, executor: ShareExecutor = this.db): Promise<boolean> {
+    const row = await executor.selectFrom('backup_shares').select('id').where('backup_id', '=', backupId).where('to_project_id', '=', projectId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async backupsSharedWith(projectId: string): Promise<Backup[]> {
+    const rows = await this.db
+      .selectFrom('backup_shares')
+      .innerJoin('backups', 'backups.id', 'backup_shares.backup_id')
+      .selectAll('backups')
+      .where('backup_shares.to_project_id', '=', projectId)
+      .execute();
+    return rows.map(toBackup);
+  }
+
+  async deleteSharesOfBackup(backupId: string, executor: ShareExecutor = this.db): Promise<number> {
+    const r = await executor.deleteFrom('backup_shares').where('backup_id', '=', backupId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 
   async insert(s: Share, executor: Executor = this.db): Promise<void> {
     await executor

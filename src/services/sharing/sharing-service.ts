@@ -1,14 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
-import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Backup, BackupRepository } from '../backups/backup-repository.js';
 import { paginate, type Page } from '../common/listing.js';
 import type { Caller } from '../common/caller.js';
-import type { ShareRequest } from './share-input.js';
-import { filterAndSort, parseShareQuery } from './share-query.js';
-import { isSharedWith, type Share, type SharedBackup, type ShareRepository } from './share-repository.js';
+import { Conflict, Forbidden, InvalidInput, InvalidState, NotFound } from '../common/errors.js';
+import { filterAndSort, type ShareQuery } from './share-query.js';
+import type { Share, SharedBackup, ShareRepository } from './share-repository.js';
+
+/** Share one backup of the caller's project with other projects. */
+export interface ShareBackup {
+  backupId: string;
+  /** At least one, each once. */
+  toProjectIds: string[];
+}
+
+/** End one share, or every share of one backup. */
+export type CancelShare = { shareId: string } | { backupId: string };
 
 export interface SharingServiceDeps {
   db: Kysely<Database>;
@@ -17,16 +26,8 @@ export interface SharingServiceDeps {
   clock: Clock;
 }
 
-function backupNotFound(backupId: string, projectId: string): ApiError {
-  return new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: backup ${backupId} is not a backup of project ${projectId}`);
-}
-
-function shareNotFound(id: string): ApiError {
-  return new ApiError('common.0404', `Backup share ${id} could not be found.`);
-}
-
-function ownerOnly(what: string): ApiError {
-  return new ApiError('common.0403', `${what} is shared with this project by another one: only the project that owns the backup may share it or cancel its shares.`);
+function ownerOnly(backupId: string): Forbidden {
+  return new Forbidden(`Backup ${backupId} is shared with this project by another one: only the project that owns the backup may share it or cancel its shares.`);
 }
 
 /** Unique-index violations, as SQLite and PostgreSQL report them. */
@@ -47,25 +48,25 @@ export class SharingService {
   private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
     if (backup && backup.projectId === caller.projectId) return backup;
-    if (backup && (await isSharedWith(ex, backup.id, caller.projectId))) throw ownerOnly(`Backup ${backup.id}`);
-    throw backupNotFound(backupId, caller.projectId);
+    if (backup && (await this.d.shares.isSharedWith(backup.id, caller.projectId, ex))) throw ownerOnly(backup.id);
+    throw new NotFound('backup', backupId, `backup ${backupId} is not a backup of project ${caller.projectId}`);
   }
 
-  async share(caller: Caller, req: ShareRequest): Promise<Share[]> {
+  async share(caller: Caller, req: ShareBackup): Promise<Share[]> {
     const { db, shares, clock } = this.d;
     try {
       return await db.transaction().execute(async (tx) => {
         const backup = await this.ownBackup(caller, req.backupId, tx);
         if (backup.status !== 'available') {
-          throw new ApiError('VolumeBackup.0089', `backup status is not available: backup ${backup.id} is ${backup.status}; only an available backup can be shared`);
+          throw new InvalidState('backup', backup.id, backup.status, ['available'], `backup ${backup.id} is ${backup.status}; only an available backup can be shared`, 'backup.not-available');
         }
-        if (req.toProjectIds.includes(caller.projectId)) throw new ApiError('common.0400', `A backup cannot be shared with its own project (${caller.projectId}).`);
+        if (req.toProjectIds.includes(caller.projectId)) throw new InvalidInput(`A backup cannot be shared with its own project (${caller.projectId}).`);
         const known = new Set((await tx.selectFrom('projects').select('id').where('id', 'in', req.toProjectIds).execute()).map((p) => p.id));
         const unknown = req.toProjectIds.find((to) => !known.has(to));
-        if (unknown !== undefined) throw new ApiError('common.0404', `Project ${unknown} does not exist; the backup was shared with no project.`);
+        if (unknown !== undefined) throw new NotFound('project', unknown, `Project ${unknown} does not exist; the backup was shared with no project.`);
         const already = new Set((await shares.sharesOfBackup(backup.id, tx)).map((s) => s.toProjectId));
         const again = req.toProjectIds.find((to) => already.has(to));
-        if (again) throw new ApiError('common.0409', `Backup ${backup.id} is already shared with project ${again}; the backup was shared with no other project.`);
+        if (again) throw new Conflict(`Backup ${backup.id} is already shared with project ${again}; the backup was shared with no other project.`);
         const now = clock.now();
         const made: Share[] = req.toProjectIds.map((to) => ({ id: newUuid(), backupId: backup.id, fromProjectId: caller.projectId, toProjectId: to, createdAt: now, updatedAt: null }));
         for (const s of made) await shares.insert(s, tx);
@@ -73,24 +74,24 @@ export class SharingService {
       });
     } catch (err) {
       // Two requests raced to share the backup with the same project; the other one won.
-      if (isUniqueViolation(err)) throw new ApiError('common.0409', `Backup ${req.backupId} is already shared with one of the projects; the backup was shared with no other project.`);
+      if (isUniqueViolation(err)) throw new Conflict(`Backup ${req.backupId} is already shared with one of the projects; the backup was shared with no other project.`);
       throw err;
     }
   }
 
-  /** Cancels one share, or with `byBackup` every share of the backup `id`; how many ended. */
-  async cancel(caller: Caller, id: string, byBackup: boolean): Promise<number> {
+  /** Ends one share, or every share of a backup; how many ended. */
+  async cancel(caller: Caller, what: CancelShare): Promise<number> {
     const { db, shares } = this.d;
     return db.transaction().execute(async (tx) => {
-      if (byBackup) {
-        const backup = await this.ownBackup(caller, id, tx);
+      if ('backupId' in what) {
+        const backup = await this.ownBackup(caller, what.backupId, tx);
         const ended = await shares.delete((await shares.sharesOfBackup(backup.id, tx)).map((s) => s.id), tx);
-        if (ended === 0) throw new ApiError('common.0404', `Backup ${backup.id} is not shared with any project.`);
+        if (ended === 0) throw new NotFound('share', backup.id, `Backup ${backup.id} is not shared with any project.`);
         return ended;
       }
-      const share = isUuid(id) ? await shares.get(id, tx) : undefined;
-      if (!share || (share.fromProjectId !== caller.projectId && share.toProjectId !== caller.projectId)) throw shareNotFound(id);
-      if (share.fromProjectId !== caller.projectId) throw ownerOnly(`Backup ${share.backupId}`);
+      const share = isUuid(what.shareId) ? await shares.get(what.shareId, tx) : undefined;
+      if (!share || (share.fromProjectId !== caller.projectId && share.toProjectId !== caller.projectId)) throw new NotFound('share', what.shareId);
+      if (share.fromProjectId !== caller.projectId) throw ownerOnly(share.backupId);
       return shares.delete([share.id], tx);
     });
   }
@@ -98,21 +99,23 @@ export class SharingService {
   /** A share the caller's project made or received. */
   async show(caller: Caller, id: string): Promise<SharedBackup> {
     const found = isUuid(id) ? await this.d.shares.withBackup(id) : undefined;
-    if (!found || (found.share.fromProjectId !== caller.projectId && found.share.toProjectId !== caller.projectId)) throw shareNotFound(id);
+    if (!found || (found.share.fromProjectId !== caller.projectId && found.share.toProjectId !== caller.projectId)) throw new NotFound('share', id);
     return found;
   }
 
-  /** Shares the caller's project made (or, with share_to_me, received) that match the seed's filters. */
-  async list(caller: Caller, params: Record<string, unknown>): Promise<Page<SharedBackup>> {
-    const q = parseShareQuery(caller.projectId, params);
-    const all = filterAndSort(await this.d.shares.list(q.filter), q);
+  /** Shares the caller's project made (or received) that match the query, one page of them. */
+  async list(caller: Caller, q: ShareQuery): Promise<Page<SharedBackup>> {
+    const all = await this.matching(caller, q);
     // Pages are cut by share id.
     return paginate(all.map((x) => ({ ...x, id: x.share.id })), q.page);
   }
 
-  /** How many shares match the filters, whatever the page. */
-  async count(caller: Caller, params: Record<string, unknown>): Promise<number> {
-    const q = parseShareQuery(caller.projectId, params);
-    return filterAndSort(await this.d.shares.list(q.filter), q).length;
+  /** How many shares match the query, whatever the page. */
+  async count(caller: Caller, q: ShareQuery): Promise<number> {
+    return (await this.matching(caller, q)).length;
+  }
+
+  private async matching(caller: Caller, q: ShareQuery): Promise<SharedBackup[]> {
+    return filterAndSort(await this.d.shares.list({ side: q.side, projectId: caller.projectId, exact: q.exact }), q);
   }
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { QuotaDefaults } from '../../common/config.js';
-import { ApiError, type ErrorCode } from '../../common/errors.js';
 import type { Database } from '../../db/schema.js';
+import { QuotaExceeded, type QuotaResource } from '../common/errors.js';
 import { VOLUME_TYPES } from './volume-types.js';
 
 export type Executor = Kysely<Database>;
@@ -35,26 +35,8 @@ export interface QuotaDelta {
   volumeSize?: number;
 }
 
-/** Codes of the VBS catalogue per resource; per-type ones by type. */
-const COUNT_CODES: Record<string, ErrorCode> = {
-  volumes: 'VolumeBackup.0082',
-  gigabytes: 'VolumeBackup.0083',
-  snapshots: 'VolumeBackup.0084',
-  backups: 'VolumeBackup.0080',
-  backup_gigabytes: 'VolumeBackup.0081',
-  volumes_SAS: 'VolumeBackup.0071',
-  gigabytes_SAS: 'VolumeBackup.0072',
-  volumes_SATA: 'VolumeBackup.0073',
-  gigabytes_SATA: 'VolumeBackup.0074',
-  volumes_SSD: 'VolumeBackup.0075',
-  gigabytes_SSD: 'VolumeBackup.0076',
-  snapshots_SAS: 'VolumeBackup.0077',
-  snapshots_SATA: 'VolumeBackup.0078',
-  snapshots_SSD: 'VolumeBackup.0079',
-};
-
-function isGigabytes(resource: string): boolean {
-  return resource.startsWith('gigabytes') || resource === 'backup_gigabytes';
+function isGigabytes(resource: QuotaResource): boolean {
+  return resource === 'gigabytes' || resource === 'backup_gigabytes';
 }
 
 /**
@@ -137,38 +119,46 @@ export class QuotaService {
       .execute();
   }
 
-  /** Refuses (with the resource's code, 413 in the Cinder family) a delta that would exceed a limit. Call after `lock`. */
+  /**
+   * Refuses a delta that would exceed a limit, naming the resource and, for a per-type quota,
+   * the volume type. Call after `lock`.
+   */
   async check(projectId: string, delta: QuotaDelta, tx: Executor): Promise<void> {
     const limits = await this.limits(projectId, tx);
     if (delta.volumeSize !== undefined && limits.per_volume_gigabytes >= 0 && delta.volumeSize > limits.per_volume_gigabytes) {
-      throw new ApiError(
-        'VolumeBackup.0083',
+      throw new QuotaExceeded(
+        'per_volume_gigabytes',
+        null,
         `VolumeSizeExceedsLimit: Requested volume size ${delta.volumeSize}G is larger than maximum allowed limit ${limits.per_volume_gigabytes}G.`,
       );
     }
     const used = await this.usage(projectId, tx);
-    const wanted: Array<[string, number]> = [];
-    for (const r of ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'] as const) {
-      const amount = delta[r] ?? 0;
-      if (amount > 0) wanted.push([r, amount]);
+    const wanted: Array<{ resource: QuotaResource; volumeType: string | null; amount: number }> = [];
+    for (const resource of ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'] as const) {
+      const amount = delta[resource] ?? 0;
+      if (amount > 0) wanted.push({ resource, volumeType: null, amount });
     }
     if (delta.volumeType) {
-      for (const r of PER_TYPE) {
-        const amount = delta[r] ?? 0;
-        if (amount > 0) wanted.push([`${r}_${delta.volumeType}`, amount]);
+      for (const resource of PER_TYPE) {
+        const amount = delta[resource] ?? 0;
+        if (amount > 0) wanted.push({ resource, volumeType: delta.volumeType, amount });
       }
     }
-    for (const [resource, amount] of wanted) {
-      const limit = limits[resource];
+    for (const { resource, volumeType, amount } of wanted) {
+      const key = volumeType ? `${resource}_${volumeType}` : resource;
+      const limit = limits[key];
       if (limit === undefined || limit < 0) continue;
-      const inUse = used[resource] ?? 0;
+      const inUse = used[key] ?? 0;
       if (inUse + amount <= limit) continue;
-      const code = COUNT_CODES[resource] ?? 'VolumeBackup.0070';
       if (isGigabytes(resource)) {
-        throw new ApiError(code, `VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed ${resource} quota. Requested ${amount}G, quota is ${limit}G and ${inUse}G has been consumed.`);
+        throw new QuotaExceeded(
+          resource,
+          volumeType,
+          `VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed ${key} quota. Requested ${amount}G, quota is ${limit}G and ${inUse}G has been consumed.`,
+        );
       }
-      const kind = resource.startsWith('snapshots') ? 'snapshots' : resource.startsWith('backups') ? 'backups' : 'volumes';
-      throw new ApiError(code, `Maximum number of ${kind} allowed (${limit}) exceeded for quota '${resource}'.`);
+      const kind = resource === 'snapshots' ? 'snapshots' : resource === 'backups' ? 'backups' : 'volumes';
+      throw new QuotaExceeded(resource, volumeType, `Maximum number of ${kind} allowed (${limit}) exceeded for quota '${key}'.`);
     }
   }
 

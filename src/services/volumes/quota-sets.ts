@@ -1,7 +1,13 @@
-import { ApiError } from '../../common/errors.js';
 import type { IdentityService } from '../identity/identity.js';
 import { QUOTA_RESOURCES, type QuotaService, type QuotaUsage, type QuotaValues } from './quota-service.js';
 import type { Caller } from '../common/caller.js';
+import { Forbidden, NotFound } from '../common/errors.js';
+
+/** New limits of some of a project's quotas; the others keep theirs. */
+export interface UpdateQuotas {
+  /** By quota key (one of QUOTA_RESOURCES): a whole number, -1 for unlimited. */
+  limits: QuotaValues;
+}
 
 /** The os-quota-sets and limits use cases: who may read and change which project's quotas. */
 export class QuotaSets {
@@ -12,9 +18,9 @@ export class QuotaSets {
 
   private async target(caller: Caller, targetId: string): Promise<void> {
     if (targetId !== caller.projectId && !caller.admin) {
-      throw new ApiError('common.0403', `Policy does not allow reading the quotas of project ${targetId}: only its own members and administrators may.`);
+      throw new Forbidden(`Policy does not allow reading the quotas of project ${targetId}: only its own members and administrators may.`);
     }
-    if (!(await this.identity.getProject(targetId))) throw new ApiError('common.0404', `Project ${targetId} could not be found.`);
+    if (!(await this.identity.getProject(targetId))) throw new NotFound('project', targetId);
   }
 
   async show(caller: Caller, targetId: string): Promise<QuotaValues> {
@@ -33,33 +39,20 @@ export class QuotaSets {
     return this.quotas.defaults();
   }
 
-  async update(caller: Caller, targetId: string, body: unknown): Promise<QuotaValues> {
-    if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow updating quotas: only administrators may.');
-    const set = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).quota_set : undefined;
-    if (!set || typeof set !== 'object' || Array.isArray(set)) throw new ApiError('common.0400', "Missing required element 'quota_set' in request body.");
-    const values: QuotaValues = {};
-    const badKeys: string[] = [];
-    for (const [key, raw] of Object.entries(set as Record<string, unknown>)) {
-      // Clients echo these back from a show; they change nothing.
-      if (key === 'id' || key === 'tenant_id' || key === 'skip_validation') continue;
-      if (!QUOTA_RESOURCES.includes(key)) {
-        badKeys.push(key);
-        continue;
-      }
-      const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > 2 ** 31 - 1) {
-        throw new ApiError('common.0400', `Invalid input received: Quota limit ${JSON.stringify(raw)} for ${key} must be a whole number from -1 (unlimited).`);
-      }
-      values[key] = n;
-    }
-    if (badKeys.length) throw new ApiError('common.0400', `Bad key(s) in quota set: ${badKeys.join(', ')}.`);
+  /** Refuses a caller who may not change quotas, whatever the change. */
+  authorizeChange(caller: Caller): void {
+    if (!caller.admin) throw new Forbidden('Policy does not allow updating quotas: only administrators may.');
+  }
+
+  async update(caller: Caller, targetId: string, change: UpdateQuotas): Promise<QuotaValues> {
+    this.authorizeChange(caller);
     await this.target(caller, targetId);
-    await this.quotas.set(targetId, values);
+    await this.quotas.set(targetId, change.limits);
     return this.quotas.limits(targetId);
   }
 
   async reset(caller: Caller, targetId: string): Promise<void> {
-    if (!caller.admin) throw new ApiError('common.0403', 'Policy does not allow resetting quotas: only administrators may.');
+    if (!caller.admin) throw new Forbidden('Policy does not allow resetting quotas: only administrators may.');
     await this.target(caller, targetId);
     await this.quotas.reset(targetId);
   }

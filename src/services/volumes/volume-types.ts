@@ -1,4 +1,4 @@
-import { ApiError } from '../../common/errors.js';
+import { NotFound } from '../common/errors.js';
 
 /** The disk types of the VBS API; their quota codes (VolumeBackup.0071-0079) name them. */
 export interface VolumeType {
@@ -22,15 +22,19 @@ export function findVolumeType(nameOrId: string): VolumeType | undefined {
   return VOLUME_TYPES.find((t) => t.id === wanted || t.name.toLowerCase() === wanted);
 }
 
+/**
+ * The type a new volume asks for, the default when it names none. It takes the request's value
+ * as sent: a value that is not a name or id (a number, say) names no type.
+ */
 export function resolveVolumeType(nameOrId: unknown): VolumeType {
   if (nameOrId === undefined || nameOrId === null || nameOrId === '') return DEFAULT_VOLUME_TYPE;
   const t = typeof nameOrId === 'string' ? findVolumeType(nameOrId) : undefined;
-  if (!t) throw new ApiError('common.0404', `Volume type ${String(nameOrId)} could not be found; use one of ${VOLUME_TYPES.map((x) => x.name).join(', ')}.`);
+  if (!t) throw new NotFound('volume_type', String(nameOrId), `Volume type ${String(nameOrId)} could not be found; use one of ${VOLUME_TYPES.map((x) => x.name).join(', ')}.`);
   return t;
 }
 
 export function getVolumeType(id: string): VolumeType {
   const t = findVolumeType(id);
-  if (!t) throw new ApiError('common.0404', `Volume type ${id} could not be found.`);
+  if (!t) throw new NotFound('volume_type', id);
   return t;
 }
