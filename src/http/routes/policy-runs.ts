@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
+import type { TaskQuery } from '../../services/policies/policy-runs-service.js';
+import { taskQueryOf } from '../input/policies.js';
 import { callerOf } from './cinder-context.js';
 import { taskView } from '../views/policy-runs.js';
 
@@ -14,7 +16,17 @@ export function policyRunRoutes(services: Services): FastifyPluginAsync {
       return reply.status(204).send();
     });
     app.get<{ Params: Params }>(`${base}/backuptasks`, { schema: { tags: ['backup policies'], summary: 'Backup tasks of a backup policy' } }, async (request) => {
-      const { count, tasks } = await services.policyRuns.listTasks(callerOf(request), request.params.policy_id, request.query as Record<string, unknown>);
+      const caller = callerOf(request);
+      const policyId = request.params.policy_id;
+      let query: TaskQuery;
+      try {
+        query = taskQueryOf(request.query as Record<string, unknown>);
+      } catch (err) {
+        // An unknown policy is answered (AutoBackup.0205) before a malformed query, as it always was.
+        await services.policyRuns.ownPolicy(caller, policyId);
+        throw err;
+      }
+      const { count, tasks } = await services.policyRuns.listTasks(caller, policyId, query);
       return { count, tasks: tasks.map(taskView) };
     });
   };

@@ -1,8 +1,8 @@
-import type { Policy } from '../../services/policies/policy-repository.js';
+import type { Policy, Tag } from '../../services/policies/policy-repository.js';
 import { formatStartTimes, WEEK_DAYS } from '../../services/policies/policy-repository.js';
 import type { PolicyListing, ResourceOutcome } from '../../services/policies/policy-service.js';
 import type { TaggedPolicy, TagQueryResult } from '../../services/policies/policy-tags.js';
-import type { Tag } from '../../services/policies/tag-input.js';
+import { fromDomainError } from '../error-mapping.js';
 import { HOST } from './cinder-volumes.js';
 
 /** scheduled_policy as the policy routes show it: one of each pair, the one that is set. */
@@ -33,7 +33,7 @@ export function tagsView(tags: readonly Tag[]): Array<{ key: string; value: stri
   return tags.map((t) => ({ key: t.key, value: t.value }));
 }
 
-/** success_resources and fail_resources of an association or disassociation. */
+/** success_resources and fail_resources of an association or disassociation; each failure with its AutoBackup code. */
 export function resourceOutcomesView(outcomes: readonly ResourceOutcome[], detail: boolean): Record<string, unknown> {
   const item = (o: ResourceOutcome) => ({
     resource_id: o.resourceId,
@@ -43,7 +43,11 @@ export function resourceOutcomesView(outcomes: readonly ResourceOutcome[], detai
   });
   return {
     success_resources: outcomes.filter((o) => !o.error).map(item),
-    fail_resources: outcomes.filter((o) => o.error).map((o) => ({ ...item(o), code: o.error!.code, message: o.error!.message })),
+    fail_resources: outcomes.flatMap((o) => {
+      if (!o.error) return [];
+      const { code, message } = fromDomainError(o.error, 'autobackup');
+      return [{ ...item(o), code, message }];
+    }),
   };
 }
 

@@ -1,6 +1,11 @@
 import type { Db } from '../../db/connect.js';
 import type { BackupPolicyResourceTable, BackupPolicyTable } from '../../db/schema.js';
-import type { Tag } from './tag-input.js';
+
+/** A tag of a backup policy; keys are unique per policy. */
+export interface Tag {
+  key: string;
+  value: string;
+}
 
 /** Days of week_frequency in the order JavaScript's getUTCDay() numbers them (0 = SUN). */
 export const WEEK_DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;

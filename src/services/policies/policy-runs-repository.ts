@@ -38,7 +38,7 @@ export interface PolicyTask {
   finishedAt: Date | null;
 }
 
-export interface TaskQuery {
+export interface TaskPage {
   status?: TaskStatus;
   taskId?: string;
   order: 'asc' | 'desc';
@@ -262,7 +262,7 @@ export class PolicyRunRepository {
   }
 
   /** A page of the policy's tasks and how many match the filters in all. */
-  async listTasks(policyId: string, q: TaskQuery): Promise<{ count: number; tasks: PolicyTask[] }> {
+  async listTasks(policyId: string, q: TaskPage): Promise<{ count: number; tasks: PolicyTask[] }> {
     let base = this.db.selectFrom('policy_tasks').where('policy_id', '=', policyId);
     if (q.status) base = base.where('status', '=', q.status);
     if (q.taskId) base = base.where('id', '=', q.taskId);

@@ -4,15 +4,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
-import { ApiError } from '../../common/errors.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Db } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
 import type { JobRepository } from '../../jobs/job-repository.js';
 import type { Caller } from '../common/caller.js';
+import { Conflict, InvalidInput, NotFound } from '../common/errors.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
 import { POLICY_RUN_JOB, type RunPayload } from './policy-runs-job.js';
-import { newTask, TASK_STATUSES, type PolicyRun, type PolicyRunRepository, type PolicyTask, type TaskQuery, type TaskStatus } from './policy-runs-repository.js';
+import { newTask, type PolicyRun, type PolicyRunRepository, type PolicyTask, type TaskPage } from './policy-runs-repository.js';
 
 type Ex = Kysely<Database>;
 
@@ -26,36 +26,28 @@ export interface PolicyRunServiceDeps {
   kick: () => void;
 }
 
-export const DEFAULT_TASK_LIMIT = 20;
-const MAX_TASK_LIMIT = 1000;
+/** Which tasks of a policy to list: the filters, the order and the page, after an optional task. */
+export interface TaskQuery extends Omit<TaskPage, 'marker'> {
+  /** The id of the task the page starts after; it must be a task of the policy. */
+  markerId?: string;
+}
 
 /** Where a policy's scheduling starts: when it was made or last changed (e.g. turned ON). */
 export function initialCursor(policy: Policy): Date {
   return policy.updatedAt && policy.updatedAt > policy.createdAt ? policy.updatedAt : policy.createdAt;
 }
 
-function badQuery(message: string): ApiError {
-  return new ApiError('common.0400', message);
-}
-
-function intParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw badQuery(`${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
-  return n;
-}
-
 export class PolicyRunService {
   constructor(private readonly d: PolicyRunServiceDeps) {}
 
-  /** The caller's policy, or AutoBackup.0205. */
-  private async ownPolicy(caller: Caller, policyId: string, ex?: Ex): Promise<Policy> {
+  /** The caller's policy; NotFound otherwise (another project's policy too). */
+  async ownPolicy(caller: Caller, policyId: string, ex?: Ex): Promise<Policy> {
     const policy = isUuid(policyId) ? await this.d.policies.get(policyId, ex) : undefined;
-    if (!policy || policy.projectId !== caller.projectId) throw new ApiError('AutoBackup.0205', `policyId is not exist: backup policy ${policyId} does not exist in this project`);
+    if (!policy || policy.projectId !== caller.projectId) throw new NotFound('policy', policyId, `backup policy ${policyId} does not exist in this project`);
     return policy;
   }
 
-  /** Runs the policy now (whatever its status): 204, or AutoBackup.0225 while a run of it is in progress. */
+  /** Runs the policy now (whatever its status); refused while a run of it is in progress. */
   async executeNow(caller: Caller, policyId: string): Promise<PolicyRun> {
     const found = await this.ownPolicy(caller, policyId);
     const run = await this.d.db.transaction().execute(async (tx) => {
@@ -64,7 +56,7 @@ export class PolicyRunService {
       const policy = await this.ownPolicy(caller, policyId, tx);
       const active = await this.d.runs.activeRun(policy.id, tx);
       if (active) {
-        throw new ApiError('AutoBackup.0225', `the backup policy is being executed, failed to execute the backup task: a run of policy ${policy.id} started at ${active.createdAt.toISOString()} is in progress`);
+        throw new Conflict(`a run of policy ${policy.id} started at ${active.createdAt.toISOString()} is in progress`, 'policy.running');
       }
       return this.beginRun(policy, `manual:${newUuid()}`, tx);
     });
@@ -94,38 +86,13 @@ export class PolicyRunService {
     return run;
   }
 
-  /** GET backuptasks: the filters of the API reference, checked; newest first by default. */
-  async listTasks(caller: Caller, policyId: string, query: Record<string, unknown>): Promise<{ count: number; tasks: PolicyTask[] }> {
+  /** The policy's tasks that meet the query, and how many meet it in all. */
+  async listTasks(caller: Caller, policyId: string, query: TaskQuery): Promise<{ count: number; tasks: PolicyTask[] }> {
     const policy = await this.ownPolicy(caller, policyId);
-    const q = this.taskQuery(query);
-    const markerId = query.marker;
-    if (markerId !== undefined && markerId !== '') {
-      const marker = typeof markerId === 'string' ? await this.d.runs.getTask(policy.id, markerId) : undefined;
-      if (!marker) throw badQuery(`marker ${String(markerId)} is not a task of backup policy ${policy.id}`);
-      q.marker = marker;
-    }
-    return this.d.runs.listTasks(policy.id, q);
-  }
-
-  private taskQuery(query: Record<string, unknown>): TaskQuery {
-    for (const [k, v] of Object.entries(query)) {
-      if (typeof v !== 'string') throw badQuery(`filter ${k} may be given once`);
-    }
-    const order = query.sort_order ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') throw badQuery(`sort_order must be asc or desc, got "${String(order)}"`);
-    const sortKey = query.sort_key ?? 'created_at';
-    if (sortKey !== 'created_at') throw badQuery(`sort_key must be created_at, got "${String(sortKey)}"`);
-    const status = query.status;
-    if (status !== undefined && !(TASK_STATUSES as readonly unknown[]).includes(status)) {
-      throw badQuery(`status must be one of ${TASK_STATUSES.join(', ')}, got "${String(status)}"`);
-    }
-    const taskId = query.job_id;
-    return {
-      status: status as TaskStatus | undefined,
-      taskId: typeof taskId === 'string' && taskId !== '' ? taskId : undefined,
-      order,
-      limit: intParam(query.limit, 'limit', 1, MAX_TASK_LIMIT, DEFAULT_TASK_LIMIT),
-      offset: intParam(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
-    };
+    const { markerId, ...page } = query;
+    if (markerId === undefined) return this.d.runs.listTasks(policy.id, page);
+    const marker = await this.d.runs.getTask(policy.id, markerId);
+    if (!marker) throw new InvalidInput(`marker ${markerId} is not a task of backup policy ${policy.id}`);
+    return this.d.runs.listTasks(policy.id, { ...page, marker });
   }
 }

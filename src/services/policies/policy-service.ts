@@ -1,21 +1,55 @@
 import type { Kysely } from 'kysely';
-import { ApiError, type ErrorCode } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Caller } from '../common/caller.js';
+import { Conflict, Forbidden, InvalidInput, InvalidState, LimitExceeded, NotFound, type DomainError } from '../common/errors.js';
 import type { QuotaService } from '../volumes/quota-service.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeStatus } from '../volumes/volume-state.js';
-import { applySchedule, checkStartTimeOrder, policyIdOf, readPolicyCreate, readPolicyUpdate, requireBody } from './policy-input.js';
-import { parseTimeZoneOffset, type Executor, type Policy, type PolicyRepository } from './policy-repository.js';
-import type { Tag } from './tag-input.js';
+import { parseTimeZoneOffset, type Executor, type Policy, type PolicyRepository, type Tag } from './policy-repository.js';
+import { MAX_TAGS_PER_POLICY } from './policy-tags.js';
 
 export const MAX_POLICIES_PER_PROJECT = 10;
 export const MAX_VOLUMES_PER_POLICY = 200;
 /** Volumes a policy may take: healthy ones, attached or not. */
 const BINDABLE: readonly VolumeStatus[] = ['available', 'in-use', 'backing-up'];
+/** Names of default policies: such a policy keeps its name, and no other policy may take one. */
+const DEFAULT_PREFIX = 'default';
+
+/** The schedule fields a request sets; absent ones stay as they are (or take defaults on create). */
+export interface ScheduleChange {
+  /** UTC hours 0-23, distinct, in ascending order of local time. */
+  startTimes?: number[];
+  frequency?: number;
+  weekDays?: number[];
+  retentionNum?: number;
+  retentionDays?: number;
+  remainFirstBackupOfCurMonth?: boolean;
+  status?: 'ON' | 'OFF';
+}
+
+export interface CreatePolicy {
+  name: string;
+  schedule: ScheduleChange;
+  /** "UTC+02:00". */
+  timeZone: string;
+  tags: Tag[];
+}
+
+/** What a modification changes; a field left out stays as it is. */
+export interface UpdatePolicy {
+  name?: string;
+  schedule: ScheduleChange;
+  timeZone?: string;
+}
+
+/** A resource named by an association request; an empty id (or type, to associate) fails alone. */
+export interface ResourceRef {
+  resourceId: string;
+  resourceType: string | null;
+}
 
 export interface PolicyListing {
   policy: Policy;
@@ -23,12 +57,39 @@ export interface PolicyListing {
   tags: Tag[];
 }
 
-/** A volume bound (or not) by an association request; failures carry their own code. */
+/** A volume bound (or not) by an association request; a failure carries its own domain error. */
 export interface ResourceOutcome {
   resourceId: string;
   resourceType: string | null;
   volume: Volume | null;
-  error?: ApiError;
+  error?: DomainError;
+}
+
+/** The policy with the schedule fields of a request applied; setting one of a pair clears the other. */
+export function applySchedule(p: Policy, s: ScheduleChange): Policy {
+  const next = { ...p };
+  if (s.startTimes) next.startTimes = s.startTimes;
+  if (s.frequency !== undefined) [next.frequency, next.weekDays] = [s.frequency, null];
+  if (s.weekDays) [next.frequency, next.weekDays] = [null, s.weekDays];
+  if (s.retentionNum !== undefined) [next.retentionNum, next.retentionDays] = [s.retentionNum, null];
+  if (s.retentionDays !== undefined) [next.retentionNum, next.retentionDays] = [null, s.retentionDays];
+  if (s.remainFirstBackupOfCurMonth !== undefined) next.remainFirstBackupOfCurMonth = s.remainFirstBackupOfCurMonth;
+  if (s.status) next.status = s.status;
+  return next;
+}
+
+/**
+ * Several start times are given in ascending order of local time (the reference's rule): in
+ * UTC+02:00 local 00:00, 02:00, 04:00 is "22:00,00:00,02:00". A new time zone alone can break
+ * the order of the stored times, so the check is of the policy as it would be.
+ */
+export function checkStartTimeOrder(p: Pick<Policy, 'startTimes' | 'timeZone' | 'timeZoneOffsetMinutes'>): void {
+  const local = p.startTimes.map((h) => (((h * 60 + p.timeZoneOffsetMinutes) % 1440) + 1440) % 1440);
+  for (let i = 1; i < local.length; i++) {
+    if (local[i] <= local[i - 1]) {
+      throw new InvalidInput(`scheduled_policy.start_time must list times in ascending order of local time (${p.timeZone}).`, 'policy.start-time-order');
+    }
+  }
 }
 
 /** Backup policy records and the volumes associated with them. */
@@ -41,16 +102,14 @@ export class PolicyService {
     private readonly clock: Clock,
   ) {}
 
-  /** The policy of the caller's project; AutoBackup.0205 otherwise. */
-  async get(caller: Caller, rawId: string | undefined, executor: Executor = this.db): Promise<Policy> {
-    const id = policyIdOf(rawId);
-    const p = await this.repo.get(id, executor);
-    if (!p || p.projectId !== caller.projectId) throw new ApiError('AutoBackup.0205', `Backup policy ${id} does not exist.`);
+  /** The policy of the caller's project; NotFound otherwise (another project's policy too). */
+  async get(caller: Caller, id: string, executor: Executor = this.db): Promise<Policy> {
+    const p = isUuid(id) ? await this.repo.get(id, executor) : undefined;
+    if (!p || p.projectId !== caller.projectId) throw new NotFound('policy', id, `Backup policy ${id} does not exist.`);
     return p;
   }
 
-  async create(caller: Caller, body: unknown): Promise<Policy> {
-    const input = readPolicyCreate(body);
+  async create(caller: Caller, input: CreatePolicy): Promise<Policy> {
     const now = this.clock.now();
     const s = input.schedule;
     const policy: Policy = {
@@ -70,12 +129,15 @@ export class PolicyService {
       updatedAt: null,
     };
     checkStartTimeOrder(policy);
+    if (input.tags.length > MAX_TAGS_PER_POLICY) {
+      throw new LimitExceeded(`A backup policy has at most ${MAX_TAGS_PER_POLICY} tags; this one would have ${input.tags.length}.`, 'policy.tags-limit');
+    }
     await this.db.transaction().execute(async (tx) => {
       // Serialises the project's creates so that concurrent ones cannot pass the limit together.
       await this.quotas.lock(caller.projectId, tx);
       const count = await this.repo.countInProject(caller.projectId, tx);
       if (count >= MAX_POLICIES_PER_PROJECT) {
-        throw new ApiError('AutoBackup.0203', `A project has at most ${MAX_POLICIES_PER_PROJECT} backup policies; this one has ${count}.`);
+        throw new LimitExceeded(`A project has at most ${MAX_POLICIES_PER_PROJECT} backup policies; this one has ${count}.`, 'policy.limit');
       }
       await this.repo.insert(policy, tx);
       await this.repo.putTags(policy.id, input.tags, tx);
@@ -92,15 +154,13 @@ export class PolicyService {
     return policies.map((policy) => ({ policy, resourceCount: counts.get(policy.id) ?? 0, tags: tags.get(policy.id) ?? [] }));
   }
 
-  async update(caller: Caller, rawId: string, body: unknown): Promise<Policy> {
-    const id = policyIdOf(rawId);
-    const input = readPolicyUpdate(body);
+  async update(caller: Caller, id: string, input: UpdatePolicy): Promise<Policy> {
     return this.db.transaction().execute(async (tx) => {
       const current = await this.get(caller, id, tx);
       // A rename may neither leave a default policy nor make one; resending the current name is no rename.
       if (input.name !== undefined && input.name !== current.name) {
-        if (current.name.startsWith('default')) throw new ApiError('AutoBackup.0100', `Backup policy ${current.name} is a default policy and cannot be renamed.`);
-        if (input.name.startsWith('default')) throw new ApiError('AutoBackup.0102', 'backup_policy_name must not start with "default".');
+        if (current.name.startsWith(DEFAULT_PREFIX)) throw new Forbidden(`Backup policy ${current.name} is a default policy and cannot be renamed.`, 'policy.default-name');
+        if (input.name.startsWith(DEFAULT_PREFIX)) throw new InvalidInput(`backup_policy_name must not start with "${DEFAULT_PREFIX}".`, 'policy.name-invalid');
       }
       const next = applySchedule({ ...current, name: input.name ?? current.name, updatedAt: this.clock.now() }, input.schedule);
       if (input.timeZone !== undefined) {
@@ -113,20 +173,15 @@ export class PolicyService {
     });
   }
 
-  async delete(caller: Caller, rawId: string): Promise<void> {
+  async delete(caller: Caller, id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const p = await this.get(caller, rawId, tx);
+      const p = await this.get(caller, id, tx);
       await this.repo.delete(p.id, tx);
     });
   }
 
   /** Binds each listed volume on its own: one volume's failure leaves the others bound. */
-  async associate(caller: Caller, body: unknown): Promise<ResourceOutcome[]> {
-    const b = requireBody(body);
-    if (b.backup_policy_id === undefined || b.backup_policy_id === '') throw new ApiError('AutoBackup.0006', 'backup_policy_id is required.');
-    if (typeof b.backup_policy_id !== 'string') throw new ApiError('AutoBackup.0205', 'backup_policy_id must be a string.');
-    const policyId = b.backup_policy_id;
-    const resources = resourceList(b.resources, 'associate');
+  async associate(caller: Caller, policyId: string, resources: readonly ResourceRef[]): Promise<ResourceOutcome[]> {
     return this.db.transaction().execute(async (tx) => {
       const policy = await this.get(caller, policyId, tx);
       // The same lock as policy creation: concurrent requests cannot pass the per-policy limit together.
@@ -149,60 +204,43 @@ export class PolicyService {
   }
 
   private async bindOne(caller: Caller, policy: Policy, r: ResourceRef, bound: Map<string, string>, count: number, tx: Kysely<Database>): Promise<ResourceOutcome> {
-    const fail = (code: ErrorCode, message: string, volume: Volume | null = null): ResourceOutcome => ({ ...r, volume, error: new ApiError(code, message) });
-    if (r.error) return { ...r, volume: null };
-    if (r.resourceType !== 'volume') return fail('AutoBackup.0211', `Resource ${r.resourceId}: resource_type must be "volume", not "${r.resourceType}".`);
+    const ref = { resourceId: r.resourceId, resourceType: r.resourceType };
+    const fail = (error: DomainError, volume: Volume | null = null): ResourceOutcome => ({ ...ref, volume, error });
+    if (!r.resourceId) return fail(new InvalidInput('resource_id is empty.', 'policy.resource-empty'));
+    if (!r.resourceType) return fail(new InvalidInput(`Resource ${r.resourceId}: resource_type is empty.`, 'policy.resource-empty'));
+    if (r.resourceType !== 'volume') return fail(new InvalidInput(`Resource ${r.resourceId}: resource_type must be "volume", not "${r.resourceType}".`, 'policy.resource-type'));
     const volume = isUuid(r.resourceId) ? await this.volumes.getVolume(r.resourceId, tx) : undefined;
-    if (!volume || volume.projectId !== caller.projectId) return fail('AutoBackup.0208', `Volume ${r.resourceId} does not exist.`);
+    if (!volume || volume.projectId !== caller.projectId) return fail(new NotFound('volume', r.resourceId, `Volume ${r.resourceId} does not exist.`, 'policy.volume-not-found'));
     const owner = bound.get(volume.id);
-    if (owner === policy.id) return { ...r, volume };
-    if (owner) return fail('AutoBackup.1400', `Volume ${volume.id} is already associated with backup policy ${owner}; a volume has one policy.`, volume);
+    if (owner === policy.id) return { ...ref, volume };
+    if (owner) return fail(new Conflict(`Volume ${volume.id} is already associated with backup policy ${owner}; a volume has one policy.`, 'policy.volume-taken'), volume);
     if (!BINDABLE.includes(volume.status)) {
-      return fail('AutoBackup.0206', `Volume ${volume.id} is ${volume.status}; only ${BINDABLE.join(', ')} volumes can be associated.`, volume);
+      const message = `Volume ${volume.id} is ${volume.status}; only ${BINDABLE.join(', ')} volumes can be associated.`;
+      return fail(new InvalidState('volume', volume.id, volume.status, BINDABLE, message, 'policy.volume-bad-status'), volume);
     }
     if (count >= MAX_VOLUMES_PER_POLICY) {
-      return fail('AutoBackup.0204', `Backup policy ${policy.id} already has ${MAX_VOLUMES_PER_POLICY} volumes, its limit.`, volume);
+      return fail(new LimitExceeded(`Backup policy ${policy.id} already has ${MAX_VOLUMES_PER_POLICY} volumes, its limit.`, 'policy.volumes-limit'), volume);
     }
-    return { ...r, volume };
+    return { ...ref, volume };
   }
 
   /** Unbinds each listed volume on its own. */
-  async disassociate(caller: Caller, rawId: string, body: unknown): Promise<ResourceOutcome[]> {
-    const id = policyIdOf(rawId);
-    const resources = resourceList(requireBody(body).resources, 'disassociate');
+  async disassociate(caller: Caller, id: string, resources: readonly ResourceRef[]): Promise<ResourceOutcome[]> {
     return this.db.transaction().execute(async (tx) => {
       const policy = await this.get(caller, id, tx);
       const ids = resources.map((r) => r.resourceId).filter(isUuid);
       const bound = new Map((await this.repo.associationsOf(ids, tx)).map((a) => [a.resource_id, a.policy_id]));
       const outcomes = resources.map((r): ResourceOutcome => {
-        if (r.error) return { ...r, volume: null };
+        const ref = { resourceId: r.resourceId, resourceType: r.resourceType, volume: null };
+        if (!r.resourceId) return { ...ref, error: new InvalidInput('resource_id is empty.', 'policy.resource-empty') };
         if (bound.get(r.resourceId) !== policy.id) {
-          return { ...r, volume: null, error: new ApiError('AutoBackup.0208', `Volume ${r.resourceId} is not associated with backup policy ${policy.id}.`) };
+          return { ...ref, error: new NotFound('volume', r.resourceId, `Volume ${r.resourceId} is not associated with backup policy ${policy.id}.`, 'policy.volume-not-bound') };
         }
         bound.delete(r.resourceId);
-        return { ...r, volume: null };
+        return ref;
       });
       await this.repo.disassociate(policy.id, outcomes.filter((o) => !o.error).map((o) => o.resourceId), tx);
       return outcomes;
     });
   }
-}
-
-interface ResourceRef {
-  resourceId: string;
-  resourceType: string | null;
-  error?: ApiError;
-}
-
-/** The resources list of an association request; an entry without an id fails alone (AutoBackup.0209). */
-function resourceList(v: unknown, action: 'associate' | 'disassociate'): ResourceRef[] {
-  if (!Array.isArray(v) || v.length === 0) throw new ApiError('AutoBackup.0207', 'resources must be a non-empty list of {resource_id, resource_type}.');
-  return v.map((r: unknown) => {
-    const o = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
-    const resourceId = typeof o.resource_id === 'string' ? o.resource_id : '';
-    const resourceType = typeof o.resource_type === 'string' ? o.resource_type : null;
-    if (!resourceId) return { resourceId, resourceType, error: new ApiError('AutoBackup.0209', 'resource_id is empty.') };
-    if (action === 'associate' && !resourceType) return { resourceId, resourceType, error: new ApiError('AutoBackup.0209', `Resource ${resourceId}: resource_type is empty.`) };
-    return { resourceId, resourceType };
-  });
 }

@@ -1,11 +1,52 @@
 import type { Kysely } from 'kysely';
-import { ApiError } from '../../common/errors.js';
 import type { Database } from '../../db/schema.js';
 import type { Caller } from '../common/caller.js';
-import { requireBody } from './policy-input.js';
-import type { Policy, PolicyRepository } from './policy-repository.js';
+import { LimitExceeded, NotFound } from '../common/errors.js';
+import type { Policy, PolicyRepository, Tag } from './policy-repository.js';
 import type { PolicyService } from './policy-service.js';
-import { MAX_TAGS_PER_POLICY, readTag, readTagKey, readTagList, readTagQuery, tagsMatch, type Tag, type TagToDelete } from './tag-input.js';
+
+export const MAX_TAGS_PER_POLICY = 10;
+
+/** A tag to remove: without a value it goes whatever its value; with one, only when the value matches. */
+export interface TagToDelete {
+  key: string;
+  value?: string;
+}
+
+/**
+ * Tags changed together: create adds or overwrites tags; update sets the values of keys the
+ * policy has (all must exist); delete removes keys, those given with a value only when it matches.
+ */
+export type TagBatch = { action: 'create' | 'update'; tags: Tag[] } | { action: 'delete'; tags: TagToDelete[] };
+
+/** One condition of a tag query: the key, with any of the values (any value at all when none are listed). */
+export interface TagCondition {
+  key: string;
+  values: string[];
+}
+
+export interface TagQuery {
+  /** count answers the total alone. */
+  action: 'filter' | 'count';
+  tags: TagCondition[];
+  tagsAny: TagCondition[];
+  notTags: TagCondition[];
+  notTagsAny: TagCondition[];
+  /** Part of the policy name, matched case-insensitively. */
+  nameMatch: string | null;
+  limit: number;
+  offset: number;
+}
+
+/** Whether a policy's tags meet a query: tags (all), tags_any (one), not_tags (not all), not_tags_any (none). */
+export function tagsMatch(tags: readonly Tag[], q: Pick<TagQuery, 'tags' | 'tagsAny' | 'notTags' | 'notTagsAny'>): boolean {
+  const has = (c: TagCondition) => tags.some((t) => t.key === c.key && (c.values.length === 0 || c.values.includes(t.value)));
+  if (!q.tags.every(has)) return false;
+  if (q.tagsAny.length > 0 && !q.tagsAny.some(has)) return false;
+  if (q.notTags.length > 0 && q.notTags.every(has)) return false;
+  if (q.notTagsAny.some(has)) return false;
+  return true;
+}
 
 export interface TaggedPolicy {
   policy: Policy;
@@ -33,45 +74,34 @@ export class PolicyTagService {
   }
 
   /** Adds one tag, or sets the value of the key the policy already has. */
-  async add(caller: Caller, policyId: string, body: unknown): Promise<void> {
-    const tag = readTag(requireBody(body).tag, 'tag');
+  async add(caller: Caller, policyId: string, tag: Tag): Promise<void> {
     await this.change(caller, policyId, [tag], []);
   }
 
-  async remove(caller: Caller, policyId: string, rawKey: string): Promise<void> {
-    const key = readTagKey(rawKey, 'The tag key');
+  async remove(caller: Caller, policyId: string, key: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const p = await this.policies.get(caller, policyId, tx);
       if (!(await this.repo.tagsOf(p.id, tx)).some((t) => t.key === key)) {
-        throw new ApiError('common.0404', `Backup policy ${p.id} has no tag ${key}.`);
+        throw new NotFound('tag', key, `Backup policy ${p.id} has no tag ${key}.`);
       }
       await this.repo.deleteTags(p.id, [key], tx);
     });
   }
 
-  /**
-   * create adds or overwrites tags; update sets the values of keys the policy has (all must
-   * exist); delete removes keys, those given with a value only when the value matches.
-   */
-  async batch(caller: Caller, policyId: string, body: unknown): Promise<void> {
-    const b = requireBody(body);
-    if (b.action !== 'create' && b.action !== 'update' && b.action !== 'delete') {
-      throw new ApiError('AutoBackup.0222', 'action must be "create", "update" or "delete".');
-    }
-    if (b.action === 'delete') return this.change(caller, policyId, [], readTagList(b.tags, 'tags', 'delete'));
-    const tags = readTagList(b.tags, 'tags', 'create');
-    return this.change(caller, policyId, tags, [], b.action === 'update');
+  async batch(caller: Caller, policyId: string, batch: TagBatch): Promise<void> {
+    if (batch.action === 'delete') return this.change(caller, policyId, [], batch.tags);
+    return this.change(caller, policyId, batch.tags, [], batch.action === 'update');
   }
 
-  private async change(caller: Caller, policyId: string, put: Tag[], drop: TagToDelete[], existingOnly = false): Promise<void> {
+  private async change(caller: Caller, policyId: string, put: readonly Tag[], drop: readonly TagToDelete[], existingOnly = false): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const p = await this.policies.get(caller, policyId, tx);
       const current = new Map((await this.repo.tagsOf(p.id, tx)).map((t) => [t.key, t.value]));
       const missing = put.filter((t) => !current.has(t.key)).map((t) => t.key);
-      if (existingOnly && missing.length > 0) throw new ApiError('common.0404', `Backup policy ${p.id} has no tag ${missing.join(', ')} to update.`);
+      if (existingOnly && missing.length > 0) throw new NotFound('tag', missing.join(', '), `Backup policy ${p.id} has no tag ${missing.join(', ')} to update.`);
       const keys = drop.filter((t) => current.has(t.key) && (t.value === undefined || current.get(t.key) === t.value)).map((t) => t.key);
       if (current.size + missing.length - keys.length > MAX_TAGS_PER_POLICY) {
-        throw new ApiError('VolumeBackup.0050', `A backup policy has at most ${MAX_TAGS_PER_POLICY} tags; policy ${p.id} has ${current.size} and this adds ${missing.length}.`);
+        throw new LimitExceeded(`A backup policy has at most ${MAX_TAGS_PER_POLICY} tags; policy ${p.id} has ${current.size} and this adds ${missing.length}.`, 'policy.tags-limit');
       }
       await this.repo.deleteTags(p.id, keys, tx);
       await this.repo.putTags(p.id, put, tx);
@@ -88,8 +118,7 @@ export class PolicyTagService {
   }
 
   /** The project's policies whose tags and name meet the query, oldest first. */
-  async query(caller: Caller, body: unknown): Promise<TagQueryResult> {
-    const q = readTagQuery(requireBody(body));
+  async query(caller: Caller, q: TagQuery): Promise<TagQueryResult> {
     const [policies, tags] = await Promise.all([this.repo.listInProject(caller.projectId), this.repo.tagsInProject(caller.projectId)]);
     const name = q.nameMatch?.toLowerCase();
     const matching = policies

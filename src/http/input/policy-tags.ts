@@ -1,27 +1,19 @@
-/** Tags of backup policies as the tag routes receive them: keys 1-36, values 0-43 of [A-Za-z0-9_-]. */
+/**
+ * Tags of backup policies as the tag routes receive them: keys 1-36, values 0-43 of
+ * [A-Za-z0-9_-]; a malformed tag is VolumeBackup.0049, as the reference says.
+ */
 import { ApiError } from '../../common/errors.js';
+import type { Tag } from '../../services/policies/policy-repository.js';
+import { MAX_TAGS_PER_POLICY, type TagBatch, type TagCondition, type TagQuery, type TagToDelete } from '../../services/policies/policy-tags.js';
+import { isObject, requireBody } from './autobackup.js';
 
-export interface Tag {
-  key: string;
-  value: string;
-}
-
-/** A tag to remove: without a value it goes whatever its value; with one, only when the value matches. */
-export interface TagToDelete {
-  key: string;
-  value?: string;
-}
-
-export const MAX_TAGS_PER_POLICY = 10;
+/** Most policies one page of a tag query shows, and the page size when none is asked for. */
+const MAX_QUERY_LIMIT = 1000;
 const KEY_RE = /^[A-Za-z0-9_-]{1,36}$/;
 const VALUE_RE = /^[A-Za-z0-9_-]{0,43}$/;
 
 function invalid(message: string): ApiError {
   return new ApiError('VolumeBackup.0049', message);
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function readTagKey(v: unknown, where: string): string {
@@ -31,14 +23,14 @@ export function readTagKey(v: unknown, where: string): string {
   return v;
 }
 
-export function readTagValue(v: unknown, where: string): string {
+function readTagValue(v: unknown, where: string): string {
   if (typeof v !== 'string' || !VALUE_RE.test(v)) {
     throw invalid(`${where} must be 0 to 43 characters of letters, digits, underscores (_) and hyphens (-).`);
   }
   return v;
 }
 
-export function readTag(v: unknown, where: string): Tag {
+function readTag(v: unknown, where: string): Tag {
   if (!isObject(v)) throw invalid(`${where} must be an object with key and value.`);
   return { key: readTagKey(v.key, `${where}.key`), value: v.value === undefined ? '' : readTagValue(v.value, `${where}.value`) };
 }
@@ -47,6 +39,7 @@ export function readTagList(v: unknown, where: string, mode: 'create'): Tag[];
 export function readTagList(v: unknown, where: string, mode: 'delete'): TagToDelete[];
 export function readTagList(v: unknown, where: string, mode: 'create' | 'delete'): Array<Tag | TagToDelete> {
   if (!Array.isArray(v)) throw invalid(`${where} must be a list of tags.`);
+  // A list longer than a policy may hold is refused before its entries are read, as it always was.
   if (mode === 'create' && v.length > MAX_TAGS_PER_POLICY) {
     throw new ApiError('VolumeBackup.0050', `A backup policy has at most ${MAX_TAGS_PER_POLICY} tags; ${where} has ${v.length}.`);
   }
@@ -62,25 +55,25 @@ export function readTagList(v: unknown, where: string, mode: 'create' | 'delete'
   return tags;
 }
 
-/** One condition of a tag query: the key, with any of the values (any value at all when none are listed). */
-export interface TagCondition {
-  key: string;
-  values: string[];
+/** POST backuppolicy/{id}/tags: {"tag": {key, value}}. */
+export function tagOf(body: unknown): Tag {
+  return readTag(requireBody(body).tag, 'tag');
 }
 
-export interface TagQuery {
-  action: 'filter' | 'count';
-  tags: TagCondition[];
-  tagsAny: TagCondition[];
-  notTags: TagCondition[];
-  notTagsAny: TagCondition[];
-  /** Part of the policy name, matched case-insensitively. */
-  nameMatch: string | null;
-  limit: number;
-  offset: number;
+/** The key of DELETE backuppolicy/{id}/tags/{key}. */
+export function tagKeyOf(raw: string): string {
+  return readTagKey(raw, 'The tag key');
 }
 
-export const MAX_QUERY_LIMIT = 1000;
+/** POST backuppolicy/{id}/tags/action: create, update or delete a list of tags. */
+export function tagBatchOf(body: unknown): TagBatch {
+  const b = requireBody(body);
+  if (b.action !== 'create' && b.action !== 'update' && b.action !== 'delete') {
+    throw new ApiError('AutoBackup.0222', 'action must be "create", "update" or "delete".');
+  }
+  if (b.action === 'delete') return { action: 'delete', tags: readTagList(b.tags, 'tags', 'delete') };
+  return { action: b.action, tags: readTagList(b.tags, 'tags', 'create') };
+}
 
 function readConditions(v: unknown, where: string): TagCondition[] {
   if (v === undefined) return [];
@@ -116,27 +109,19 @@ function readCount(v: unknown, where: string, min: number, max: number, fallback
   return n;
 }
 
-export function readTagQuery(body: Record<string, unknown>): TagQuery {
-  const action = body.action;
+/** POST backuppolicy/resource_instances/action: policies found or counted by their tags and name. */
+export function tagQueryOf(body: unknown): TagQuery {
+  const b = requireBody(body);
+  const action = b.action;
   if (action !== 'filter' && action !== 'count') throw new ApiError('AutoBackup.0222', 'action must be "filter" or "count".');
   return {
     action,
-    tags: readConditions(body.tags, 'tags'),
-    tagsAny: readConditions(body.tags_any, 'tags_any'),
-    notTags: readConditions(body.not_tags, 'not_tags'),
-    notTagsAny: readConditions(body.not_tags_any, 'not_tags_any'),
-    nameMatch: readNameMatch(body.matches),
-    limit: readCount(body.limit, 'limit', 1, MAX_QUERY_LIMIT, MAX_QUERY_LIMIT),
-    offset: readCount(body.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
+    tags: readConditions(b.tags, 'tags'),
+    tagsAny: readConditions(b.tags_any, 'tags_any'),
+    notTags: readConditions(b.not_tags, 'not_tags'),
+    notTagsAny: readConditions(b.not_tags_any, 'not_tags_any'),
+    nameMatch: readNameMatch(b.matches),
+    limit: readCount(b.limit, 'limit', 1, MAX_QUERY_LIMIT, MAX_QUERY_LIMIT),
+    offset: readCount(b.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
   };
-}
-
-/** Whether a policy's tags meet a query: tags (all), tags_any (one), not_tags (not all), not_tags_any (none). */
-export function tagsMatch(tags: readonly Tag[], q: Pick<TagQuery, 'tags' | 'tagsAny' | 'notTags' | 'notTagsAny'>): boolean {
-  const has = (c: TagCondition) => tags.some((t) => t.key === c.key && (c.values.length === 0 || c.values.includes(t.value)));
-  if (!q.tags.every(has)) return false;
-  if (q.tagsAny.length > 0 && !q.tagsAny.some(has)) return false;
-  if (q.notTags.length > 0 && q.notTags.every(has)) return false;
-  if (q.notTagsAny.some(has)) return false;
-  return true;
 }

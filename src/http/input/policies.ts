@@ -1,80 +1,28 @@
 /**
- * Reads the bodies of the backup policy routes into checked values; every rule of the API
- * reference (§5.2) fails with its AutoBackup code and a message naming the field.
+ * Reads the bodies and queries of the backup policy routes into the commands of the policy
+ * services; every rule of the API reference (§5.2) fails with its AutoBackup code and a message
+ * naming the field.
  */
 import { ApiError, type ErrorCode } from '../../common/errors.js';
-import { isUuid } from '../../common/ids.js';
-import { parseTimeZoneOffset, WEEK_DAYS, type Policy, type WeekDay } from './policy-repository.js';
-import { isObject, readTagList, type Tag } from './tag-input.js';
+import { parseTimeZoneOffset, WEEK_DAYS, type WeekDay } from '../../services/policies/policy-repository.js';
+import { TASK_STATUSES, type TaskStatus } from '../../services/policies/policy-runs-repository.js';
+import type { TaskQuery } from '../../services/policies/policy-runs-service.js';
+import type { CreatePolicy, ResourceRef, ScheduleChange, UpdatePolicy } from '../../services/policies/policy-service.js';
+import { isObject, policyIdOf, requireBody } from './autobackup.js';
+import { readTagList } from './policy-tags.js';
 
-export const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const HOUR_RE = /^([01]\d|2[0-3]):00$/;
 const TIME_ZONE_RE = /^UTC[+-](\d{2}):([0-5]\d)$/;
 /** Offsets that exist on Earth: UTC-12:00 to UTC+14:00. */
 const MAX_OFFSET_MINUTES = { '+': 14 * 60, '-': 12 * 60 } as const;
 
-export const FREQUENCY_RANGE = [1, 30] as const;
-export const RETENTION_NUM_RANGE = [2, 99] as const;
-export const RETENTION_DAY_RANGE = [2, 99999] as const;
-export const DEFAULT_TIME_ZONE = 'UTC+00:00';
+const FREQUENCY_RANGE = [1, 30] as const;
+const RETENTION_NUM_RANGE = [2, 99] as const;
+const RETENTION_DAY_RANGE = [2, 99999] as const;
+const DEFAULT_TIME_ZONE = 'UTC+00:00';
 
-/** The schedule fields a request sets; absent ones stay as they are (or take defaults on create). */
-export interface ScheduleInput {
-  startTimes?: number[];
-  frequency?: number;
-  weekDays?: number[];
-  retentionNum?: number;
-  retentionDays?: number;
-  remainFirstBackupOfCurMonth?: boolean;
-  status?: 'ON' | 'OFF';
-}
-
-export interface PolicyCreate {
-  name: string;
-  schedule: ScheduleInput;
-  timeZone: string;
-  tags: Tag[];
-}
-
-export interface PolicyUpdate {
-  name?: string;
-  schedule: ScheduleInput;
-  timeZone?: string;
-}
-
-type Json = Record<string, unknown>;
-
-/** The body as an object; an absent or empty one is AutoBackup.0000. */
-export function requireBody(body: unknown): Json {
-  if (body === undefined || body === null || (isObject(body) && Object.keys(body).length === 0)) {
-    throw new ApiError('AutoBackup.0000', 'The request body is empty.');
-  }
-  if (!isObject(body)) throw new ApiError('AutoBackup.0008', 'The request body must be a JSON object.');
-  refuseAngleBrackets(body);
-  return body;
-}
-
-/** No string anywhere in a policy request may hold "<" or ">" (AutoBackup.0221). */
-function refuseAngleBrackets(value: unknown, path = 'body'): void {
-  if (typeof value === 'string') {
-    if (/[<>]/.test(value)) throw new ApiError('AutoBackup.0221', `The request contains invalid parameters: ${path} must not contain "<" or ">".`);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => refuseAngleBrackets(v, `${path}[${i}]`));
-  } else if (isObject(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (/[<>]/.test(k)) throw new ApiError('AutoBackup.0221', `The request contains invalid parameters: ${path} has a field name with "<" or ">".`);
-      refuseAngleBrackets(v, `${path}.${k}`);
-    }
-  }
-}
-
-export function policyIdOf(raw: string | undefined): string {
-  if (!raw) throw new ApiError('AutoBackup.0006', 'The backup policy id is empty.');
-  if (!isUuid(raw)) throw new ApiError('AutoBackup.0205', `Backup policy ${raw} does not exist.`);
-  return raw;
-}
-
-export function readName(v: unknown): string {
+function readName(v: unknown): string {
   if (typeof v !== 'string') throw new ApiError('AutoBackup.0102', 'backup_policy_name must be a string.');
   if (v.length < 1 || v.length > 64) throw new ApiError('AutoBackup.0101', `backup_policy_name must have 1 to 64 characters; it has ${v.length}.`);
   if (!NAME_RE.test(v)) throw new ApiError('AutoBackup.0102', 'backup_policy_name may contain only letters, digits, underscores (_) and hyphens (-).');
@@ -117,7 +65,7 @@ function readStatus(v: unknown): 'ON' | 'OFF' {
   return v;
 }
 
-export function readTimeZone(v: unknown): string {
+function readTimeZone(v: unknown): string {
   const m = typeof v === 'string' ? TIME_ZONE_RE.exec(v) : null;
   const sign = typeof v === 'string' ? (v[3] as '+' | '-') : '+';
   if (!m || Math.abs(parseTimeZoneOffset(v as string)) > MAX_OFFSET_MINUTES[sign]) {
@@ -127,11 +75,11 @@ export function readTimeZone(v: unknown): string {
 }
 
 /** The fields of scheduled_policy that are present; `create` also demands the mandatory ones. */
-function readSchedule(raw: unknown, create: boolean): ScheduleInput {
+function readSchedule(raw: unknown, create: boolean): ScheduleChange {
   if (!isObject(raw) || Object.keys(raw).length === 0) {
     throw new ApiError('AutoBackup.0001', create ? 'scheduled_policy is required and must be a non-empty object.' : 'scheduled_policy must be a non-empty object.');
   }
-  const s: ScheduleInput = {};
+  const s: ScheduleChange = {};
   if (raw.start_time !== undefined || create) s.startTimes = readStartTimes(raw.start_time);
   if (raw.frequency !== undefined && raw.week_frequency !== undefined) {
     throw new ApiError('AutoBackup.0106', 'scheduled_policy takes frequency or week_frequency, not both.');
@@ -149,7 +97,8 @@ function readSchedule(raw: unknown, create: boolean): ScheduleInput {
   return s;
 }
 
-export function readPolicyCreate(body: unknown): PolicyCreate {
+/** POST backuppolicy. */
+export function createPolicyOf(body: unknown): CreatePolicy {
   const b = requireBody(body);
   const name = readName(b.backup_policy_name === undefined ? '' : b.backup_policy_name);
   return {
@@ -160,9 +109,10 @@ export function readPolicyCreate(body: unknown): PolicyCreate {
   };
 }
 
-export function readPolicyUpdate(body: unknown): PolicyUpdate {
+/** PUT backuppolicy/{id}: at least one of name, schedule and time zone. */
+export function updatePolicyOf(body: unknown): UpdatePolicy {
   const b = requireBody(body);
-  const update: PolicyUpdate = { schedule: {} };
+  const update: UpdatePolicy = { schedule: {} };
   if (b.backup_policy_name !== undefined) update.name = readName(b.backup_policy_name);
   if (b.scheduled_policy !== undefined) update.schedule = readSchedule(b.scheduled_policy, false);
   if (b.time_zone !== undefined) update.timeZone = readTimeZone(b.time_zone);
@@ -172,28 +122,70 @@ export function readPolicyUpdate(body: unknown): PolicyUpdate {
   return update;
 }
 
-/** The policy with the schedule fields of a request applied; setting one of a pair clears the other. */
-export function applySchedule(p: Policy, s: ScheduleInput): Policy {
-  const next = { ...p };
-  if (s.startTimes) next.startTimes = s.startTimes;
-  if (s.frequency !== undefined) [next.frequency, next.weekDays] = [s.frequency, null];
-  if (s.weekDays) [next.frequency, next.weekDays] = [null, s.weekDays];
-  if (s.retentionNum !== undefined) [next.retentionNum, next.retentionDays] = [s.retentionNum, null];
-  if (s.retentionDays !== undefined) [next.retentionNum, next.retentionDays] = [null, s.retentionDays];
-  if (s.remainFirstBackupOfCurMonth !== undefined) next.remainFirstBackupOfCurMonth = s.remainFirstBackupOfCurMonth;
-  if (s.status) next.status = s.status;
-  return next;
+/**
+ * The resources list of an association request; an entry without an id (or, to associate,
+ * without a type) is kept so that it fails alone, with its place in the answer.
+ */
+function resourceList(v: unknown): ResourceRef[] {
+  if (!Array.isArray(v) || v.length === 0) throw new ApiError('AutoBackup.0207', 'resources must be a non-empty list of {resource_id, resource_type}.');
+  return v.map((r: unknown) => {
+    const o = isObject(r) ? r : {};
+    return {
+      resourceId: typeof o.resource_id === 'string' ? o.resource_id : '',
+      resourceType: typeof o.resource_type === 'string' ? o.resource_type : null,
+    };
+  });
 }
 
-/**
- * Several start times are given in ascending order of local time (the reference's rule): in
- * UTC+02:00 local 00:00, 02:00, 04:00 is "22:00,00:00,02:00".
- */
-export function checkStartTimeOrder(p: Pick<Policy, 'startTimes' | 'timeZone' | 'timeZoneOffsetMinutes'>): void {
-  const local = p.startTimes.map((h) => (((h * 60 + p.timeZoneOffsetMinutes) % 1440) + 1440) % 1440);
-  for (let i = 1; i < local.length; i++) {
-    if (local[i] <= local[i - 1]) {
-      throw new ApiError('AutoBackup.0103', `scheduled_policy.start_time must list times in ascending order of local time (${p.timeZone}).`);
-    }
+/** POST backuppolicyresources: the policy and the volumes to bind to it. */
+export function associationOf(body: unknown): { policyId: string; resources: ResourceRef[] } {
+  const b = requireBody(body);
+  if (b.backup_policy_id === undefined || b.backup_policy_id === '') throw new ApiError('AutoBackup.0006', 'backup_policy_id is required.');
+  if (typeof b.backup_policy_id !== 'string') throw new ApiError('AutoBackup.0205', 'backup_policy_id must be a string.');
+  const resources = resourceList(b.resources);
+  return { policyId: policyIdOf(b.backup_policy_id), resources };
+}
+
+/** POST backuppolicyresources/{id}/deleted_resources: the volumes to unbind. */
+export function disassociationOf(body: unknown): ResourceRef[] {
+  return resourceList(requireBody(body).resources);
+}
+
+const DEFAULT_TASK_LIMIT = 20;
+const MAX_TASK_LIMIT = 1000;
+
+function badQuery(message: string): ApiError {
+  return new ApiError('common.0400', message);
+}
+
+function intParam(raw: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw badQuery(`${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
+  return n;
+}
+
+/** GET backuppolicy/{id}/backuptasks: the filters of the API reference; newest first by default. */
+export function taskQueryOf(query: Record<string, unknown>): TaskQuery {
+  for (const [k, v] of Object.entries(query)) {
+    if (typeof v !== 'string') throw badQuery(`filter ${k} may be given once`);
   }
+  const order = query.sort_order ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw badQuery(`sort_order must be asc or desc, got "${String(order)}"`);
+  const sortKey = query.sort_key ?? 'created_at';
+  if (sortKey !== 'created_at') throw badQuery(`sort_key must be created_at, got "${String(sortKey)}"`);
+  const status = query.status;
+  if (status !== undefined && !(TASK_STATUSES as readonly unknown[]).includes(status)) {
+    throw badQuery(`status must be one of ${TASK_STATUSES.join(', ')}, got "${String(status)}"`);
+  }
+  const taskId = query.job_id;
+  const marker = query.marker;
+  return {
+    status: status as TaskStatus | undefined,
+    taskId: typeof taskId === 'string' && taskId !== '' ? taskId : undefined,
+    order,
+    limit: intParam(query.limit, 'limit', 1, MAX_TASK_LIMIT, DEFAULT_TASK_LIMIT),
+    offset: intParam(query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
+    markerId: typeof marker === 'string' && marker !== '' ? marker : undefined,
+  };
 }
