@@ -4,16 +4,16 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../src/common/config.js';
 import { newUuid } from '../../src/common/ids.js';
-import { createServices, type Services } from '../../src/container.js';
+import type { Services } from '../../src/container.js';
 import { codeOf } from '../../src/http/error-mapping.js';
 import type { Caller } from '../../src/services/common/caller.js';
 import { Conflict, DomainError, Forbidden, InvalidInput, InvalidState, LimitExceeded, NotFound, type Rule } from '../../src/services/common/errors.js';
 import { MAX_POLICIES_PER_PROJECT, MAX_VOLUMES_PER_POLICY, type CreatePolicy } from '../../src/services/policies/policy-service.js';
 import { MAX_TAGS_PER_POLICY, type TagQuery } from '../../src/services/policies/policy-tags.js';
 import type { VolumeStatus } from '../../src/services/volumes/volume-state.js';
-import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
+import { DB_KINDS } from '../support/server.js';
+import { startServices } from '../support/services.js';
 
 type ErrorClass = abstract new (...args: never[]) => DomainError;
 
@@ -48,12 +48,12 @@ function command(name: string, over: Partial<CreatePolicy> = {}): CreatePolicy {
 for (const db of DB_KINDS) {
   describe(`backup policy services (${db})`, () => {
     let s: Services;
+    let close: () => Promise<void>;
 
     before(async () => {
-      const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-      s = await createServices(loadConfig({ VBS_DATA_DIR: tempDir(), VBS_LOG_LEVEL: 'silent', ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}) }));
+      ({ services: s, close } = await startServices(db));
     });
-    after(async () => s.close());
+    after(async () => close());
 
     /** A volume record of the caller's project in the given status (the policy rules read only the record). */
     async function volume(caller: Caller, status: VolumeStatus = 'available'): Promise<string> {

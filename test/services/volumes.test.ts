@@ -4,13 +4,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../src/common/config.js';
-import { createServices, type Services } from '../../src/container.js';
+import type { Services } from '../../src/container.js';
 import type { Caller } from '../../src/services/common/caller.js';
 import { Forbidden, InvalidInput, InvalidState, NotFound, QuotaExceeded, type DomainError } from '../../src/services/common/errors.js';
 import type { ResourceQuery } from '../../src/services/common/listing.js';
 import { createVolumeCommand } from '../../src/services/volumes/volume-commands.js';
-import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
+import { DB_KINDS } from '../support/server.js';
+import { startServices } from '../support/services.js';
 
 function rejectsWith<E extends DomainError>(kind: abstract new (...args: never[]) => E, check?: (e: E) => void) {
   return (err: unknown) => {
@@ -29,18 +29,17 @@ const snapshotOf = (volumeId: string) => ({ volumeId, force: false, name: null, 
 for (const db of DB_KINDS) {
   describe(`volume and snapshot services (${db})`, () => {
     let services: Services;
+    let close: () => Promise<void>;
     let owner: Caller;
     let admin: Caller;
 
     before(async () => {
-      const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-      const config = loadConfig({ VBS_DATA_DIR: tempDir(), VBS_LOG_LEVEL: 'silent', ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}) });
-      services = await createServices(config);
+      ({ services, close } = await startServices(db));
       const project = await services.identity.createProject('vol-rules');
       owner = { projectId: project.id, userId: null, admin: false };
       admin = { ...owner, admin: true };
     });
-    after(async () => services.close());
+    after(async () => close());
 
     it('refuses creates that no state could satisfy, and writes nothing', async () => {
       await assert.rejects(services.volumes.create(owner, createVolumeCommand({})), rejectsWith(InvalidInput, (e) => assert.match(e.message, /size is required/)));

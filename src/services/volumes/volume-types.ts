@@ -22,14 +22,11 @@ export function findVolumeType(nameOrId: string): VolumeType | undefined {
   return VOLUME_TYPES.find((t) => t.id === wanted || t.name.toLowerCase() === wanted);
 }
 
-/**
- * The type a new volume asks for, the default when it names none. It takes the request's value
- * as sent: a value that is not a name or id (a number, say) names no type.
- */
-export function resolveVolumeType(nameOrId: unknown): VolumeType {
-  if (nameOrId === undefined || nameOrId === null || nameOrId === '') return DEFAULT_VOLUME_TYPE;
-  const t = typeof nameOrId === 'string' ? findVolumeType(nameOrId) : undefined;
-  if (!t) throw new NotFound('volume_type', String(nameOrId), `Volume type ${String(nameOrId)} could not be found; use one of ${VOLUME_TYPES.map((x) => x.name).join(', ')}.`);
+/** The type a new volume asks for by name or id, the default when it names none. */
+export function resolveVolumeType(nameOrId: string | undefined): VolumeType {
+  if (nameOrId === undefined || nameOrId === '') return DEFAULT_VOLUME_TYPE;
+  const t = findVolumeType(nameOrId);
+  if (!t) throw new NotFound('volume_type', nameOrId, `Volume type ${nameOrId} could not be found; use one of ${VOLUME_TYPES.map((x) => x.name).join(', ')}.`);
   return t;
 }
 
