@@ -4,7 +4,7 @@
  * Usage: node dist/bench/case.js <store-dir> <op> [args...]
  *   backup <source> <backup-id> | restore <backup-id> <target> | delete-gc <backup-id> | verify <backup-id>
  */
-import { closeEngine, openRepository, type EngineSettings } from '../src/engine/index.js';
+import { closeEngine, openRepository, runBackup, runGc, runRestore, runVerify, type EngineSettings } from '../src/engine/index.js';
 import { FsBlockStore } from '../src/stores/fs-store.js';
 
 async function main(): Promise<void> {
@@ -13,13 +13,13 @@ async function main(): Promise<void> {
   const repo = openRepository(new FsBlockStore(storeDir), 'bench', settings);
   const started = performance.now();
   let detail: unknown;
-  if (op === 'backup') detail = (await repo.backup({ source: a, backupId: b, volumeId: 'bench-volume' })).header;
+  if (op === 'backup') detail = (await runBackup(repo, { source: a, backupId: b, volumeId: 'bench-volume' })).header;
   // Like restic and borg, the benchmark's restore leaves flushing to the kernel (no fsync).
-  else if (op === 'restore') detail = await repo.restore({ backupId: a, target: b, durable: process.env.VBS_BENCH_DURABLE === '1' });
+  else if (op === 'restore') detail = await runRestore(repo, { backupId: a, target: b, durable: process.env.VBS_BENCH_DURABLE === '1' });
   else if (op === 'delete-gc') {
     await repo.deleteBackup(a);
-    detail = await repo.gc({ graceMs: 0 });
-  } else if (op === 'verify') detail = await repo.verify(a);
+    detail = await runGc(repo, { graceMs: 0 });
+  } else if (op === 'verify') detail = await runVerify(repo, a);
   else throw new Error(`unknown op ${op}`);
   const seconds = (performance.now() - started) / 1000;
   await closeEngine();

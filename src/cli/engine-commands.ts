@@ -1,7 +1,7 @@
 /** `vbs verify BACKUP_ID` and `vbs gc`: engine maintenance on the configured block store. */
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
-import { closeEngine, EngineError, FormatError, findBackupProject, listProjects, openRepository } from '../engine/index.js';
+import { closeEngine, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGc, runVerify } from '../engine/index.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { openBlockStore } from '../stores/factory.js';
 import { CliError } from './errors.js';
@@ -31,7 +31,7 @@ export function registerEngineCommands(program: Command): void {
         const project = await findBackupProject(store, backupId);
         if (!project) throw new CliError(`backup ${backupId} has no manifest in the store ${store.description}`);
         const started = performance.now();
-        const r = await openRepository(store, project).verify(backupId);
+        const r = await runVerify(openRepository(store, project), backupId);
         const seconds = (performance.now() - started) / 1000;
         console.log(
           `backup ${backupId} is intact: ${r.distinctBlocks} distinct blocks of ${r.blocks}, ${mb(r.bytesChecked)} checked in ${seconds.toFixed(1)} s`,
@@ -50,7 +50,7 @@ export function registerEngineCommands(program: Command): void {
         const projects = await listProjects(store);
         if (projects.length === 0) console.log(`nothing to collect in ${store.description}`);
         for (const project of projects) {
-          const r = await openRepository(store, project).gc({ graceMs: minutes * 60_000 });
+          const r = await runGc(openRepository(store, project), { graceMs: minutes * 60_000 });
           if (r.skipped) {
             console.log(`project ${project}: skipped, ${r.skipped}`);
             continue;

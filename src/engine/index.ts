@@ -3,12 +3,12 @@
  * SQL. Usage:
  *
  *   const repo = openRepository(store, projectId);          // one namespace per project
- *   const r = await repo.backup({ source, backupId, volumeId, onProgress, signal });
+ *   const r = await runBackup(repo, { source, backupId, volumeId, onProgress, signal });
  *   serviceMetadata(r.header)                               // {Type, AT, SS, CS, ...}
- *   await repo.restore({ backupId, target });               // new sparse file or overwrite
- *   await repo.verify(backupId);                            // throws CorruptBackupError
+ *   await runRestore(repo, { backupId, target });           // new sparse file or overwrite
+ *   await runVerify(repo, backupId);                        // throws CorruptBackupError
  *   await repo.deleteBackup(backupId);                      // other backups untouched
- *   await repo.gc({ graceMs });                             // mark and sweep
+ *   await runGc(repo, { graceMs });                         // mark and sweep
  *   repo.listManifests(volumeId?) / repo.readManifest(id)   // the catalogue, from the store
  *   await closeEngine();                                    // stop the worker threads
  *
@@ -17,9 +17,9 @@
  */
 export { openRepository, Repository, DEFAULT_SETTINGS, findBackupProject, listProjects } from './repository.js';
 export type { EngineSettings, InterruptedBackup } from './repository.js';
-export type { BackupOptions, BackupResult } from './backup.js';
-export type { RestoreOptions, RestoreResult, VerifyOptions, VerifyResult } from './restore.js';
-export type { GcOptions, GcResult } from './gc.js';
+export { runBackup, type BackupOptions, type BackupResult } from './backup.js';
+export { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
+export { runGc, type GcOptions, type GcResult } from './gc.js';
 export type { ManifestHeader, Manifest } from './format.js';
 export { FormatError } from './format.js';
 export type { Progress, ProgressListener } from './progress.js';

@@ -1,16 +1,14 @@
 /**
- * One project's namespace in a block store: its manifests, packs and indexes. Every operation
- * of the engine goes through a Repository.
+ * One project's namespace in a block store: its manifests, packs and indexes. The engine's
+ * operations (runBackup, runRestore, runVerify, runGc) are functions taking a Repository, which
+ * depends on none of them: each builds on it, and none is tied to the others through it.
  */
 import os from 'node:os';
 import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
-import { runBackup, type BackupOptions, type BackupResult } from './backup.js';
 import { BackupNotFoundError } from './errors.js';
 import { checkName, decodeManifest, keys, type Manifest, type ManifestHeader } from './format.js';
-import { runGc, type GcOptions, type GcResult } from './gc.js';
 import { PackIndex } from './packs.js';
-import { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
 
 export interface EngineSettings {
   /** Bytes per block; see docs/engine.md for why 64 KiB. */
@@ -59,22 +57,6 @@ export class Repository {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     if (this.settings.chunkSize % this.settings.blockSize !== 0) throw new Error('chunkSize must be a multiple of blockSize');
     this.index = new PackIndex(store, project);
-  }
-
-  backup(opts: BackupOptions): Promise<BackupResult> {
-    return runBackup(this, opts);
-  }
-
-  restore(opts: RestoreOptions): Promise<RestoreResult> {
-    return runRestore(this, opts);
-  }
-
-  verify(backupId: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
-    return runVerify(this, backupId, opts);
-  }
-
-  gc(opts: GcOptions = {}): Promise<GcResult> {
-    return runGc(this, opts);
   }
 
   /** Removes the backup's manifest; its blocks stay until gc finds no other backup needs them. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { closeEngine } from '../../src/engine/index.js';
+import { closeEngine, runBackup } from '../../src/engine/index.js';
 import { decodeIndex } from '../../src/engine/format.js';
 import { runCli } from '../support/cli.js';
 import { filesUnder, makeVolume, repoAt, scribble, tempDir } from './helpers.js';
@@ -15,9 +15,9 @@ it('vbs verify and vbs gc work on the data dir store', { timeout: 120_000 }, asy
   const vol = path.join(dataDir, 'vol.img');
   makeVolume(vol, 'rtrh');
   const repo = repoAt(storeDir, 'project-1', {});
-  await repo.backup({ source: vol, backupId: 'keep', volumeId: 'v' });
+  await runBackup(repo, { source: vol, backupId: 'keep', volumeId: 'v' });
   scribble(vol, 200);
-  await repo.backup({ source: vol, backupId: 'drop', volumeId: 'v' });
+  await runBackup(repo, { source: vol, backupId: 'drop', volumeId: 'v' });
   const env = { VBS_DATA_DIR: dataDir };
 
   const ok = await runCli(['verify', 'keep'], env);

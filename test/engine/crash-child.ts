@@ -2,19 +2,19 @@
  * One engine operation in its own process, for the crash tests to kill at a random moment.
  * Usage: node crash-child.js <store-dir> backup <source> <id> | restore <id> <target> | delete <id> | gc
  */
-import { closeEngine } from '../../src/engine/index.js';
+import { closeEngine, runBackup, runGc, runRestore } from '../../src/engine/index.js';
 import { repoAt, SMALL } from './helpers.js';
 
 const [storeDir, op, a, b] = process.argv.slice(2);
 const repo = repoAt(storeDir, 'crash', { ...SMALL, packSize: 128 * 1024, staleAfterMs: 0 });
 const work =
   op === 'backup'
-    ? repo.backup({ source: a, backupId: b, volumeId: 'vol' })
+    ? runBackup(repo, { source: a, backupId: b, volumeId: 'vol' })
     : op === 'restore'
-      ? repo.restore({ backupId: a, target: b })
+      ? runRestore(repo, { backupId: a, target: b })
       : op === 'delete'
         ? repo.deleteBackup(a)
-        : repo.gc({ graceMs: 0, repackThreshold: 0.05 });
+        : runGc(repo, { graceMs: 0, repackThreshold: 0.05 });
 work.then(
   async () => {
     await closeEngine();

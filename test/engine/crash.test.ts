@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
-import { closeEngine } from '../../src/engine/index.js';
+import { closeEngine, runBackup, runGc, runRestore, runVerify } from '../../src/engine/index.js';
 import { filesUnder, makeVolume, repoAt, scribble, sha256, SMALL, tempDir } from './helpers.js';
 
 after(() => closeEngine());
@@ -40,7 +40,7 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
   makeVolume(vol, 'rtrh'.repeat(64), 64 * 1024); // 16 MiB
   const sums = new Map<string, string>();
   const check = repoAt(storeDir, 'crash', { ...SMALL, staleAfterMs: 0 });
-  await check.backup({ source: vol, backupId: 'base', volumeId: 'vol' });
+  await runBackup(check, { source: vol, backupId: 'base', volumeId: 'vol' });
   sums.set('base', sha256(vol));
 
   // How long each operation takes here, process start included: kills then land inside the
@@ -103,17 +103,17 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
       else if (fs.existsSync(target)) assert.equal(sha256(target), sums.get(pick), 'a target that exists is complete');
     }
     assert.deepEqual([...manifests].sort(), [...sums.keys()].sort(), `round ${round} (${op})`);
-    for (const backupId of manifests) await repo.verify(backupId);
+    for (const backupId of manifests) await runVerify(repo, backupId);
   }
 
   // Collect what the kills left behind; every backup still restores bit for bit.
   const repo = repoAt(storeDir, 'crash', { ...SMALL, staleAfterMs: 0 });
-  const gc = await repo.gc({ graceMs: 0 });
+  const gc = await runGc(repo, { graceMs: 0 });
   assert.equal(gc.skipped, null);
   assert.deepEqual(await repo.listInterrupted(), []);
   for (const [backupId, sum] of sums) {
     const target = path.join(dir, `final-${backupId}.img`);
-    await repo.restore({ backupId, target });
+    await runRestore(repo, { backupId, target });
     assert.equal(sha256(target), sum, backupId);
   }
   assert.deepEqual(filesUnder(storeDir, /\.tmp-/), [], 'gc cleared temp files of killed writes');

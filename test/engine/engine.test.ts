@@ -12,6 +12,10 @@ import {
   closeEngine,
   CorruptBackupError,
   openRepository,
+  runBackup,
+  runGc,
+  runRestore,
+  runVerify,
   serviceMetadata,
   type Progress,
 } from '../../src/engine/index.js';
@@ -29,7 +33,7 @@ describe('engine: backup and restore', () => {
     makeVolume(vol, 'rtrhzdrtdhhrtr');
     const repo = repoAt(path.join(dir, 'store'));
     const progress: Progress[] = [];
-    const full = await repo.backup({ source: vol, backupId: 'b1', volumeId: 'vol-1', onProgress: (p) => progress.push(p) });
+    const full = await runBackup(repo, { source: vol, backupId: 'b1', volumeId: 'vol-1', onProgress: (p) => progress.push(p) });
     const sum1 = sha256(vol);
     assert.equal(full.header.type, 'full');
     assert.equal(full.header.volumeSize, 14 * 65536);
@@ -41,13 +45,13 @@ describe('engine: backup and restore', () => {
 
     scribble(vol, 3);
     const sum2 = sha256(vol);
-    const inc = await repo.backup({ source: vol, backupId: 'b2', volumeId: 'vol-1' });
+    const inc = await runBackup(repo, { source: vol, backupId: 'b2', volumeId: 'vol-1' });
     assert.equal(inc.header.type, 'incremental');
     assert.ok(inc.header.bytesNew <= 3 * 4096, `incremental stored ${inc.header.bytesNew} new bytes for 3 changed pages`);
     assert.equal(inc.header.blockCount, full.header.blockCount, 'each manifest lists every block');
 
-    await repo.restore({ backupId: 'b1', target: path.join(dir, 'r1.img') });
-    await repo.restore({ backupId: 'b2', target: path.join(dir, 'r2.img') });
+    await runRestore(repo, { backupId: 'b1', target: path.join(dir, 'r1.img') });
+    await runRestore(repo, { backupId: 'b2', target: path.join(dir, 'r2.img') });
     assert.equal(sha256(path.join(dir, 'r1.img')), sum1);
     assert.equal(sha256(path.join(dir, 'r2.img')), sum2);
 
@@ -68,10 +72,10 @@ describe('engine: backup and restore', () => {
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, `r${'h'.repeat(62)}t`);
     const repo = repoAt(path.join(dir, 'store'));
-    const r = await repo.backup({ source: vol, backupId: 'sparse', volumeId: 'v' });
+    const r = await runBackup(repo, { source: vol, backupId: 'sparse', volumeId: 'v' });
     assert.equal(r.header.bytesAllocated, 2 * 65536);
     const target = path.join(dir, 'restored.img');
-    await repo.restore({ backupId: 'sparse', target });
+    await runRestore(repo, { backupId: 'sparse', target });
     assert.equal(sha256(target), sha256(vol));
     const st = fs.statSync(target);
     assert.equal(st.size, 64 * 65536);
@@ -85,14 +89,14 @@ describe('engine: backup and restore', () => {
     // block at several offsets, also side by side, holes and written zeros between them.
     makeVolume(vol, `${'r'.repeat(8)}d${'h'.repeat(16)}${'t'.repeat(16)}zdrdz${'h'.repeat(8)}${'r'.repeat(5)}dddr`);
     const repo = repoAt(path.join(dir, 'store'), 'proj-a', {});
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const fresh = path.join(dir, 'new.img');
-    await repo.restore({ backupId: 'b', target: fresh });
+    await runRestore(repo, { backupId: 'b', target: fresh });
     assert.equal(sha256(fresh), sha256(vol));
     assert.ok(fs.statSync(fresh).blocks * 512 <= fs.statSync(vol).blocks * 512, 'holes and zeros stay holes');
     const existing = path.join(dir, 'existing.img');
     fs.writeFileSync(existing, randomBytes(fs.statSync(vol).size + 65536));
-    await repo.restore({ backupId: 'b', target: existing });
+    await runRestore(repo, { backupId: 'b', target: existing });
     assert.equal(sha256(existing), sha256(vol));
   });
 
@@ -112,15 +116,15 @@ describe('engine: backup and restore', () => {
       close: () => fsStore.close(),
     };
     const repo = openRepository(whole, 'proj-a', SMALL);
-    await repo.backup({ source: vol, backupId: 'b1', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b1', volumeId: 'v' });
     scribble(vol, 40);
-    await repo.backup({ source: vol, backupId: 'b2', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b2', volumeId: 'v' });
     await repo.deleteBackup('b1');
-    const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.01 });
+    const gc = await runGc(repo, { graceMs: 0, repackThreshold: 0.01 });
     assert.ok(gc.packsRepacked > 0, 'gc rewrote packs');
-    await repo.verify('b2');
+    await runVerify(repo, 'b2');
     const target = path.join(dir, 'out.img');
-    await repo.restore({ backupId: 'b2', target });
+    await runRestore(repo, { backupId: 'b2', target });
     assert.equal(sha256(target), sha256(vol));
   });
 
@@ -129,10 +133,10 @@ describe('engine: backup and restore', () => {
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, 'rhhtzhr');
     const repo = repoAt(path.join(dir, 'store'));
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const target = path.join(dir, 'existing.img');
     makeVolume(target, 'rrrrrrrrrrr'); // longer and full of stale random bytes
-    const res = await repo.restore({ backupId: 'b', target });
+    const res = await runRestore(repo, { backupId: 'b', target });
     assert.equal(res.overwrote, true);
     assert.equal(fs.statSync(target).size, fs.statSync(vol).size);
     assert.equal(sha256(target), sha256(vol));
@@ -143,11 +147,11 @@ describe('engine: backup and restore', () => {
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, `r${'h'.repeat(60)}r`);
     const repo = repoAt(path.join(dir, 'store'));
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const target = path.join(dir, 'empty.img');
     fs.writeFileSync(target, '');
     fs.truncateSync(target, fs.statSync(vol).size); // a new volume: one hole
-    await repo.restore({ backupId: 'b', target });
+    await runRestore(repo, { backupId: 'b', target });
     assert.equal(sha256(target), sha256(vol));
     assert.ok(fs.statSync(target).blocks * 512 <= 4 * 64 * 1024, `${fs.statSync(target).blocks * 512} bytes allocated for 128 KiB of data`);
   });
@@ -161,22 +165,22 @@ describe('engine: backup and restore', () => {
     for (let i = 0; i < 4; i += 1) {
       makeVolume(vol, 'rrrrtrrr'); // entirely new data each time
       sums.push(sha256(vol));
-      await repo.backup({ source: vol, backupId: `b${i}`, volumeId: 'v' });
+      await runBackup(repo, { source: vol, backupId: `b${i}`, volumeId: 'v' });
     }
     const full = storeBytes(storeDir);
     for (const victim of ['b1', 'b0', 'b3']) {
       await repo.deleteBackup(victim);
-      const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.1 });
+      const gc = await runGc(repo, { graceMs: 0, repackThreshold: 0.1 });
       assert.equal(gc.skipped, null);
       for (let i = 0; i < 4; i += 1) {
         const id = `b${i}`;
         if (['b1', 'b0', 'b3'].slice(0, ['b1', 'b0', 'b3'].indexOf(victim) + 1).includes(id)) {
-          await assert.rejects(repo.restore({ backupId: id, target: path.join(dir, 'x.img') }), BackupNotFoundError);
+          await assert.rejects(runRestore(repo, { backupId: id, target: path.join(dir, 'x.img') }), BackupNotFoundError);
           continue;
         }
         const target = path.join(dir, `${id}-${victim}.img`);
-        await repo.verify(id);
-        await repo.restore({ backupId: id, target });
+        await runVerify(repo, id);
+        await runRestore(repo, { backupId: id, target });
         assert.equal(sha256(target), sums[i], `${id} after deleting ${victim}`);
         fs.rmSync(target);
       }
@@ -192,14 +196,14 @@ describe('engine: backup and restore', () => {
     const storeDir = path.join(dir, 'store');
     const repo = repoAt(storeDir, 'p', { ...SMALL, packSize: 1024 * 1024 });
     makeVolume(vol, 'rrrrrrrr');
-    await repo.backup({ source: vol, backupId: 'old', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'old', volumeId: 'v' });
     scribble(vol, 60);
     const sum = sha256(vol);
-    await repo.backup({ source: vol, backupId: 'new', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'new', volumeId: 'v' });
     await repo.deleteBackup('old');
     const before = storeBytes(storeDir);
     const packsBefore = new Map(filesUnder(storeDir, /\/dpacks\//).map((f) => [f, fs.statSync(f).size]));
-    const gc = await repo.gc({ graceMs: 0, repackThreshold: 0.05 });
+    const gc = await runGc(repo, { graceMs: 0, repackThreshold: 0.05 });
     assert.ok(gc.packsRepacked >= 1, JSON.stringify(gc));
     assert.ok(storeBytes(storeDir) < before);
     // Every pack had an index, and what gc says it freed is what the packs it removed held.
@@ -208,8 +212,8 @@ describe('engine: backup and restore', () => {
     const removed = [...packsBefore].filter(([f]) => !left.has(f));
     assert.equal(gc.packsRepacked + gc.packsDeleted, removed.length);
     assert.equal(gc.bytesFreed, removed.reduce((sum, [, size]) => sum + size, 0));
-    await repo.verify('new');
-    await repo.restore({ backupId: 'new', target: path.join(dir, 'r.img') });
+    await runVerify(repo, 'new');
+    await runRestore(repo, { backupId: 'new', target: path.join(dir, 'r.img') });
     assert.equal(sha256(path.join(dir, 'r.img')), sum);
   });
 
@@ -224,22 +228,22 @@ describe('engine: backup and restore', () => {
     const skipped: string[] = [];
     const collector = (async () => {
       while (!done) {
-        const r = await repoAt(storeDir).gc({ graceMs: 0 });
+        const r = await runGc(repoAt(storeDir), { graceMs: 0 });
         if (r.skipped) skipped.push(r.skipped);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    await repo.backup({ source: vol, backupId: 'running', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'running', volumeId: 'v' });
     done = true;
     await collector;
     assert.ok(skipped.some((s) => s.includes('running')), 'gc saw the running backup');
-    await repo.verify('running');
+    await runVerify(repo, 'running');
 
     // Blocks of no manifest: kept within the grace period, removed after it.
     await repo.deleteBackup('running');
-    const kept = await repo.gc({ graceMs: 3_600_000 });
+    const kept = await runGc(repo, { graceMs: 3_600_000 });
     assert.equal(kept.packsDeleted, 0);
-    const swept = await repo.gc({ graceMs: 0 });
+    const swept = await runGc(repo, { graceMs: 0 });
     assert.ok(swept.packsDeleted > 0);
     assert.deepEqual(filesUnder(storeDir, /\/dpacks\//), []);
   });
@@ -261,13 +265,13 @@ describe('engine: backup and restore', () => {
     for (const [at, length] of writes) fs.writeSync(fd, randomBytes(length), 0, length, at);
     fs.ftruncateSync(fd, 1024 * 1024 * K);
     fs.closeSync(fd);
-    const backup = await repo.backup({ source: vol, backupId: 'thin', volumeId: 'v' });
+    const backup = await runBackup(repo, { source: vol, backupId: 'thin', volumeId: 'v' });
     // Eight blocks hold data: the first chunk's four, one for the 4 KiB, two for the write
     // across the chunk boundary, and the last. Nothing else of the 1 GiB is read.
     assert.equal(backup.header.bytesRead, 8 * 64 * K);
     assert.equal(backup.header.bytesAllocated, 8 * 64 * K);
     const target = path.join(dir, 'thin.restored');
-    await repo.restore({ backupId: 'thin', target });
+    await runRestore(repo, { backupId: 'thin', target });
     assert.equal(sha256(target), sha256(vol));
   });
 
@@ -276,24 +280,24 @@ describe('engine: backup and restore', () => {
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, 'rtrh');
     const repo = repoAt(path.join(dir, 'store'));
-    const first = await repo.backup({ source: vol, backupId: 'fresh', volumeId: 'v' });
+    const first = await runBackup(repo, { source: vol, backupId: 'fresh', volumeId: 'v' });
     assert.equal(first.header.source, null, 'a file changed a moment ago is not trusted');
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const settled = await repo.backup({ source: vol, backupId: 'settled', volumeId: 'v' });
+    const settled = await runBackup(repo, { source: vol, backupId: 'settled', volumeId: 'v' });
     assert.notEqual(settled.header.source, null);
     assert.equal(settled.unchangedShortcut, false);
-    const same = await repo.backup({ source: vol, backupId: 'same', volumeId: 'v' });
+    const same = await runBackup(repo, { source: vol, backupId: 'same', volumeId: 'v' });
     assert.equal(same.unchangedShortcut, true);
     assert.equal(same.header.bytesRead, 0);
-    const forced = await repo.backup({ source: vol, backupId: 'forced', volumeId: 'v', fullScan: true });
+    const forced = await runBackup(repo, { source: vol, backupId: 'forced', volumeId: 'v', fullScan: true });
     assert.equal(forced.unchangedShortcut, false);
     assert.equal(forced.header.bytesRead, 3 * 65536, 'every data extent is read, the hole is not');
     const unchangedSum = sha256(vol);
     scribble(vol, 1);
-    const changed = await repo.backup({ source: vol, backupId: 'changed', volumeId: 'v' });
+    const changed = await runBackup(repo, { source: vol, backupId: 'changed', volumeId: 'v' });
     assert.equal(changed.unchangedShortcut, false);
-    await repo.restore({ backupId: 'same', target: path.join(dir, 'same.img') });
-    await repo.restore({ backupId: 'changed', target: path.join(dir, 'changed.img') });
+    await runRestore(repo, { backupId: 'same', target: path.join(dir, 'same.img') });
+    await runRestore(repo, { backupId: 'changed', target: path.join(dir, 'changed.img') });
     assert.equal(sha256(path.join(dir, 'changed.img')), sha256(vol));
     assert.equal(sha256(path.join(dir, 'same.img')), unchangedSum);
   });
@@ -316,7 +320,7 @@ describe('engine: backup and restore', () => {
 
     const first = path.join(dir, 'first.img');
     image(first, (i) => (i * 7) % 8); // the first 8 of the 12
-    const a = await repo.backup({ source: first, backupId: 'a', volumeId: 'v1' });
+    const a = await runBackup(repo, { source: first, backupId: 'a', volumeId: 'v1' });
     assert.equal(a.header.bytesNew, 8 * 4096);
     assert.equal(storedIds().length, 8);
     assert.equal(new Set(storedIds()).size, 8);
@@ -324,7 +328,7 @@ describe('engine: backup and restore', () => {
     // A second volume holding all 12: the 8 the store has are not stored again.
     const second = path.join(dir, 'second.img');
     image(second, (i) => (i * 5) % 12);
-    const b = await repo.backup({ source: second, backupId: 'b', volumeId: 'v2' });
+    const b = await runBackup(repo, { source: second, backupId: 'b', volumeId: 'v2' });
     assert.equal(b.header.type, 'full');
     assert.equal(b.header.bytesNew, 4 * 4096);
     assert.equal(storedIds().length, 12);
@@ -332,7 +336,7 @@ describe('engine: backup and restore', () => {
 
     for (const [id, source] of [['a', first], ['b', second]] as const) {
       const target = path.join(dir, `${id}.restored`);
-      await repo.restore({ backupId: id, target });
+      await runRestore(repo, { backupId: id, target });
       assert.equal(sha256(target), sha256(source));
     }
   });
@@ -344,15 +348,15 @@ describe('engine: backup and restore', () => {
     makeVolume(vol, 'rrrr');
     const a = repoAt(storeDir, 'project-a');
     const b = repoAt(storeDir, 'project-b');
-    const ra = await a.backup({ source: vol, backupId: 'a1', volumeId: 'v' });
-    const rb = await b.backup({ source: vol, backupId: 'b1', volumeId: 'v' });
+    const ra = await runBackup(a, { source: vol, backupId: 'a1', volumeId: 'v' });
+    const rb = await runBackup(b, { source: vol, backupId: 'b1', volumeId: 'v' });
     assert.equal(rb.header.bytesNew, ra.header.bytesNew, 'project b stores its own copy');
     assert.equal(rb.header.type, 'full');
     assert.deepEqual((await a.listManifests()).map((h) => h.backupId), ['a1']);
-    await assert.rejects(a.restore({ backupId: 'b1', target: path.join(dir, 'x') }), BackupNotFoundError);
+    await assert.rejects(runRestore(a, { backupId: 'b1', target: path.join(dir, 'x') }), BackupNotFoundError);
     await a.deleteBackup('a1');
-    await a.gc({ graceMs: 0 });
-    await b.verify('b1');
+    await runGc(a, { graceMs: 0 });
+    await runVerify(b, 'b1');
   });
 
   it('refuses what a caller gets wrong and changes nothing', async (t) => {
@@ -361,17 +365,17 @@ describe('engine: backup and restore', () => {
     makeVolume(vol, 'rt');
     const storeDir = path.join(dir, 'store');
     const repo = repoAt(storeDir);
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const before = storeBytes(storeDir);
-    await assert.rejects(repo.backup({ source: vol, backupId: 'b', volumeId: 'v' }), BackupExistsError);
-    await assert.rejects(repo.backup({ source: vol, backupId: '../x', volumeId: 'v' }), /backup id/);
-    await assert.rejects(repo.backup({ source: path.join(dir, 'missing.img'), backupId: 'm', volumeId: 'v' }), (err: unknown) => {
+    await assert.rejects(runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' }), BackupExistsError);
+    await assert.rejects(runBackup(repo, { source: vol, backupId: '../x', volumeId: 'v' }), /backup id/);
+    await assert.rejects(runBackup(repo, { source: path.join(dir, 'missing.img'), backupId: 'm', volumeId: 'v' }), (err: unknown) => {
       assert.ok(err instanceof BackupFailedError);
       assert.match(err.message, /backup m failed: cannot read the source/);
       return true;
     });
-    await assert.rejects(repo.restore({ backupId: 'nope', target: path.join(dir, 'x') }), BackupNotFoundError);
-    await assert.rejects(repo.verify('nope'), /backup nope has no manifest/);
+    await assert.rejects(runRestore(repo, { backupId: 'nope', target: path.join(dir, 'x') }), BackupNotFoundError);
+    await assert.rejects(runVerify(repo, 'nope'), /backup nope has no manifest/);
     assert.equal(storeBytes(storeDir), before);
     assert.deepEqual(filesUnder(storeDir, /inflight/), []);
     assert.equal(fs.existsSync(path.join(dir, 'x')), false);
@@ -384,7 +388,7 @@ describe('engine: backup and restore', () => {
     const repo = repoAt(path.join(dir, 'store'));
     const ctl = new AbortController();
     await assert.rejects(
-      repo.backup({ source: vol, backupId: 'cut', volumeId: 'v', signal: ctl.signal, onProgress: (p) => p.percent > 10 && ctl.abort() }),
+      runBackup(repo, { source: vol, backupId: 'cut', volumeId: 'v', signal: ctl.signal, onProgress: (p) => p.percent > 10 && ctl.abort() }),
       /backup cut failed: cancelled/,
     );
     assert.deepEqual(await repo.listManifests(), []);
@@ -396,18 +400,18 @@ describe('engine: backup and restore', () => {
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, 'rt'.repeat(128)); // 16 MiB: dozens of units of work with SMALL packs
     const repo = repoAt(path.join(dir, 'store'));
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const target = path.join(dir, 'out.img');
     const ctl = new AbortController();
     let seen = 0;
     await assert.rejects(
-      repo.restore({ backupId: 'b', target, signal: ctl.signal, onProgress: (p) => p.percent > 20 && p.percent < 100 && (seen += 1) && ctl.abort() }),
+      runRestore(repo, { backupId: 'b', target, signal: ctl.signal, onProgress: (p) => p.percent > 20 && p.percent < 100 && (seen += 1) && ctl.abort() }),
       { name: 'AbortError' },
     );
     assert.ok(seen > 0, 'the restore was cut while it ran');
     assert.equal(fs.existsSync(target), false);
     assert.deepEqual(filesUnder(dir, /partial/), []);
-    await repo.restore({ backupId: 'b', target });
+    await runRestore(repo, { backupId: 'b', target });
     assert.equal(sha256(target), sha256(vol));
   });
 });
@@ -419,7 +423,7 @@ describe('engine: damage and full stores', () => {
     const storeDir = path.join(dir, 'store');
     makeVolume(vol, 'rtrt');
     const repo = repoAt(storeDir);
-    await repo.backup({ source: vol, backupId: 'victim', volumeId: 'v' });
+    await runBackup(repo, { source: vol, backupId: 'victim', volumeId: 'v' });
     const indexFile = filesUnder(storeDir, /\/dindex\//)[0];
     const packId = path.basename(indexFile).slice(1);
     const entry = decodeIndex(fs.readFileSync(indexFile), 'index')[0];
@@ -428,7 +432,7 @@ describe('engine: damage and full stores', () => {
     bytes[entry.offset + Math.floor(entry.length / 2)] ^= 0x01;
     fs.writeFileSync(packFile, bytes);
     const blockHex = entry.id.toString('hex');
-    for (const attempt of [() => repo.verify('victim'), () => repo.restore({ backupId: 'victim', target: path.join(dir, 'out.img') })]) {
+    for (const attempt of [() => runVerify(repo, 'victim'), () => runRestore(repo, { backupId: 'victim', target: path.join(dir, 'out.img') })]) {
       await assert.rejects(attempt(), (err: unknown) => {
         assert.ok(err instanceof CorruptBackupError, String(err));
         assert.match(err.message, /backup victim/);
@@ -446,7 +450,7 @@ describe('engine: damage and full stores', () => {
     const storeDir = path.join(dir, 'store');
     makeVolume(vol, 'rrtr');
     const ok = repoAt(storeDir);
-    await ok.backup({ source: vol, backupId: 'before', volumeId: 'v' });
+    await runBackup(ok, { source: vol, backupId: 'before', volumeId: 'v' });
     const sum = sha256(vol);
 
     // A store whose disk fills after a budget: writes past it hit /dev/full, a real ENOSPC.
@@ -462,18 +466,18 @@ describe('engine: damage and full stores', () => {
     }
     makeVolume(vol, 'rrrrrrrr');
     const full = openRepository(new FillingStore(storeDir), 'proj-a', SMALL);
-    await assert.rejects(full.backup({ source: vol, backupId: 'after', volumeId: 'v' }), (err: unknown) => {
+    await assert.rejects(runBackup(full, { source: vol, backupId: 'after', volumeId: 'v' }), (err: unknown) => {
       assert.ok(err instanceof BackupFailedError, String(err));
       assert.match(err.message, /backup after failed: no space left in the store \(ENOSPC\)/);
       return true;
     });
     assert.deepEqual((await ok.listManifests()).map((h) => h.backupId), ['before']);
-    await ok.verify('before');
-    await ok.restore({ backupId: 'before', target: path.join(dir, 'r.img') });
+    await runVerify(ok, 'before');
+    await runRestore(ok, { backupId: 'before', target: path.join(dir, 'r.img') });
     assert.equal(sha256(path.join(dir, 'r.img')), sum);
     // The failed backup's packs are garbage to gc, never to a live backup.
-    await ok.gc({ graceMs: 0 });
-    await ok.verify('before');
+    await runGc(ok, { graceMs: 0 });
+    await runVerify(ok, 'before');
   });
 
   it('a restore that cannot write its volume fails naming the volume and the reason', async (t) => {
@@ -482,7 +486,7 @@ describe('engine: damage and full stores', () => {
     const storeDir = path.join(dir, 'store');
     makeVolume(vol, 'rt'.repeat(32)); // 4 MiB
     const repo = repoAt(storeDir, 'crash', { ...SMALL, packSize: 128 * 1024 });
-    await repo.backup({ source: vol, backupId: 'b', volumeId: 'vol' });
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'vol' });
     // An existing volume of the right size, restored by a process allowed files of 1 MiB only:
     // the first write past it fails with EFBIG, a real write error of the volume's file.
     const target = path.join(dir, 'existing.img');
@@ -492,7 +496,7 @@ describe('engine: damage and full stores', () => {
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, new RegExp(`cannot write the restored volume ${target}: EFBIG`));
     // Nothing else broke: the backup restores in full where the volume can be written.
-    await repo.restore({ backupId: 'b', target });
+    await runRestore(repo, { backupId: 'b', target });
     assert.equal(sha256(target), sha256(vol));
   });
 });

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { BackupNotFoundError, openRepository, serviceMetadata } from '../../engine/index.js';
+import { BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata } from '../../engine/index.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
@@ -87,7 +87,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         } else source = d.driver.path('volume', backup.volumeId);
         let lastWrite = 0;
         const repo = openRepository(d.store, backup.projectId);
-        const result = await repo.backup({
+        const result = await runBackup(repo, {
           source,
           backupId: backup.id,
           volumeId: backup.volumeId,
@@ -162,7 +162,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           await tx.deleteFrom('backups').where('id', '=', backup.id).execute();
         });
         // Reclaim the space of blocks no other backup of the project references.
-        await repo.gc();
+        await runGc(repo);
         return { backup_id: backup.id };
       } catch (err) {
         if (stopping(signal)) throw err;
@@ -204,7 +204,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const target = d.driver.path('volume', volume.id);
         // A new volume's image is made by the restore itself, sparse where the backup has zeros.
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
-        await repo.restore({ backupId: backup.id, target, signal });
+        await runRestore(repo, { backupId: backup.id, target, signal });
         // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
         await d.driver.extendVolume(volume.id, volume.size);
         await d.db.transaction().execute(async (tx) => {
