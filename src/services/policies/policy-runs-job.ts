@@ -78,7 +78,7 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       const status: TaskStatus = BUSY_CODES.has(err.code) ? 'SKIP' : 'EXECUTE_FAIL';
       const quota = QUOTA_CODES.has(err.code);
       const message = quota ? `${QUOTA_MESSAGE} (${err.message})` : `${err.code}: ${err.message}`;
-      await d.runs.updateTask(task.id, { status, message, code: quota ? QUOTA_CODE : err.code, finishedAt: d.clock.now() });
+      await d.runs.moveTask(task.id, task.status, status, { message, code: quota ? QUOTA_CODE : err.code, finishedAt: d.clock.now() });
     }
   }
 
@@ -99,10 +99,10 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
         code = null;
         finishedAt = now;
       }
-      if (isFinal(status)) await d.runs.updateTask(task.id, { status, message, code, finishedAt });
+      if (isFinal(status)) await d.runs.moveTask(task.id, task.status, status, { message, code, finishedAt });
       else {
         open++;
-        if (status !== task.status) await d.runs.updateTask(task.id, { status });
+        if (status !== task.status) await d.runs.moveTask(task.id, task.status, status);
       }
     }
     return open === 0;
@@ -180,8 +180,8 @@ export async function closeRun(d: Pick<PolicyRunJobDeps, 'runs' | 'clock' | 'job
     if (isFinal(task.status)) continue;
     const job = task.backupJobId ? await d.jobs.get(task.backupJobId) : undefined;
     const status = taskStatusOf(job);
-    if (job && isFinal(status)) await d.runs.updateTask(task.id, { status, message: job.failReason, code: job.errorCode, finishedAt: job.endTime ?? now });
-    else await d.runs.updateTask(task.id, { status: 'EXECUTE_FAIL', message: 'the policy run was interrupted', finishedAt: now });
+    if (job && isFinal(status)) await d.runs.moveTask(task.id, task.status, status, { message: job.failReason, code: job.errorCode, finishedAt: job.endTime ?? now });
+    else await d.runs.moveTask(task.id, task.status, 'EXECUTE_FAIL', { message: 'the policy run was interrupted', finishedAt: now });
   }
   await d.runs.finishRun(runId, now);
 }

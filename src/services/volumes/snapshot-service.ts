@@ -89,7 +89,7 @@ export class SnapshotService {
       throw new ApiError('VolumeBackup.0017', `The snapshot could not be created: ${(err as Error).message}`);
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
-    await this.repo.updateSnapshot(snap.id, ['creating'], done);
+    await this.repo.moveSnapshot(snap.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...snap, ...done };
   }
 
@@ -119,7 +119,7 @@ export class SnapshotService {
     const status = args && typeof args === 'object' ? (args as Record<string, unknown>).status : undefined;
     if (status !== 'available' && status !== 'error') throw bad('status must be available or error.');
     const s = await this.get(caller, id);
-    if (!(await this.repo.updateSnapshot(s.id, [s.status], { status, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveSnapshot(s.id, s.status, { reset: status }, { updatedAt: this.clock.now() }))) {
       throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
     }
   }
@@ -135,7 +135,7 @@ export class SnapshotService {
         throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} status must be available or error to delete, but current status is: ${cur.status}.`);
       }
       if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw new ApiError('common.0400', `Invalid snapshot: Snapshot ${id} is being copied into a new volume.`);
-      if (!(await this.repo.updateSnapshot(s.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx))) {
+      if (!(await this.repo.moveSnapshot(s.id, cur.status, 'deleting', { updatedAt: this.clock.now() }, tx))) {
         throw new ApiError('common.0400', `Invalid snapshot: ${id} changed status meanwhile; retry.`);
       }
     });
@@ -144,7 +144,7 @@ export class SnapshotService {
       await this.repo.deleteSnapshot(s.id);
     } catch (err) {
       this.log?.(`deleting snapshot ${s.id} failed`, err);
-      await this.repo.updateSnapshot(s.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
+      await this.repo.moveSnapshot(s.id, 'deleting', 'error_deleting', { updatedAt: this.clock.now() });
       throw new ApiError('VolumeBackup.0101', `Snapshot ${s.id} could not be deleted: ${(err as Error).message}`);
     }
   }

@@ -9,7 +9,7 @@ import type { QuotaService } from './quota-service.js';
 import { paginate, parseResourceQuery, type Page, type QueryFeatures } from './resource-list-query.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from './volume-input.js';
 import type { Attachment, Volume } from './volume-records.js';
-import type { VolumeRepository } from './volume-repository.js';
+import type { VolumeChanges, VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
 import { findVolumeType, resolveVolumeType } from './volume-types.js';
 
@@ -166,7 +166,7 @@ export class VolumeService {
       throw new ApiError('VolumeBackup.0022', `The volume could not be created: ${(err as Error).message}`);
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
-    await this.repo.updateVolume(volume.id, ['creating'], done);
+    await this.repo.moveVolume(volume.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...volume, ...done };
   }
 
@@ -187,33 +187,34 @@ export class VolumeService {
     if (!(VOLUME_ACTION_FROM.import as readonly string[]).includes(v.status) || !canMoveVolume(v.status, 'maintenance')) {
       throw invalidVolume(`Volume ${id} must be available to be overwritten, but current status is: ${v.status}.`);
     }
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'maintenance', updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, 'maintenance', { updatedAt: this.clock.now() }))) {
       throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
     }
     try {
       await this.driver.importVolume(v.id, file, v.size);
     } finally {
       // The old image stays whole if the copy failed (it is replaced by rename only when complete).
-      await this.repo.updateVolume(v.id, ['maintenance'], { status: 'available', updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'maintenance', 'available', { updatedAt: this.clock.now() });
     }
     return { ...v, status: 'available' };
   }
 
   async update(caller: Caller, id: string, body: unknown): Promise<Volume> {
     const spec = bodyObject(body, 'volume');
-    const changes: Partial<Volume> = { ...nameAndDescription(spec) };
+    const changes: VolumeChanges = { ...nameAndDescription(spec) };
     if (spec.metadata !== undefined) changes.metadata = metadataOf(spec.metadata);
     return this.change(caller, id, changes);
   }
 
-  /** Applies field changes to a volume in any status but maintenance. */
-  private async change(caller: Caller, id: string, changes: Partial<Volume>, from?: readonly VolumeStatus[]): Promise<Volume> {
+  /** Applies field changes to a volume in any status but maintenance; `reset` also sets its status (os-reset_status). */
+  private async change(caller: Caller, id: string, changes: VolumeChanges, from?: readonly VolumeStatus[], reset?: VolumeStatus): Promise<Volume> {
     const v = await this.get(caller, id);
     const allowed = from ?? ALL_BUT_MAINTENANCE;
     if (!allowed.includes(v.status)) throw invalidVolume(`Volume ${id} status must not be ${v.status} for this request.`);
     const next = { ...changes, updatedAt: this.clock.now() };
-    if (!(await this.repo.updateVolume(v.id, [v.status], next))) throw invalidVolume(`Volume ${id} changed status while being updated; retry.`);
-    return { ...v, ...next };
+    const written = reset ? await this.repo.moveVolume(v.id, v.status, { reset }, next) : await this.repo.updateVolume(v.id, [v.status], next);
+    if (!written) throw invalidVolume(`Volume ${id} changed status while being updated; retry.`);
+    return { ...v, ...next, status: reset ?? v.status };
   }
 
   /** Deletes a volume; `force` (admins, os-force_delete) takes it from any status but attached. */
@@ -233,9 +234,9 @@ export class VolumeService {
       if ((await this.repo.countCreatingFrom('source_volid', v.id, tx)) > 0) throw invalidVolume(`Volume ${id} is being copied into a new volume.`);
       for (const s of snaps) {
         if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidVolume(`Snapshot ${s.id} of volume ${id} is being copied into a new volume.`);
-        await this.repo.updateSnapshot(s.id, [s.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+        await this.repo.moveSnapshot(s.id, s.status, 'deleting', { updatedAt: this.clock.now() }, tx);
       }
-      await this.repo.updateVolume(v.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+      await this.repo.moveVolume(v.id, cur.status, 'deleting', { updatedAt: this.clock.now() }, tx);
       return snaps;
     });
     try {
@@ -247,7 +248,7 @@ export class VolumeService {
       await this.repo.deleteVolume(v.id);
     } catch (err) {
       this.options.log?.(`deleting volume ${v.id} failed`, err);
-      await this.repo.updateVolume(v.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'deleting', 'error_deleting', { updatedAt: this.clock.now() });
       throw new ApiError('common.0500', `Volume ${v.id} could not be deleted: ${(err as Error).message}`);
     }
   }
@@ -302,7 +303,7 @@ export class VolumeService {
         const status = arg.status;
         if (typeof status !== 'string' || !RESETTABLE.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE.join(', ')}.`);
         const v = await this.get(caller, id);
-        await this.change(caller, id, { status: status as VolumeStatus, ...(arg.attach_status === 'detached' ? { attachments: [] } : {}) }, [v.status]);
+        await this.change(caller, id, { ...(arg.attach_status === 'detached' ? { attachments: [] } : {}) }, [v.status], status as VolumeStatus);
         return { status: 202 };
       }
       default:
@@ -315,7 +316,7 @@ export class VolumeService {
     if (!from.includes(v.status) || !canMoveVolume(v.status, to)) {
       throw invalidVolume(`Volume ${id} status must be ${from.join(' or ')} to become ${to}, but current status is: ${v.status}.`);
     }
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: to, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, to, { updatedAt: this.clock.now() }))) {
       throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
     }
   }
@@ -334,17 +335,17 @@ export class VolumeService {
       if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(`Volume ${id} has a snapshot being taken; retry.`);
       await this.quotas.check(caller.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
       // Extending holds the new size in the record, so concurrent creates count it.
-      await this.repo.updateVolume(cur.id, [cur.status], { status: 'extending', size: newSize, updatedAt: this.clock.now() }, tx);
+      await this.repo.moveVolume(cur.id, cur.status, 'extending', { size: newSize, updatedAt: this.clock.now() }, tx);
       return cur;
     });
     try {
       await this.driver.extendVolume(v.id, newSize);
     } catch (err) {
       this.options.log?.(`extending volume ${v.id} failed`, err);
-      await this.repo.updateVolume(v.id, ['extending'], { status: 'error_extending', size: v.size, updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'extending', 'error_extending', { size: v.size, updatedAt: this.clock.now() });
       throw new ApiError('common.0500', `Volume ${v.id} could not be extended: ${(err as Error).message}`);
     }
-    await this.repo.updateVolume(v.id, ['extending'], { status: 'available', updatedAt: this.clock.now() });
+    await this.repo.moveVolume(v.id, 'extending', 'available', { updatedAt: this.clock.now() });
   }
 
   private async attach(caller: Caller, id: string, arg: Record<string, unknown>): Promise<void> {
@@ -374,7 +375,7 @@ export class VolumeService {
       attached_at: this.clock.now().toISOString(),
       attach_mode: mode,
     };
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'in-use', attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, 'in-use', { attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
       throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
     }
   }
@@ -394,7 +395,7 @@ export class VolumeService {
       if (rest.length === v.attachments.length) throw new ApiError('common.0404', `Attachment ${String(wanted)} of volume ${id} could not be found.`);
     }
     const status: VolumeStatus = rest.length ? 'in-use' : 'available';
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status, attachments: rest, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, status, { attachments: rest, updatedAt: this.clock.now() }))) {
       throw invalidVolume(`Volume ${id} changed status meanwhile; retry.`);
     }
   }
