@@ -1,8 +1,9 @@
+import type { ExpressionBuilder, UpdateObject } from 'kysely';
 import type { Db } from '../db/connect.js';
-import type { JobTable } from '../db/schema.js';
+import type { Database, JobTable } from '../db/schema.js';
 import type { Clock } from '../common/clock.js';
 import { newHexId } from '../common/ids.js';
-import type { JobStatus } from './job-state.js';
+import { JOB_MACHINE, type JobStatus } from './job-state.js';
 
 export interface Job {
   id: string;
@@ -35,6 +36,15 @@ export interface NewJob {
 }
 
 type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable'>;
+
+/** Columns written together with a job's status (values, or expressions of the row's columns). */
+export type JobChanges = Omit<UpdateObject<Database, 'jobs'>, 'status'> & { status?: never };
+
+/** Further conditions of a status change: the job is still this worker's, or its lease is still the one that ran out. */
+export interface JobFence {
+  leaseOwner?: string;
+  leaseExpiresAt?: string | null;
+}
 
 function toJob(row: JobTable): Job {
   return {
@@ -104,6 +114,30 @@ export class JobRepository {
   }
 
   /**
+   * The one writer of a job's status: moves it to `to` (with `changes`) if its status is still one
+   * of `from` and the fence holds; false otherwise. Throws IllegalTransition, writing nothing,
+   * unless the job state machine allows the move from every one of `from`.
+   */
+  async moveJob(
+    id: string,
+    from: JobStatus | readonly JobStatus[],
+    to: JobStatus,
+    changes: JobChanges | ((eb: ExpressionBuilder<Database, 'jobs'>) => JobChanges) = {},
+    fence: JobFence = {},
+  ): Promise<boolean> {
+    const move = JOB_MACHINE.check(from, to);
+    let update = this.db
+      .updateTable('jobs')
+      .set((eb) => ({ ...(typeof changes === 'function' ? changes(eb) : changes), status: move.to }))
+      .where('id', '=', id)
+      .where('status', 'in', move.from);
+    if (fence.leaseOwner !== undefined) update = update.where('lease_owner', '=', fence.leaseOwner);
+    if (fence.leaseExpiresAt !== undefined) update = update.where('lease_expires_at', '=', fence.leaseExpiresAt);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
    * Takes the oldest runnable job of the given types for `owner`. The conditional update is the
    * claim: of several processes racing for one job exactly one sees its row updated.
    */
@@ -122,19 +156,13 @@ export class JobRepository {
         .limit(1)
         .executeTakeFirst();
       if (!candidate) return undefined;
-      const result = await this.db
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'RUNNING',
-          lease_owner: owner,
-          lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
-          attempts: eb('attempts', '+', 1),
-          begin_time: eb.fn.coalesce('begin_time', eb.val(now.toISOString())),
-        }))
-        .where('id', '=', candidate.id)
-        .where('status', '=', 'INIT')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) return this.get(candidate.id);
+      const claimed = await this.moveJob(candidate.id, 'INIT', 'RUNNING', (eb) => ({
+        lease_owner: owner,
+        lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+        attempts: eb('attempts', '+', 1),
+        begin_time: eb.fn.coalesce('begin_time', eb.val(now.toISOString())),
+      }));
+      if (claimed) return this.get(candidate.id);
     }
     return undefined;
   }
@@ -175,13 +203,7 @@ export class JobRepository {
 
   /** Fails a job that never started (e.g. its parent was cancelled). */
   async failQueued(id: string, errorCode: string, reason: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('jobs')
-      .set({ status: 'FAIL', error_code: errorCode, fail_reason: reason, end_time: this.clock.now().toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'INIT')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.moveJob(id, 'INIT', 'FAIL', { error_code: errorCode, fail_reason: reason, end_time: this.clock.now().toISOString() });
   }
 
   private async finish(
@@ -194,22 +216,20 @@ export class JobRepository {
   ): Promise<boolean> {
     const job = await this.get(id);
     if (!job || job.leaseOwner !== owner || job.status !== 'RUNNING') return false;
-    const result = await this.db
-      .updateTable('jobs')
-      .set({
-        status,
+    return this.moveJob(
+      id,
+      'RUNNING',
+      status,
+      {
         entities: JSON.stringify({ ...job.entities, ...entities }),
         error_code: errorCode,
         fail_reason: reason,
         end_time: this.clock.now().toISOString(),
         lease_owner: null,
         lease_expires_at: null,
-      })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'RUNNING')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+      },
+      { leaseOwner: owner },
+    );
   }
 
   /**
@@ -229,25 +249,23 @@ export class JobRepository {
     const failed: Job[] = [];
     for (const row of rows) {
       const retry = row.attempts < row.max_attempts;
-      const result = await this.db
-        .updateTable('jobs')
-        .set(
-          retry
-            ? { status: 'INIT', lease_owner: null, lease_expires_at: null }
-            : {
-                status: 'FAIL',
-                error_code: failureCode(row.job_type),
-                fail_reason: `the job was interrupted (its worker stopped after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}); submit it again`,
-                end_time: now,
-                lease_owner: null,
-                lease_expires_at: null,
-              },
-        )
-        .where('id', '=', row.id)
-        .where('status', '=', 'RUNNING')
-        .where('lease_expires_at', '=', row.lease_expires_at)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
+      const fence = { leaseExpiresAt: row.lease_expires_at };
+      const moved = retry
+        ? await this.moveJob(row.id, 'RUNNING', 'INIT', { lease_owner: null, lease_expires_at: null }, fence)
+        : await this.moveJob(
+            row.id,
+            'RUNNING',
+            'FAIL',
+            {
+              error_code: failureCode(row.job_type),
+              fail_reason: `the job was interrupted (its worker stopped after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}); submit it again`,
+              end_time: now,
+              lease_owner: null,
+              lease_expires_at: null,
+            },
+            fence,
+          );
+      if (!moved) continue;
       const job = await this.get(row.id);
       if (job) (retry ? requeued : failed).push(job);
     }

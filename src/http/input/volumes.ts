@@ -1,6 +1,6 @@
 import { ApiError } from '../../common/errors.js';
-import type { AttachVolume, CreateVolume, VolumeAction, VolumeChanges } from '../../services/volumes/volume-commands.js';
-import { RESETTABLE_VOLUME_STATUSES, isVolumeStatus } from '../../services/volumes/volume-state.js';
+import type { AttachVolume, CreateVolume, VolumeAction, EditVolume } from '../../services/volumes/volume-commands.js';
+import { RESETTABLE_VOLUME_STATUSES, type VolumeStatus } from '../../services/volumes/volume-state.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from './common.js';
 
 function optional<T>(raw: unknown, read: (v: unknown) => T): T | undefined {
@@ -45,9 +45,9 @@ export function parseCreateVolume(body: unknown, features: { fromBackup: boolean
 }
 
 /** PUT /volumes/{id} and PUT /snapshots/{id}: name, description (also under their v1 names) and metadata. */
-export function parseResourceChanges(body: unknown, key: 'volume' | 'snapshot'): VolumeChanges {
+export function parseResourceChanges(body: unknown, key: 'volume' | 'snapshot'): EditVolume {
   const spec = bodyObject(body, key);
-  const changes: VolumeChanges = { ...nameAndDescription(spec) };
+  const changes: EditVolume = { ...nameAndDescription(spec) };
   if (spec.metadata !== undefined) changes.metadata = metadataOf(spec.metadata);
   return changes;
 }
@@ -121,8 +121,8 @@ export function parseVolumeAction(body: unknown): VolumeAction {
       return { kind: 'force-delete' };
     case 'os-reset_status': {
       const status = arg.status;
-      if (!isVolumeStatus(status) || !RESETTABLE_VOLUME_STATUSES.includes(status)) throw bad(`status must be one of ${RESETTABLE_VOLUME_STATUSES.join(', ')}.`);
-      return { kind: 'reset-status', status, detach: arg.attach_status === 'detached' };
+      if (!RESETTABLE_VOLUME_STATUSES.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE_VOLUME_STATUSES.join(', ')}.`);
+      return { kind: 'reset-status', status: status as VolumeStatus, detach: arg.attach_status === 'detached' };
     }
     default:
       throw new ApiError('common.0400', `There is no such action: ${name}.`);

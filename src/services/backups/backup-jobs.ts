@@ -54,10 +54,10 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   async function failCreate(p: CreatePayload, reason: string): Promise<void> {
     const backup = await d.backups.get(p.backupId);
     await d.db.transaction().execute(async (tx) => {
-      await tx.updateTable('backups').set({ status: 'error', fail_reason: reason, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'creating').execute();
+      await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() }, tx);
       if (!backup) return;
-      if (p.volumeStatusBefore) await d.volumes.updateVolume(backup.volumeId, ['backing-up'], { status: p.volumeStatusBefore, updatedAt: d.clock.now() }, tx);
-      if (backup.snapshotId) await d.volumes.updateSnapshot(backup.snapshotId, ['backing-up'], { status: 'available', updatedAt: d.clock.now() }, tx);
+      if (p.volumeStatusBefore) await d.volumes.moveVolume(backup.volumeId, 'backing-up', p.volumeStatusBefore, { updatedAt: d.clock.now() }, tx);
+      if (backup.snapshotId) await d.volumes.moveSnapshot(backup.snapshotId, 'backing-up', 'available', { updatedAt: d.clock.now() }, tx);
     });
     // The temporary snapshot of an in-use volume, if any, is named after the backup.
     if (p.volumeStatusBefore === 'in-use') await d.driver.deleteSnapshot(p.backupId).catch(() => undefined);
@@ -107,21 +107,21 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const h = result.header;
         const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
         await d.db.transaction().execute(async (tx) => {
-          await tx
-            .updateTable('backups')
-            .set({
-              status: 'available',
+          await d.backups.moveBackup(
+            backup.id,
+            'creating',
+            'available',
+            {
               is_incremental: h.type === 'incremental' ? 1 : 0,
               object_count: Math.ceil(h.bytesAllocated / h.blockSize),
               service_metadata: JSON.stringify(meta),
               data_timestamp: h.startedAt,
               updated_at: now(),
-            })
-            .where('id', '=', backup.id)
-            .where('status', '=', 'creating')
-            .execute();
-          if (p.volumeStatusBefore) await d.volumes.updateVolume(backup.volumeId, ['backing-up'], { status: p.volumeStatusBefore, updatedAt: d.clock.now() }, tx);
-          if (backup.snapshotId) await d.volumes.updateSnapshot(backup.snapshotId, ['backing-up'], { status: 'available', updatedAt: d.clock.now() }, tx);
+            },
+            tx,
+          );
+          if (p.volumeStatusBefore) await d.volumes.moveVolume(backup.volumeId, 'backing-up', p.volumeStatusBefore, { updatedAt: d.clock.now() }, tx);
+          if (backup.snapshotId) await d.volumes.moveSnapshot(backup.snapshotId, 'backing-up', 'available', { updatedAt: d.clock.now() }, tx);
         });
         const finished = await d.backups.get(backup.id);
         if (finished) await saveCatalogueRecord(d.store, finished);
@@ -140,7 +140,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
 
   // ---- delete ----
   async function failDelete(p: DeletePayload, reason: string): Promise<void> {
-    await d.db.updateTable('backups').set({ status: 'error_deleting', fail_reason: reason, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'deleting').execute();
+    await d.backups.moveBackup(p.backupId, 'deleting', 'error_deleting', { fail_reason: reason, updated_at: now() });
   }
 
   const remove: JobHandler = {
@@ -185,8 +185,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   /** The backup is intact whatever happened to the volume: it goes back to where it was. */
   async function failRestore(p: RestorePayload): Promise<void> {
     await d.db.transaction().execute(async (tx) => {
-      await tx.updateTable('backups').set({ status: p.backupStatusBefore, updated_at: now() }).where('id', '=', p.backupId).where('status', '=', 'restoring').execute();
-      await d.volumes.updateVolume(p.volumeId, ['restoring-backup'], { status: 'error_restoring', updatedAt: d.clock.now() }, tx);
+      await d.backups.moveBackup(p.backupId, 'restoring', p.backupStatusBefore, { updated_at: now() }, tx);
+      await d.volumes.moveVolume(p.volumeId, 'restoring-backup', 'error_restoring', { updatedAt: d.clock.now() }, tx);
     });
   }
 
@@ -208,13 +208,14 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
         await d.driver.extendVolume(volume.id, volume.size);
         await d.db.transaction().execute(async (tx) => {
-          await d.volumes.updateVolume(
+          await d.volumes.moveVolume(
             volume.id,
-            ['restoring-backup'],
-            { status: 'available', bootable: backup.volumeBootable, metadata: restoredMetadata(volume.metadata, backup.volumeMetadata, p.newVolume), updatedAt: d.clock.now() },
+            'restoring-backup',
+            'available',
+            { bootable: backup.volumeBootable, metadata: restoredMetadata(volume.metadata, backup.volumeMetadata, p.newVolume), updatedAt: d.clock.now() },
             tx,
           );
-          await tx.updateTable('backups').set({ status: 'available', updated_at: now() }).where('id', '=', backup.id).where('status', '=', 'restoring').execute();
+          await d.backups.moveBackup(backup.id, 'restoring', 'available', { updated_at: now() }, tx);
         });
         return { backup_id: backup.id, volume_id: volume.id };
       } catch (err) {

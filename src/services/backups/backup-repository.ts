@@ -1,6 +1,6 @@
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
-import type { BackupStatus } from './backup-state.js';
+import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
 import type { ResourceQuery } from '../common/listing.js';
 
 export interface Backup {
@@ -96,6 +96,9 @@ const SORT_COLUMNS = {
 
 type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable' | 'deleteFrom'>;
 
+/** Columns written together with a backup's status; the status itself is moveBackup's argument. */
+export type BackupChanges = Partial<Omit<BackupTable, 'id' | 'status'>> & { status?: never };
+
 /** Backup records of every project; callers scope by project. */
 export class BackupRepository {
   constructor(private readonly db: Db) {}
@@ -107,6 +110,22 @@ export class BackupRepository {
   async get(id: string, executor: Executor = this.db): Promise<Backup | undefined> {
     const row = await executor.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toBackup(row);
+  }
+
+  /**
+   * The one writer of a backup's status: moves it to `to` (with `changes`) if its status is still
+   * one of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the backup
+   * state machine allows the move from every one of `from`.
+   */
+  async moveBackup(id: string, from: BackupStatus | readonly BackupStatus[], to: BackupStatus, changes: BackupChanges = {}, executor: Executor = this.db): Promise<boolean> {
+    const move = BACKUP_MACHINE.check(from, to);
+    const result = await executor
+      .updateTable('backups')
+      .set({ ...changes, status: move.to })
+      .where('id', '=', id)
+      .where('status', 'in', move.from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Every backup of the project that matches the query's filters, in the query's order. */

@@ -121,7 +121,7 @@ export class BackupService {
         if (snap.status !== 'available') {
           throw new InvalidState('snapshot', snap.id, snap.status, ['available'], `Invalid snapshot: snapshot ${snap.id} must be available to be backed up, but it is ${snap.status}.`, 'backup.snapshot-not-available');
         }
-        if (!(await volumes.updateSnapshot(snap.id, ['available'], { status: 'backing-up', updatedAt: clock.now() }, tx))) {
+        if (!(await volumes.moveSnapshot(snap.id, 'available', 'backing-up', { updatedAt: clock.now() }, tx))) {
           throw new Conflict(`snapshot ${snap.id} changed meanwhile; retry`);
         }
       } else {
@@ -303,18 +303,13 @@ export class BackupService {
   }
 
   private async moveVolume(volume: Volume, to: VolumeStatus, tx: Kysely<Database>): Promise<void> {
-    if (!canMoveVolume(volume.status, to) || !(await this.d.volumes.updateVolume(volume.id, [volume.status], { status: to, updatedAt: this.d.clock.now() }, tx))) {
+    if (!canMoveVolume(volume.status, to) || !(await this.d.volumes.moveVolume(volume.id, volume.status, to, { updatedAt: this.d.clock.now() }, tx))) {
       throw volumeNotBackupable(volume);
     }
   }
 
   private async moveBackup(backup: Backup, to: BackupStatus, tx: Kysely<Database>): Promise<void> {
-    const r = await tx
-      .updateTable('backups')
-      .set({ status: to, updated_at: this.d.clock.now().toISOString() })
-      .where('id', '=', backup.id)
-      .where('status', '=', backup.status)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new InvalidState('backup', backup.id, backup.status, [backup.status], `backup ${backup.id} changed meanwhile; retry`, 'backup.not-available');
+    const moved = await this.d.backups.moveBackup(backup.id, backup.status, to, { updated_at: this.d.clock.now().toISOString() }, tx);
+    if (!moved) throw new InvalidState('backup', backup.id, backup.status, [backup.status], `backup ${backup.id} changed meanwhile; retry`, 'backup.not-available');
   }
 }

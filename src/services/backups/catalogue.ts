@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { listProjects, openRepository, type ManifestHeader } from '../../engine/index.js';
 import { NotFoundError, type BlockStore } from '../../stores/block-store.js';
-import { toBackup, toRow, type Backup } from './backup-repository.js';
+import { BackupRepository, toBackup, toRow, type Backup } from './backup-repository.js';
 
 /**
  * The backup records kept in the store beside the engine's manifests, so that the store alone
@@ -87,15 +87,11 @@ export async function reindex(db: Kysely<Database>, store: BlockStore, now: Date
       result.restored++;
     }
   }
+  const backups = new BackupRepository(db);
   const available = await db.selectFrom('backups').select('id').where('status', '=', 'available').execute();
   for (const { id } of available) {
     if (seen.has(id)) continue;
-    await db
-      .updateTable('backups')
-      .set({ status: 'error', fail_reason: 'the backup\'s manifest is missing from the store', updated_at: now.toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'available')
-      .execute();
+    await backups.moveBackup(id, 'available', 'error', { fail_reason: 'the backup\'s manifest is missing from the store', updated_at: now.toISOString() });
     result.orphaned++;
   }
   return result;

@@ -81,7 +81,7 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       const status: TaskStatus = BUSY.has(err.rule) ? 'SKIP' : 'EXECUTE_FAIL';
       const failure = asRunFailure(err);
       const code = d.codeOf(failure);
-      await d.runs.updateTask(task.id, { status, message: `${code}: ${failure.message}`, code, finishedAt: d.clock.now() });
+      await d.runs.moveTask(task.id, task.status, status, { message: `${code}: ${failure.message}`, code, finishedAt: d.clock.now() });
     }
   }
 
@@ -102,10 +102,10 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
         code = null;
         finishedAt = now;
       }
-      if (isFinal(status)) await d.runs.updateTask(task.id, { status, message, code, finishedAt });
+      if (isFinal(status)) await d.runs.moveTask(task.id, task.status, status, { message, code, finishedAt });
       else {
         open++;
-        if (status !== task.status) await d.runs.updateTask(task.id, { status });
+        if (status !== task.status) await d.runs.moveTask(task.id, task.status, status);
       }
     }
     return open === 0;
@@ -184,8 +184,8 @@ export async function closeRun(d: Pick<PolicyRunJobDeps, 'runs' | 'clock' | 'job
     if (isFinal(task.status)) continue;
     const job = task.backupJobId ? await d.jobs.get(task.backupJobId) : undefined;
     const status = taskStatusOf(job);
-    if (job && isFinal(status)) await d.runs.updateTask(task.id, { status, message: job.failReason, code: job.errorCode, finishedAt: job.endTime ?? now });
-    else await d.runs.updateTask(task.id, { status: 'EXECUTE_FAIL', message: 'the policy run was interrupted', finishedAt: now });
+    if (job && isFinal(status)) await d.runs.moveTask(task.id, task.status, status, { message: job.failReason, code: job.errorCode, finishedAt: job.endTime ?? now });
+    else await d.runs.moveTask(task.id, task.status, 'EXECUTE_FAIL', { message: 'the policy run was interrupted', finishedAt: now });
   }
   await d.runs.finishRun(runId, now);
 }

@@ -2,12 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import type { Database, PolicyRunTable, PolicyTaskTable } from '../../db/schema.js';
 import { newUuid } from '../../common/ids.js';
+import { RUN_MACHINE, TASK_MACHINE, type RunStatus, type TaskStatus } from './policy-run-state.js';
 
-export const TASK_STATUSES = ['RUNNING', 'EXECUTE_TIMEOUT', 'WAITING', 'EXECUTE_FAIL', 'EXECUTE_SUCCESS', 'SKIP'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['EXECUTE_TIMEOUT', 'EXECUTE_FAIL', 'EXECUTE_SUCCESS', 'SKIP'];
-
-export type RunStatus = 'RUNNING' | 'DONE' | 'SKIPPED';
+export { FINAL_TASK_STATUSES, TASK_STATUSES, type RunStatus, type TaskStatus } from './policy-run-state.js';
 
 export interface PolicyRun {
   id: string;
@@ -49,6 +46,12 @@ export interface TaskPage {
 }
 
 type Ex = Kysely<Database>;
+
+/** Columns written together with a run's status; the status itself is moveRun's argument. */
+export type RunChanges = Partial<Omit<PolicyRunTable, 'id' | 'status'>> & { status?: never };
+
+/** The fields of a task that change without its status: its status changes through moveTask only. */
+export type TaskChanges = Partial<Pick<PolicyTask, 'message' | 'code' | 'backupId' | 'backupJobId' | 'finishedAt'>> & { status?: never };
 
 /** A new task of the run for one volume; `over` sets what is already known (name, status ...). */
 export function newTask(run: Pick<PolicyRun, 'id' | 'policyId' | 'projectId'>, resourceId: string, at: Date, over: Partial<PolicyTask>): PolicyTask {
@@ -123,6 +126,17 @@ function taskRow(t: PolicyTask): PolicyTaskTable {
     created_at: t.createdAt.toISOString(),
     finished_at: t.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** The columns of the changed fields; a status is never among them. */
+function taskColumns(changes: TaskChanges): Partial<PolicyTaskTable> {
+  const set: Partial<PolicyTaskTable> = {};
+  if (changes.message !== undefined) set.message = changes.message;
+  if (changes.code !== undefined) set.code = changes.code;
+  if (changes.backupId !== undefined) set.backup_id = changes.backupId;
+  if (changes.backupJobId !== undefined) set.backup_job_id = changes.backupJobId;
+  if (changes.finishedAt !== undefined) set.finished_at = changes.finishedAt?.toISOString() ?? null;
+  return set;
 }
 
 /** Runs of policies, their tasks, and the per-policy scheduler state. */
@@ -223,10 +237,20 @@ export class PolicyRunRepository {
     return rows.map(toRun);
   }
 
+  /**
+   * The one writer of a run's status: moves it to `to` (with `changes`) if its status is still one
+   * of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the run state
+   * machine allows the move from every one of `from`.
+   */
+  async moveRun(id: string, from: RunStatus | readonly RunStatus[], to: RunStatus, changes: RunChanges = {}): Promise<boolean> {
+    const move = RUN_MACHINE.check(from, to);
+    const r = await this.db.updateTable('policy_runs').set({ ...changes, status: move.to }).where('id', '=', id).where('status', 'in', move.from).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   /** Closes a run once; false when it was already closed. */
   async finishRun(id: string, at: Date): Promise<boolean> {
-    const r = await this.db.updateTable('policy_runs').set({ status: 'DONE', finished_at: at.toISOString() }).where('id', '=', id).where('status', '=', 'RUNNING').executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    return this.moveRun(id, 'RUNNING', 'DONE', { finished_at: at.toISOString() });
   }
 
   /** Makes a job a sub-job of the run's job, so the run's job shows it. */
@@ -240,15 +264,19 @@ export class PolicyRunRepository {
     await ex.insertInto('policy_tasks').values(taskRow(task)).execute();
   }
 
-  async updateTask(id: string, changes: Partial<Pick<PolicyTask, 'status' | 'message' | 'code' | 'backupId' | 'backupJobId' | 'finishedAt'>>): Promise<void> {
-    const set: Partial<PolicyTaskTable> = {};
-    if (changes.status !== undefined) set.status = changes.status;
-    if (changes.message !== undefined) set.message = changes.message;
-    if (changes.code !== undefined) set.code = changes.code;
-    if (changes.backupId !== undefined) set.backup_id = changes.backupId;
-    if (changes.backupJobId !== undefined) set.backup_job_id = changes.backupJobId;
-    if (changes.finishedAt !== undefined) set.finished_at = changes.finishedAt?.toISOString() ?? null;
-    await this.db.updateTable('policy_tasks').set(set).where('id', '=', id).execute();
+  /**
+   * The one writer of a task's status: moves it to `to` (with `changes`) if its status is still
+   * one of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the task
+   * state machine allows the move from every one of `from`.
+   */
+  async moveTask(id: string, from: TaskStatus | readonly TaskStatus[], to: TaskStatus, changes: TaskChanges = {}): Promise<boolean> {
+    const move = TASK_MACHINE.check(from, to);
+    const r = await this.db.updateTable('policy_tasks').set({ ...taskColumns(changes), status: move.to }).where('id', '=', id).where('status', 'in', move.from).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async updateTask(id: string, changes: TaskChanges): Promise<void> {
+    await this.db.updateTable('policy_tasks').set(taskColumns(changes)).where('id', '=', id).execute();
   }
 
   async tasksOfRun(runId: string): Promise<PolicyTask[]> {

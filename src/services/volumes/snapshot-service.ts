@@ -98,7 +98,7 @@ export class SnapshotService {
       throw new OperationFailed(`The snapshot could not be created: ${(err as Error).message}`, 'snapshot.create-failed');
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
-    await this.repo.updateSnapshot(snap.id, ['creating'], done);
+    await this.repo.moveSnapshot(snap.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...snap, ...done };
   }
 
@@ -119,7 +119,7 @@ export class SnapshotService {
     if (!caller.admin) throw new Forbidden(`Policy does not allow ${name} to be performed: it is for administrators.`);
     if (action.kind === 'force-delete') return this.delete(caller, id, true);
     const s = await this.get(caller, id);
-    if (!(await this.repo.updateSnapshot(s.id, [s.status], { status: action.status, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveSnapshot(s.id, s.status, { reset: action.status }, { updatedAt: this.clock.now() }))) {
       throw invalidSnapshot(s, [s.status], `${id} changed status meanwhile; retry.`);
     }
   }
@@ -135,7 +135,7 @@ export class SnapshotService {
         throw invalidSnapshot(cur, allowed, `Snapshot ${id} status must be available or error to delete, but current status is: ${cur.status}.`);
       }
       if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidSnapshot(cur, allowed, `Snapshot ${id} is being copied into a new volume.`);
-      if (!(await this.repo.updateSnapshot(s.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx))) {
+      if (!(await this.repo.moveSnapshot(s.id, cur.status, 'deleting', { updatedAt: this.clock.now() }, tx))) {
         throw invalidSnapshot(cur, allowed, `${id} changed status meanwhile; retry.`);
       }
     });
@@ -144,7 +144,7 @@ export class SnapshotService {
       await this.repo.deleteSnapshot(s.id);
     } catch (err) {
       this.log?.(`deleting snapshot ${s.id} failed`, err);
-      await this.repo.updateSnapshot(s.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
+      await this.repo.moveSnapshot(s.id, 'deleting', 'error_deleting', { updatedAt: this.clock.now() });
       throw new OperationFailed(`Snapshot ${s.id} could not be deleted: ${(err as Error).message}`, 'snapshot.delete-failed');
     }
   }

@@ -19,7 +19,7 @@ export interface CreateVolume {
 }
 
 /** Fields a user may change on a volume or snapshot. */
-export interface VolumeChanges {
+export interface EditVolume {
   name?: string | null;
   description?: string | null;
   metadata?: Record<string, string>;

@@ -2,10 +2,18 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { ResourceQuery } from '../common/listing.js';
 import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
-import type { SnapshotStatus, VolumeStatus } from './volume-state.js';
+import type { Target } from '../../common/state-machine.js';
+import { SNAPSHOT_MACHINE, VOLUME_MACHINE, type SnapshotStatus, type VolumeStatus } from './volume-state.js';
 
 /** The database or a transaction on it. */
 export type Executor = Kysely<Database>;
+
+/** The fields of a volume that change without its status: its status changes through moveVolume only. */
+export type VolumeChanges = Partial<Pick<Volume, VolumeField>> & { status?: never };
+type VolumeField = 'name' | 'description' | 'size' | 'volumeType' | 'bootable' | 'multiattach' | 'metadata' | 'attachments' | 'updatedAt' | 'backupId';
+
+/** The fields of a snapshot that change without its status: its status changes through moveSnapshot only. */
+export type SnapshotChanges = Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'updatedAt'>> & { status?: never };
 
 const VOLUME_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'] as const;
 const SNAPSHOT_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'] as const;
@@ -36,17 +44,27 @@ export class VolumeRepository {
     return row && toVolume(row);
   }
 
-  /** Writes the changed fields of a volume if its status is still one of `from`; false otherwise. */
-  async updateVolume(id: string, from: readonly VolumeStatus[], changes: Partial<Volume>, ex: Executor = this.db): Promise<boolean> {
-    const full = volumeRow({ ...PLACEHOLDER, ...changes });
-    const set: Record<string, unknown> = {};
-    for (const key of Object.keys(changes) as Array<keyof Volume>) {
-      const column = COLUMN_OF_VOLUME[key];
-      if (column) set[column] = full[column];
-    }
+  /**
+   * The one writer of a volume's status: moves it to `to` (with `changes`) if its status is still
+   * one of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the volume
+   * state machine allows the move from every one of `from`.
+   */
+  async moveVolume(id: string, from: VolumeStatus | readonly VolumeStatus[], to: Target<VolumeStatus>, changes: VolumeChanges = {}, ex: Executor = this.db): Promise<boolean> {
+    const move = VOLUME_MACHINE.check(from, to);
     const result = await ex
       .updateTable('volumes')
-      .set(set)
+      .set({ ...volumeColumns(changes), status: move.to })
+      .where('id', '=', id)
+      .where('status', 'in', move.from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Writes the changed fields of a volume if its status is still one of `from`; false otherwise. */
+  async updateVolume(id: string, from: readonly VolumeStatus[], changes: VolumeChanges, ex: Executor = this.db): Promise<boolean> {
+    const result = await ex
+      .updateTable('volumes')
+      .set(volumeColumns(changes))
       .where('id', '=', id)
       .where('status', 'in', [...from])
       .executeTakeFirst();
@@ -91,14 +109,25 @@ export class VolumeRepository {
     return (await ex.selectFrom('snapshots').selectAll().where('volume_id', '=', volumeId).orderBy('created_at').execute()).map(toSnapshot);
   }
 
-  async updateSnapshot(id: string, from: readonly SnapshotStatus[], changes: Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'status' | 'updatedAt'>>, ex: Executor = this.db): Promise<boolean> {
-    const set: Record<string, unknown> = {};
-    if ('name' in changes) set.name = changes.name;
-    if ('description' in changes) set.description = changes.description;
-    if (changes.metadata) set.metadata = JSON.stringify(changes.metadata);
-    if (changes.status) set.status = changes.status;
-    if (changes.updatedAt) set.updated_at = changes.updatedAt.toISOString();
-    const result = await ex.updateTable('snapshots').set(set).where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
+  /**
+   * The one writer of a snapshot's status: moves it to `to` (with `changes`) if its status is
+   * still one of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the
+   * snapshot state machine allows the move from every one of `from`.
+   */
+  async moveSnapshot(id: string, from: SnapshotStatus | readonly SnapshotStatus[], to: Target<SnapshotStatus>, changes: SnapshotChanges = {}, ex: Executor = this.db): Promise<boolean> {
+    const move = SNAPSHOT_MACHINE.check(from, to);
+    const result = await ex
+      .updateTable('snapshots')
+      .set({ ...snapshotColumns(changes), status: move.to })
+      .where('id', '=', id)
+      .where('status', 'in', move.from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Writes the changed fields of a snapshot if its status is still one of `from`; false otherwise. */
+  async updateSnapshot(id: string, from: readonly SnapshotStatus[], changes: SnapshotChanges, ex: Executor = this.db): Promise<boolean> {
+    const result = await ex.updateTable('snapshots').set(snapshotColumns(changes)).where('id', '=', id).where('status', 'in', [...from]).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -122,11 +151,31 @@ function camel(field: string): string {
   return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-const COLUMN_OF_VOLUME: Partial<Record<keyof Volume, keyof ReturnType<typeof volumeRow>>> = {
+/** The columns of the changed fields; a status is never among them. */
+function volumeColumns(changes: VolumeChanges): Record<string, unknown> {
+  const full = volumeRow({ ...PLACEHOLDER, ...changes });
+  const set: Record<string, unknown> = {};
+  for (const key of Object.keys(changes)) {
+    // A key without a column (a status forced in past the type) is not written.
+    const column = COLUMN_OF_VOLUME[key as VolumeField] as keyof ReturnType<typeof volumeRow> | undefined;
+    if (column) set[column] = full[column];
+  }
+  return set;
+}
+
+function snapshotColumns(changes: SnapshotChanges): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  if ('name' in changes) set.name = changes.name;
+  if ('description' in changes) set.description = changes.description;
+  if (changes.metadata) set.metadata = JSON.stringify(changes.metadata);
+  if (changes.updatedAt) set.updated_at = changes.updatedAt.toISOString();
+  return set;
+}
+
+const COLUMN_OF_VOLUME: Record<VolumeField, keyof ReturnType<typeof volumeRow>> = {
   name: 'name',
   description: 'description',
   size: 'size',
-  status: 'status',
   volumeType: 'volume_type',
   bootable: 'bootable',
   multiattach: 'multiattach',

@@ -5,11 +5,11 @@ import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { Caller } from '../common/caller.js';
 import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
-import type { AttachVolume, CreateVolume, VolumeAction, VolumeChanges } from './volume-commands.js';
+import type { AttachVolume, CreateVolume, EditVolume, VolumeAction } from './volume-commands.js';
 import type { QuotaService } from './quota-service.js';
 import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import type { Attachment, Volume } from './volume-records.js';
-import type { VolumeRepository } from './volume-repository.js';
+import type { VolumeChanges, VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
 import { findVolumeType, resolveVolumeType } from './volume-types.js';
 
@@ -150,7 +150,7 @@ export class VolumeService {
       throw new OperationFailed(`The volume could not be created: ${(err as Error).message}`, 'volume.create-failed');
     }
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
-    await this.repo.updateVolume(volume.id, ['creating'], done);
+    await this.repo.moveVolume(volume.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...volume, ...done };
   }
 
@@ -171,30 +171,31 @@ export class VolumeService {
     if (!(VOLUME_ACTION_FROM.import as readonly string[]).includes(v.status) || !canMoveVolume(v.status, 'maintenance')) {
       throw invalidVolume(v, VOLUME_ACTION_FROM.import, `Volume ${id} must be available to be overwritten, but current status is: ${v.status}.`);
     }
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'maintenance', updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, 'maintenance', { updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, VOLUME_ACTION_FROM.import, `Volume ${id} changed status meanwhile; retry.`);
     }
     try {
       await this.driver.importVolume(v.id, file, v.size);
     } finally {
       // The old image stays whole if the copy failed (it is replaced by rename only when complete).
-      await this.repo.updateVolume(v.id, ['maintenance'], { status: 'available', updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'maintenance', 'available', { updatedAt: this.clock.now() });
     }
     return { ...v, status: 'available' };
   }
 
-  async update(caller: Caller, id: string, changes: VolumeChanges): Promise<Volume> {
+  async update(caller: Caller, id: string, changes: EditVolume): Promise<Volume> {
     return this.change(caller, id, changes);
   }
 
-  /** Applies field changes to a volume in any status but maintenance. */
-  private async change(caller: Caller, id: string, changes: Partial<Volume>, from?: readonly VolumeStatus[]): Promise<Volume> {
+  /** Applies field changes to a volume in any status but maintenance; `reset` also sets its status (os-reset_status). */
+  private async change(caller: Caller, id: string, changes: VolumeChanges, from?: readonly VolumeStatus[], reset?: VolumeStatus): Promise<Volume> {
     const v = await this.get(caller, id);
     const allowed = from ?? ALL_BUT_MAINTENANCE;
     if (!allowed.includes(v.status)) throw invalidVolume(v, allowed, `Volume ${id} status must not be ${v.status} for this request.`);
     const next = { ...changes, updatedAt: this.clock.now() };
-    if (!(await this.repo.updateVolume(v.id, [v.status], next))) throw invalidVolume(v, allowed, `Volume ${id} changed status while being updated; retry.`);
-    return { ...v, ...next };
+    const written = reset ? await this.repo.moveVolume(v.id, v.status, { reset }, next) : await this.repo.updateVolume(v.id, [v.status], next);
+    if (!written) throw invalidVolume(v, allowed, `Volume ${id} changed status while being updated; retry.`);
+    return { ...v, ...next, status: reset ?? v.status };
   }
 
   /** Deletes a volume; `force` (admins, os-force_delete) takes it from any status but attached. */
@@ -214,9 +215,9 @@ export class VolumeService {
       if ((await this.repo.countCreatingFrom('source_volid', v.id, tx)) > 0) throw invalidVolume(cur, from, `Volume ${id} is being copied into a new volume.`);
       for (const s of snaps) {
         if ((await this.repo.countCreatingFrom('snapshot_id', s.id, tx)) > 0) throw invalidVolume(cur, from, `Snapshot ${s.id} of volume ${id} is being copied into a new volume.`);
-        await this.repo.updateSnapshot(s.id, [s.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+        await this.repo.moveSnapshot(s.id, s.status, 'deleting', { updatedAt: this.clock.now() }, tx);
       }
-      await this.repo.updateVolume(v.id, [cur.status], { status: 'deleting', updatedAt: this.clock.now() }, tx);
+      await this.repo.moveVolume(v.id, cur.status, 'deleting', { updatedAt: this.clock.now() }, tx);
       return snaps;
     });
     try {
@@ -228,7 +229,7 @@ export class VolumeService {
       await this.repo.deleteVolume(v.id);
     } catch (err) {
       this.options.log?.(`deleting volume ${v.id} failed`, err);
-      await this.repo.updateVolume(v.id, ['deleting'], { status: 'error_deleting', updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'deleting', 'error_deleting', { updatedAt: this.clock.now() });
       throw new OperationFailed(`Volume ${v.id} could not be deleted: ${(err as Error).message}`);
     }
   }
@@ -264,7 +265,7 @@ export class VolumeService {
       case 'reset-status': {
         if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
         const v = await this.get(caller, id);
-        await this.change(caller, id, { status: action.status, ...(action.detach ? { attachments: [] } : {}) }, [v.status]);
+        await this.change(caller, id, action.detach ? { attachments: [] } : {}, [v.status], action.status);
         return;
       }
     }
@@ -275,7 +276,7 @@ export class VolumeService {
     if (!from.includes(v.status) || !canMoveVolume(v.status, to)) {
       throw invalidVolume(v, from, `Volume ${id} status must be ${from.join(' or ')} to become ${to}, but current status is: ${v.status}.`);
     }
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: to, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, to, { updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, from, `Volume ${id} changed status meanwhile; retry.`);
     }
   }
@@ -292,17 +293,17 @@ export class VolumeService {
       if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(cur, VOLUME_ACTION_FROM.extend, `Volume ${id} has a snapshot being taken; retry.`);
       await this.quotas.check(caller.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
       // Extending holds the new size in the record, so concurrent creates count it.
-      await this.repo.updateVolume(cur.id, [cur.status], { status: 'extending', size: newSize, updatedAt: this.clock.now() }, tx);
+      await this.repo.moveVolume(cur.id, cur.status, 'extending', { size: newSize, updatedAt: this.clock.now() }, tx);
       return cur;
     });
     try {
       await this.driver.extendVolume(v.id, newSize);
     } catch (err) {
       this.options.log?.(`extending volume ${v.id} failed`, err);
-      await this.repo.updateVolume(v.id, ['extending'], { status: 'error_extending', size: v.size, updatedAt: this.clock.now() });
+      await this.repo.moveVolume(v.id, 'extending', 'error_extending', { size: v.size, updatedAt: this.clock.now() });
       throw new OperationFailed(`Volume ${v.id} could not be extended: ${(err as Error).message}`);
     }
-    await this.repo.updateVolume(v.id, ['extending'], { status: 'available', updatedAt: this.clock.now() });
+    await this.repo.moveVolume(v.id, 'extending', 'available', { updatedAt: this.clock.now() });
   }
 
   private async attach(caller: Caller, id: string, cmd: AttachVolume): Promise<void> {
@@ -324,7 +325,7 @@ export class VolumeService {
       attached_at: this.clock.now().toISOString(),
       attach_mode: mode,
     };
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status: 'in-use', attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, 'in-use', { attachments: [...v.attachments, a], updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, VOLUME_ACTION_FROM.attach, `Volume ${id} changed status meanwhile; retry.`);
     }
   }
@@ -343,7 +344,7 @@ export class VolumeService {
       if (rest.length === v.attachments.length) throw new NotFound('attachment', wanted, `Attachment ${wanted} of volume ${id} could not be found.`);
     }
     const status: VolumeStatus = rest.length ? 'in-use' : 'available';
-    if (!(await this.repo.updateVolume(v.id, [v.status], { status, attachments: rest, updatedAt: this.clock.now() }))) {
+    if (!(await this.repo.moveVolume(v.id, v.status, status, { attachments: rest, updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, VOLUME_ACTION_FROM.detach, `Volume ${id} changed status meanwhile; retry.`);
     }
   }

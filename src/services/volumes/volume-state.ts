@@ -1,7 +1,10 @@
+import { defineMachine } from '../../common/state-machine.js';
+
 /**
  * The volume and snapshot state machines of the Cinder-compatible API. Every status change of
  * a volume or snapshot is checked here, so a new use case (backups, restores) adds its
- * transitions in this one place.
+ * transitions in this one place. An administrator's os-reset_status is no transition of these:
+ * it may set any status (the service chooses which it accepts).
  */
 export const VOLUME_STATUSES = [
   'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'maintenance',
@@ -10,25 +13,30 @@ export const VOLUME_STATUSES = [
 ] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
-const VOLUME_NEXT: Record<VolumeStatus, readonly VolumeStatus[]> = {
-  creating: ['available', 'error'],
-  available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup'],
-  reserved: ['available', 'attaching', 'in-use', 'deleting'],
-  attaching: ['in-use', 'available', 'error', 'deleting'],
-  // A volume with attachments keeps "in-use" while more attachments come and go.
-  'in-use': ['in-use', 'detaching', 'available', 'backing-up'],
-  detaching: ['available', 'in-use', 'error', 'deleting'],
-  maintenance: ['available', 'error', 'deleting'],
-  deleting: ['error_deleting'],
-  error: ['deleting', 'available'],
-  error_deleting: ['deleting', 'available'],
-  extending: ['available', 'error_extending'],
-  error_extending: ['available', 'deleting'],
-  // A backup returns the volume to where it was: available, or in-use when it was attached.
-  'backing-up': ['available', 'in-use'],
-  'restoring-backup': ['available', 'error_restoring'],
-  error_restoring: ['restoring-backup', 'available', 'deleting'],
-};
+export const VOLUME_MACHINE = defineMachine<VolumeStatus>({
+  name: 'volume',
+  statuses: VOLUME_STATUSES,
+  resettable: true,
+  next: {
+    creating: ['available', 'error'],
+    available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup'],
+    reserved: ['available', 'attaching', 'in-use', 'deleting'],
+    attaching: ['in-use', 'available', 'error', 'deleting'],
+    // A volume with attachments keeps "in-use" while more attachments come and go.
+    'in-use': ['in-use', 'detaching', 'available', 'backing-up'],
+    detaching: ['available', 'in-use', 'error', 'deleting'],
+    maintenance: ['available', 'error', 'deleting'],
+    deleting: ['error_deleting'],
+    error: ['deleting', 'available'],
+    error_deleting: ['deleting', 'available'],
+    extending: ['available', 'error_extending'],
+    error_extending: ['available', 'deleting'],
+    // A backup returns the volume to where it was: available, or in-use when it was attached.
+    'backing-up': ['available', 'in-use'],
+    'restoring-backup': ['available', 'error_restoring'],
+    error_restoring: ['restoring-backup', 'available', 'deleting'],
+  },
+});
 
 /** Where each action may start from. */
 export const VOLUME_ACTION_FROM = {
@@ -52,25 +60,27 @@ export const VOLUME_ACTION_FROM = {
 } as const satisfies Record<string, readonly VolumeStatus[]>;
 
 export function canMoveVolume(from: VolumeStatus, to: VolumeStatus): boolean {
-  return VOLUME_NEXT[from].includes(to);
-}
-
-export function isVolumeStatus(value: unknown): value is VolumeStatus {
-  return typeof value === 'string' && (VOLUME_STATUSES as readonly string[]).includes(value);
+  return VOLUME_MACHINE.canMove(from, to);
 }
 
 export const SNAPSHOT_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'backing-up', 'restoring'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
-const SNAPSHOT_NEXT: Record<SnapshotStatus, readonly SnapshotStatus[]> = {
-  creating: ['available', 'error'],
-  available: ['deleting', 'backing-up', 'restoring'],
-  deleting: ['error_deleting'],
-  error: ['deleting', 'available'],
-  error_deleting: ['deleting', 'available'],
-  'backing-up': ['available'],
-  restoring: ['available'],
-};
+export const SNAPSHOT_MACHINE = defineMachine<SnapshotStatus>({
+  name: 'snapshot',
+  statuses: SNAPSHOT_STATUSES,
+  resettable: true,
+  next: {
+    creating: ['available', 'error'],
+    available: ['deleting', 'backing-up', 'restoring'],
+    // An administrator's forced delete (os-force_delete) deletes a snapshot stuck in deleting again.
+    deleting: ['error_deleting', 'deleting'],
+    error: ['deleting', 'available'],
+    error_deleting: ['deleting', 'available'],
+    'backing-up': ['available'],
+    restoring: ['available'],
+  },
+});
 
 export const SNAPSHOT_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting'];
 /**
@@ -80,11 +90,7 @@ export const SNAPSHOT_DELETABLE: readonly SnapshotStatus[] = ['available', 'erro
 export const SNAPSHOT_FORCE_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting', 'deleting'];
 
 export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boolean {
-  return SNAPSHOT_NEXT[from].includes(to);
-}
-
-export function isSnapshotStatus(value: unknown): value is SnapshotStatus {
-  return typeof value === 'string' && (SNAPSHOT_STATUSES as readonly string[]).includes(value);
+  return SNAPSHOT_MACHINE.canMove(from, to);
 }
 
 /** What an administrator's os-reset_status may set a volume to. */
