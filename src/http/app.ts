@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +32,11 @@ export interface AppOptions {
   logLevel?: string;
   /** The process's logger, shared with the job runner; a new one at `logLevel` when absent. */
   logger?: Logger;
+  /** Sees every reply as sent, with its route's schema (tests hold replies to their contract). */
+  onReply?: ReplyObserver;
 }
+
+export type ReplyObserver = (reply: { method: string; url: string; route: string; schema: FastifySchema | undefined; status: number; body: unknown }) => void;
 
 function parseJson(request: FastifyRequest, body: Buffer): unknown {
   request.rawBody = body;
@@ -66,6 +70,19 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Openstack-Request-Id', request.id);
   });
+  const { onReply } = options;
+  if (onReply) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+      const json = /json/.test(String(reply.getHeader('content-type') ?? '')) && text ? (JSON.parse(text) as unknown) : undefined;
+      onReply({ method: request.method, url: request.url, route: request.routeOptions.url ?? '', schema: request.routeOptions.schema, status: reply.statusCode, body: json });
+      return payload;
+    });
+  }
+
+  // Request schemas document what a route takes; the edge parsers of src/http/input/ check it,
+  // with each family's codes, so Fastify's own validation (and its coercion) stays out.
+  app.setValidatorCompiler(() => () => true);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'buffer' }, (request, body: Buffer, done) => {
@@ -91,26 +108,29 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     const apiError = toApiError(err, family);
     if (apiError.status >= 500) request.log.error({ err }, 'request failed');
     const { status, body } = renderError(family, apiError);
-    void reply.status(status).send(body);
+    // The envelope is the renderer's; the route's error schemas document it, they do not shape it.
+    void reply.status(status).serializer(JSON.stringify).send(body);
   });
 
-  const methodsAllowed = trackRoutes(app);
+  const routeTable = trackRoutes(app);
+  app.decorate('routeTable', routeTable);
   app.setNotFoundHandler((request, reply) => {
     const family = familyOf(request.url);
-    const allowed = methodsAllowed(request.url);
+    const allowed = routeTable.methodsAllowed(request.url);
     const apiError =
       allowed.length > 0
         ? new ApiError('common.0405', `Method ${request.method} is not allowed on ${request.url.split('?')[0]}; allowed: ${allowed.join(', ')}.`)
         : new ApiError('common.0404', `The resource could not be found: ${request.method} ${request.url.split('?')[0]}.`);
     if (allowed.length > 0) void reply.header('Allow', allowed.join(', '));
     const { status, body } = renderError(family, apiError);
-    void reply.status(status).send(body);
+    // The envelope is the renderer's; the route's error schemas document it, they do not shape it.
+    void reply.status(status).serializer(JSON.stringify).send(body);
   });
 
   const metrics = registerMetrics(app);
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'Volume Backup Service', version: '1.0.0', description: 'VBS, Cinder-compatible block storage, Keystone-compatible identity and CBR-style listing APIs' },
       components: {
         securitySchemes: {

@@ -1,6 +1,11 @@
 import type { Principal } from '../services/identity/roles.js';
+import type { RouteTable } from './route-table.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, for 405s and for checking the API document. */
+    routeTable: RouteTable;
+  }
   interface FastifyRequest {
     /** Who the request acts as; set by the auth hook on every non-public route. */
     principal: Principal;

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../src/common/clock.js';
 import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/container.js';
 import { freePort } from './net.js';
+import { ReplyContract } from './reply-contract.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
@@ -70,7 +71,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   });
   const services = await createServices(config, options.clock ?? systemClock, options.servicesLog);
   await services.identity.bootstrap(ADMIN_PASSWORD);
-  const app = await buildApp(services, options.logger ? { logger: options.logger } : { logLevel: 'silent' });
+  const contract = new ReplyContract();
+  const app = await buildApp(services, { ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' }), onReply: contract.observe });
   await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl;
   const token = await issueToken(url, 'admin', ADMIN_PASSWORD, 'admin');
@@ -85,6 +87,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     close: async () => {
       await app.close();
       await services.close();
+      contract.assertClean();
     },
   };
 }
