@@ -109,7 +109,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     if (apiError.status >= 500) request.log.error({ err }, 'request failed');
     const { status, body } = renderError(family, apiError);
     // The envelope is the renderer's; the route's error schemas document it, they do not shape it.
-    void reply.status(status).serializer(JSON.stringify).send(body);
+    void reply.status(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
   });
 
   const routeTable = trackRoutes(app);
@@ -124,7 +124,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     if (allowed.length > 0) void reply.header('Allow', allowed.join(', '));
     const { status, body } = renderError(family, apiError);
     // The envelope is the renderer's; the route's error schemas document it, they do not shape it.
-    void reply.status(status).serializer(JSON.stringify).send(body);
+    void reply.status(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
   });
 
   const metrics = registerMetrics(app);

@@ -1,4 +1,5 @@
-import { ApiError } from '../../common/errors.js';
+import type { TObject } from '@sinclair/typebox';
+import { ApiError, type ErrorCode } from '../../common/errors.js';
 
 /** Checks of request bodies shared by volumes and snapshots; each failure is 400 with a clear message. */
 export function bad(message: string): ApiError {
@@ -61,4 +62,16 @@ export function booleanOf(raw: unknown, field: string): boolean {
     if (/^(false|f|no|n|0|off)$/i.test(raw)) return false;
   }
   throw bad(`${field} must be a boolean, got ${JSON.stringify(raw)}.`);
+}
+
+/**
+ * Refuses an object holding a field its schema does not name, so a misspelled field is an error
+ * and not silently ignored. The route's documented schema is the one list of fields.
+ */
+export function refuseUnknownFields(value: Record<string, unknown>, schema: TObject, code: ErrorCode, where: string): void {
+  const known = Object.keys(schema.properties);
+  const unknown = Object.keys(value).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new ApiError(code, `${where} has no field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its fields are ${known.join(', ')}.`);
+  }
 }

@@ -7,6 +7,7 @@ import { atLeast } from '../microversion.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
+import { CreateVolumeBody, ListingQuery, MetaItemBody, MetadataBody, ProjectParams, UpdateVolumeBody, VolumeActionBody, VolumeItemParams, VolumeParams, VolumeReplies as R } from '../schemas/cinder-volumes.js';
 
 type Params = { project_id: string; volume_id: string; key: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -30,56 +31,56 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
           ...(q.withCount ? { count: page.total } : {}),
         };
       };
-      app.get(`${prefix}/volumes`, { schema: { tags, summary: 'List volumes (summary)' } }, listing(false));
-      app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details' } }, listing(true));
-      app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume' } }, async (request, reply) => {
+      app.get(`${prefix}/volumes`, { schema: { tags, summary: 'List volumes (summary)', params: ProjectParams, querystring: ListingQuery, response: R.list } }, listing(false));
+      app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details', params: ProjectParams, querystring: ListingQuery, response: R.detail } }, listing(true));
+      app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume', params: ProjectParams, body: CreateVolumeBody, response: R.created } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
         const fromBackup = ctx.version.major === 3 && atLeast(ctx.version, '3.47');
         const v = await services.volumes.create(callerOf(request), parseCreateVolume(request.body, { fromBackup }));
         return reply.status(202).send({ volume: volumeDetail(v, ctx) });
       });
-      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume' } }, async (request, reply) => {
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume', params: VolumeParams, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
         return { volume: volumeDetail(await services.volumes.get(callerOf(request), request.params.volume_id), ctx) };
       });
-      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume' } }, async (request, reply) => {
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume', params: VolumeParams, body: UpdateVolumeBody, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
         return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, parseResourceChanges(request.body, 'volume')), ctx) };
       });
-      app.delete<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Delete a volume' } }, async (request, reply) => {
+      app.delete<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Delete a volume', params: VolumeParams, response: R.accepted } }, async (request, reply) => {
         ctxOf(request, reply);
         const cascade = request.query.cascade !== undefined && parseBoolean('cascade', String(request.query.cascade));
         await services.volumes.delete(callerOf(request), request.params.volume_id, cascade);
         return reply.status(202).send();
       });
-      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/action`, { schema: { tags, summary: 'Act on a volume (os-extend, os-attach ...)' } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/action`, { schema: { tags, summary: 'Act on a volume (os-extend, os-attach ...)', params: VolumeParams, body: VolumeActionBody, response: R.action } }, async (request, reply) => {
         ctxOf(request, reply);
         const action = parseVolumeAction(request.body);
         await services.volumes.act(callerOf(request), request.params.volume_id, action);
         return reply.status(VOLUME_ACTION_STATUS[action.kind]).send();
       });
 
-      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Show a volume's metadata" } }, async (request, reply) => {
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Show a volume's metadata", params: VolumeParams, response: R.metadata } }, async (request, reply) => {
         ctxOf(request, reply);
         return { metadata: await services.volumes.metadata(callerOf(request), request.params.volume_id) };
       });
-      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Add to a volume's metadata" } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Add to a volume's metadata", params: VolumeParams, body: MetadataBody, response: R.metadata } }, async (request, reply) => {
         ctxOf(request, reply);
         return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, parseMetadataBody(request.body), false) };
       });
-      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Replace a volume's metadata" } }, async (request, reply) => {
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata`, { schema: { tags, summary: "Replace a volume's metadata", params: VolumeParams, body: MetadataBody, response: R.metadata } }, async (request, reply) => {
         ctxOf(request, reply);
         return { metadata: await services.volumes.setMetadata(callerOf(request), request.params.volume_id, parseMetadataBody(request.body), true) };
       });
-      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Show one metadata item' } }, async (request, reply) => {
+      app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Show one metadata item', params: VolumeItemParams, response: R.metaItem } }, async (request, reply) => {
         ctxOf(request, reply);
         return { meta: await services.volumes.metadataItem(callerOf(request), request.params.volume_id, request.params.key) };
       });
-      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Set one metadata item' } }, async (request, reply) => {
+      app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Set one metadata item', params: VolumeItemParams, body: MetaItemBody, response: R.metaItem } }, async (request, reply) => {
         ctxOf(request, reply);
         return { meta: await services.volumes.setMetadataItem(callerOf(request), request.params.volume_id, parseMetaItem(request.body, request.params.key)) };
       });
-      app.delete<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Delete one metadata item' } }, async (request, reply) => {
+      app.delete<{ Params: Params }>(`${prefix}/volumes/:volume_id/metadata/:key`, { schema: { tags, summary: 'Delete one metadata item', params: VolumeItemParams, response: R.deleted } }, async (request, reply) => {
         ctxOf(request, reply);
         await services.volumes.deleteMetadataItem(callerOf(request), request.params.volume_id, request.params.key);
         return reply.status(200).send();

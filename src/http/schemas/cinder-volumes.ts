@@ -1,0 +1,137 @@
+/** Cinder's volume bodies, requests and replies, at /v2 and /v3 (fields of later microversions optional). */
+import { Type } from '@sinclair/typebox';
+import { Link, NoBody, Nullable, StringMap, Timestamp, errorResponses } from './common.js';
+
+export const ProjectParams = Type.Object({ project_id: Type.String() });
+export const VolumeParams = Type.Object({ project_id: Type.String(), volume_id: Type.String() });
+export const VolumeItemParams = Type.Object({ project_id: Type.String(), volume_id: Type.String(), key: Type.String() });
+
+/** The paging and filtering query of Cinder listings (filters beyond these are the listing's own). */
+export const ListingQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ description: 'page size, at most 1000' })),
+    marker: Type.Optional(Type.String({ description: 'id of the last item of the previous page' })),
+    offset: Type.Optional(Type.String()),
+    sort: Type.Optional(Type.String({ description: 'key[:asc|desc][,key...]' })),
+    sort_key: Type.Optional(Type.String()),
+    sort_dir: Type.Optional(Type.String()),
+    all_tenants: Type.Optional(Type.String({ description: 'every project (administrators)' })),
+    with_count: Type.Optional(Type.String({ description: 'add the total count (3.45)' })),
+  },
+  { additionalProperties: true },
+);
+
+const Attachment = Type.Object({
+  id: Type.String(),
+  attachment_id: Type.String(),
+  volume_id: Type.String(),
+  server_id: Nullable(Type.String()),
+  host_name: Nullable(Type.String()),
+  device: Nullable(Type.String()),
+  attached_at: Timestamp,
+});
+
+export const VolumeSummary = Type.Object({ id: Type.String(), name: Nullable(Type.String()), links: Type.Array(Link) });
+
+export const VolumeDetail = Type.Object({
+  id: Type.String(),
+  name: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  status: Type.String(),
+  size: Type.Integer(),
+  availability_zone: Type.String(),
+  created_at: Timestamp,
+  updated_at: Nullable(Timestamp),
+  attachments: Type.Array(Attachment),
+  links: Type.Array(Link),
+  volume_type: Type.String(),
+  snapshot_id: Nullable(Type.String()),
+  source_volid: Nullable(Type.String()),
+  backup_id: Nullable(Type.String()),
+  metadata: StringMap,
+  bootable: Type.String({ description: '"true" or "false", a string as in Cinder' }),
+  encrypted: Type.Boolean(),
+  multiattach: Type.Boolean(),
+  user_id: Nullable(Type.String()),
+  consistencygroup_id: Type.Null(),
+  replication_status: Type.String(),
+  migration_status: Type.Null(),
+  'os-vol-host-attr:host': Type.String(),
+  'os-vol-tenant-attr:tenant_id': Type.String(),
+  'os-vol-mig-status-attr:migstat': Type.Null(),
+  'os-vol-mig-status-attr:name_id': Type.Null(),
+  group_id: Type.Optional(Type.Null({ description: '3.13' })),
+  service_uuid: Type.Optional(Type.String({ description: '3.48' })),
+  shared_targets: Type.Optional(Type.Boolean({ description: '3.48' })),
+});
+
+const NextLinks = Type.Array(Link, { description: 'the next page, when there is one' });
+
+export const VolumeList = (item: typeof VolumeSummary | typeof VolumeDetail) =>
+  Type.Object({ volumes: Type.Array(item), volumes_links: Type.Optional(NextLinks), count: Type.Optional(Type.Integer({ description: 'with_count (3.45)' })) });
+
+const VolumeFields = {
+  name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  display_name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  display_description: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  metadata: Type.Optional(Nullable(StringMap)),
+};
+
+export const CreateVolumeBody = Type.Object({
+  volume: Type.Object({
+    ...VolumeFields,
+    size: Type.Optional(Nullable(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*\\d+\\s*$' })]))),
+    volume_type: Type.Optional(Nullable(Type.String())),
+    availability_zone: Type.Optional(Nullable(Type.String())),
+    snapshot_id: Type.Optional(Nullable(Type.String())),
+    source_volid: Type.Optional(Nullable(Type.String())),
+    backup_id: Type.Optional(Nullable(Type.String({ description: 'restore a backup into the new volume (3.47)' }))),
+    bootable: Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()]))),
+    multiattach: Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()]))),
+  }),
+});
+
+export const UpdateVolumeBody = Type.Object({ volume: Type.Object(VolumeFields) });
+
+/** One action a call: the body's only key names it. */
+export const VolumeActionBody = Type.Union(
+  [
+    Type.Object({ 'os-extend': Type.Object({ new_size: Type.Union([Type.Integer({ minimum: 1 }), Type.String()]) }) }),
+    Type.Object({ 'os-reserve': Nullable(Type.Object({})) }),
+    Type.Object({ 'os-unreserve': Nullable(Type.Object({})) }),
+    Type.Object({ 'os-begin_detaching': Nullable(Type.Object({})) }),
+    Type.Object({ 'os-roll_detaching': Nullable(Type.Object({})) }),
+    Type.Object({
+      'os-attach': Type.Object({
+        instance_uuid: Type.Optional(Type.String()),
+        host_name: Type.Optional(Type.String()),
+        mountpoint: Type.Optional(Type.String()),
+        mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
+      }),
+    }),
+    Type.Object({ 'os-detach': Type.Object({ attachment_id: Type.Optional(Type.String()) }) }),
+    Type.Object({ 'os-set_bootable': Type.Object({ bootable: Type.Union([Type.Boolean(), Type.String()]) }) }),
+    Type.Object({ 'os-update_readonly_flag': Type.Object({ readonly: Type.Union([Type.Boolean(), Type.String()]) }) }),
+    Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }),
+    Type.Object({ 'os-reset_status': Type.Object({ status: Type.String(), attach_status: Type.Optional(Type.String()) }) }),
+  ],
+  { description: 'exactly one action' },
+);
+
+export const MetadataBody = Type.Object({ metadata: StringMap });
+export const MetaItemBody = Type.Object({ meta: StringMap });
+
+export const cinderErrors = errorResponses('cinder');
+
+export const VolumeReplies = {
+  list: { 200: VolumeList(VolumeSummary), ...cinderErrors },
+  detail: { 200: VolumeList(VolumeDetail), ...cinderErrors },
+  created: { 202: Type.Object({ volume: VolumeDetail }), ...cinderErrors },
+  one: { 200: Type.Object({ volume: VolumeDetail }), ...cinderErrors },
+  accepted: { 202: NoBody, ...cinderErrors },
+  action: { 200: NoBody, 202: NoBody, ...cinderErrors },
+  metadata: { 200: Type.Object({ metadata: StringMap }), ...cinderErrors },
+  metaItem: { 200: Type.Object({ meta: StringMap }), ...cinderErrors },
+  deleted: { 200: NoBody, ...cinderErrors },
+};
