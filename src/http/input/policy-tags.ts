@@ -4,7 +4,8 @@
  */
 import { ApiError } from '../../common/errors.js';
 import type { Tag } from '../../services/policies/policy-repository.js';
-import { MAX_TAGS_PER_POLICY, type TagBatch, type TagCondition, type TagQuery, type TagToDelete } from '../../services/policies/policy-tags.js';
+import { MAX_TAGS_PER_POLICY } from '../../services/policies/policy-repository.js';
+import type { TagBatch, TagCondition, TagQuery, TagToDelete } from '../../services/policies/policy-tags.js';
 import { isObject, requireBody } from './autobackup.js';
 
 /** Most policies one page of a tag query shows, and the page size when none is asked for. */

@@ -7,6 +7,8 @@ export interface Tag {
   value: string;
 }
 
+export const MAX_TAGS_PER_POLICY = 10;
+
 /** Days of week_frequency in the order JavaScript's getUTCDay() numbers them (0 = SUN). */
 export const WEEK_DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] as const;
 export type WeekDay = (typeof WEEK_DAYS)[number];

@@ -8,8 +8,7 @@ import type { QuotaService } from '../volumes/quota-service.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeStatus } from '../volumes/volume-state.js';
-import { parseTimeZoneOffset, type Executor, type Policy, type PolicyRepository, type Tag } from './policy-repository.js';
-import { MAX_TAGS_PER_POLICY } from './policy-tags.js';
+import { MAX_TAGS_PER_POLICY, parseTimeZoneOffset, type Executor, type Policy, type PolicyRepository, type Tag } from './policy-repository.js';
 
 export const MAX_POLICIES_PER_PROJECT = 10;
 export const MAX_VOLUMES_PER_POLICY = 200;

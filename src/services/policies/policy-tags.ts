@@ -2,10 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Caller } from '../common/caller.js';
 import { LimitExceeded, NotFound } from '../common/errors.js';
-import type { Policy, PolicyRepository, Tag } from './policy-repository.js';
+import { MAX_TAGS_PER_POLICY, type Policy, type PolicyRepository, type Tag } from './policy-repository.js';
 import type { PolicyService } from './policy-service.js';
 
-export const MAX_TAGS_PER_POLICY = 10;
 
 /** A tag to remove: without a value it goes whatever its value; with one, only when the value matches. */
 export interface TagToDelete {
