@@ -1,6 +1,8 @@
 /** Rules every AutoBackup (backup policy) request body and path id meets, with the family's codes. */
+import type { TObject } from '@sinclair/typebox';
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
+import { refuseUnknownFields } from './common.js';
 
 export type Json = Record<string, unknown>;
 
@@ -37,4 +39,9 @@ export function policyIdOf(raw: string | undefined): string {
   if (!raw) throw new ApiError('AutoBackup.0006', 'The backup policy id is empty.');
   if (!isUuid(raw)) throw new ApiError('AutoBackup.0205', `Backup policy ${raw} does not exist.`);
   return raw;
+}
+
+/** A field `schema` does not name is AutoBackup.0221, with a message naming it and `where` it is. */
+export function refuseUnknown(value: Json, schema: TObject, where: string): void {
+  refuseUnknownFields(value, schema, 'AutoBackup.0221', where);
 }

@@ -1,14 +1,18 @@
 /**
  * Reads the bodies and queries of the backup policy routes into the commands of the policy
  * services; every rule of the API reference (§5.2) fails with its AutoBackup code and a message
- * naming the field.
+ * naming the field. A field the body schemas of src/http/schemas/policies.ts do not name is
+ * AutoBackup.0221: each object's own fields are read first, then the ones it should not have are
+ * refused, so a request refused before for a bad value keeps its code.
  */
+import type { TObject } from '@sinclair/typebox';
 import { ApiError, type ErrorCode } from '../../common/errors.js';
 import { parseTimeZoneOffset, WEEK_DAYS, type WeekDay } from '../../services/policies/policy-repository.js';
 import { TASK_STATUSES, type TaskStatus } from '../../services/policies/policy-runs-repository.js';
 import type { TaskQuery } from '../../services/policies/policy-runs-service.js';
 import type { CreatePolicy, ResourceRef, ScheduleChange, UpdatePolicy } from '../../services/policies/policy-service.js';
-import { isObject, policyIdOf, requireBody } from './autobackup.js';
+import { AssociateBody, AssociatedResourceBody, CreatePolicyBody, CreateScheduleBody, DisassociateBody, DisassociatedResourceBody, UpdatePolicyBody, UpdateScheduleBody } from '../schemas/policies.js';
+import { isObject, policyIdOf, refuseUnknown, requireBody } from './autobackup.js';
 import { readTagList } from './policy-tags.js';
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -94,6 +98,7 @@ function readSchedule(raw: unknown, create: boolean): ScheduleChange {
   if (raw.rentention_day !== undefined) s.retentionDays = readInteger(raw.rentention_day, 'rentention_day', RETENTION_DAY_RANGE, 'AutoBackup.0108', true);
   if (raw.remain_first_backup_of_curMonth !== undefined) s.remainFirstBackupOfCurMonth = readYesNo(raw.remain_first_backup_of_curMonth);
   if (raw.status !== undefined || create) s.status = readStatus(raw.status);
+  refuseUnknown(raw, create ? CreateScheduleBody : UpdateScheduleBody, 'scheduled_policy');
   return s;
 }
 
@@ -101,12 +106,14 @@ function readSchedule(raw: unknown, create: boolean): ScheduleChange {
 export function createPolicyOf(body: unknown): CreatePolicy {
   const b = requireBody(body);
   const name = readName(b.backup_policy_name === undefined ? '' : b.backup_policy_name);
-  return {
+  const policy: CreatePolicy = {
     name,
     schedule: readSchedule(b.scheduled_policy, true),
     timeZone: b.time_zone === undefined ? DEFAULT_TIME_ZONE : readTimeZone(b.time_zone),
     tags: b.tags === undefined ? [] : readTagList(b.tags, 'tags', 'create'),
   };
+  refuseUnknown(b, CreatePolicyBody, 'The request body');
+  return policy;
 }
 
 /** PUT backuppolicy/{id}: at least one of name, schedule and time zone. */
@@ -119,6 +126,7 @@ export function updatePolicyOf(body: unknown): UpdatePolicy {
   if (update.name === undefined && b.scheduled_policy === undefined && update.timeZone === undefined) {
     throw new ApiError('AutoBackup.0000', 'The request changes nothing: give backup_policy_name, scheduled_policy or time_zone.');
   }
+  refuseUnknown(b, UpdatePolicyBody, 'The request body');
   return update;
 }
 
@@ -126,14 +134,26 @@ export function updatePolicyOf(body: unknown): UpdatePolicy {
  * The resources list of an association request; an entry without an id (or, to associate,
  * without a type) is kept so that it fails alone, with its place in the answer.
  */
-function resourceList(v: unknown): ResourceRef[] {
+function resourceList(v: unknown): { refs: ResourceRef[]; entries: unknown[] } {
   if (!Array.isArray(v) || v.length === 0) throw new ApiError('AutoBackup.0207', 'resources must be a non-empty list of {resource_id, resource_type}.');
-  return v.map((r: unknown) => {
+  const refs = v.map((r: unknown) => {
     const o = isObject(r) ? r : {};
     return {
       resourceId: typeof o.resource_id === 'string' ? o.resource_id : '',
       resourceType: typeof o.resource_type === 'string' ? o.resource_type : null,
     };
+  });
+  return { refs, entries: v };
+}
+
+/**
+ * An entry with a field its schema does not name refuses the whole request: it is a malformed
+ * request (a misspelled resource_id would otherwise fail as a volume without an id), not a volume
+ * that cannot be bound.
+ */
+function refuseUnknownInEntries(entries: readonly unknown[], schema: TObject): void {
+  entries.forEach((e, i) => {
+    if (isObject(e)) refuseUnknown(e, schema, `resources[${i}]`);
   });
 }
 
@@ -142,13 +162,20 @@ export function associationOf(body: unknown): { policyId: string; resources: Res
   const b = requireBody(body);
   if (b.backup_policy_id === undefined || b.backup_policy_id === '') throw new ApiError('AutoBackup.0006', 'backup_policy_id is required.');
   if (typeof b.backup_policy_id !== 'string') throw new ApiError('AutoBackup.0205', 'backup_policy_id must be a string.');
-  const resources = resourceList(b.resources);
-  return { policyId: policyIdOf(b.backup_policy_id), resources };
+  const { refs, entries } = resourceList(b.resources);
+  const policyId = policyIdOf(b.backup_policy_id);
+  refuseUnknownInEntries(entries, AssociatedResourceBody);
+  refuseUnknown(b, AssociateBody, 'The request body');
+  return { policyId, resources: refs };
 }
 
 /** POST backuppolicyresources/{id}/deleted_resources: the volumes to unbind. */
 export function disassociationOf(body: unknown): ResourceRef[] {
-  return resourceList(requireBody(body).resources);
+  const b = requireBody(body);
+  const { refs, entries } = resourceList(b.resources);
+  refuseUnknownInEntries(entries, DisassociatedResourceBody);
+  refuseUnknown(b, DisassociateBody, 'The request body');
+  return refs;
 }
 
 const DEFAULT_TASK_LIMIT = 20;

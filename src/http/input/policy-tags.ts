@@ -1,12 +1,15 @@
 /**
  * Tags of backup policies as the tag routes receive them: keys 1-36, values 0-43 of
- * [A-Za-z0-9_-]; a malformed tag is VolumeBackup.0049, as the reference says.
+ * [A-Za-z0-9_-]; a malformed tag is VolumeBackup.0049, as the reference says. A field the body
+ * schemas of src/http/schemas/policies.ts do not name is AutoBackup.0221, once the object's own
+ * fields are read (a request refused for a bad value keeps its code).
  */
 import { ApiError } from '../../common/errors.js';
 import type { Tag } from '../../services/policies/policy-repository.js';
 import { MAX_TAGS_PER_POLICY } from '../../services/policies/policy-repository.js';
 import type { TagBatch, TagCondition, TagQuery, TagToDelete } from '../../services/policies/policy-tags.js';
-import { isObject, requireBody } from './autobackup.js';
+import { AddTagBody, NameMatchBody, TagBatchBody, TagBody, TagConditionBody, TagQueryBody } from '../schemas/policies.js';
+import { isObject, refuseUnknown, requireBody } from './autobackup.js';
 
 /** Most policies one page of a tag query shows, and the page size when none is asked for. */
 const MAX_QUERY_LIMIT = 1000;
@@ -33,7 +36,9 @@ function readTagValue(v: unknown, where: string): string {
 
 function readTag(v: unknown, where: string): Tag {
   if (!isObject(v)) throw invalid(`${where} must be an object with key and value.`);
-  return { key: readTagKey(v.key, `${where}.key`), value: v.value === undefined ? '' : readTagValue(v.value, `${where}.value`) };
+  const tag = { key: readTagKey(v.key, `${where}.key`), value: v.value === undefined ? '' : readTagValue(v.value, `${where}.value`) };
+  refuseUnknown(v, TagBody, where);
+  return tag;
 }
 
 export function readTagList(v: unknown, where: string, mode: 'create'): Tag[];
@@ -49,7 +54,9 @@ export function readTagList(v: unknown, where: string, mode: 'create' | 'delete'
     if (mode === 'create') return readTag(t, at);
     if (!isObject(t)) throw invalid(`${at} must be an object with a key.`);
     const key = readTagKey(t.key, `${at}.key`);
-    return t.value === undefined ? { key } : { key, value: readTagValue(t.value, `${at}.value`) };
+    const tag = t.value === undefined ? { key } : { key, value: readTagValue(t.value, `${at}.value`) };
+    refuseUnknown(t, TagBody, at);
+    return tag;
   });
   const keys = new Set(tags.map((t) => t.key));
   if (keys.size !== tags.length) throw invalid(`${where} names a key more than once.`);
@@ -58,7 +65,10 @@ export function readTagList(v: unknown, where: string, mode: 'create' | 'delete'
 
 /** POST backuppolicy/{id}/tags: {"tag": {key, value}}. */
 export function tagOf(body: unknown): Tag {
-  return readTag(requireBody(body).tag, 'tag');
+  const b = requireBody(body);
+  const tag = readTag(b.tag, 'tag');
+  refuseUnknown(b, AddTagBody, 'The request body');
+  return tag;
 }
 
 /** The key of DELETE backuppolicy/{id}/tags/{key}. */
@@ -72,8 +82,9 @@ export function tagBatchOf(body: unknown): TagBatch {
   if (b.action !== 'create' && b.action !== 'update' && b.action !== 'delete') {
     throw new ApiError('AutoBackup.0222', 'action must be "create", "update" or "delete".');
   }
-  if (b.action === 'delete') return { action: 'delete', tags: readTagList(b.tags, 'tags', 'delete') };
-  return { action: b.action, tags: readTagList(b.tags, 'tags', 'create') };
+  const batch: TagBatch = b.action === 'delete' ? { action: 'delete', tags: readTagList(b.tags, 'tags', 'delete') } : { action: b.action, tags: readTagList(b.tags, 'tags', 'create') };
+  refuseUnknown(b, TagBatchBody, 'The request body');
+  return batch;
 }
 
 function readConditions(v: unknown, where: string): TagCondition[] {
@@ -84,7 +95,9 @@ function readConditions(v: unknown, where: string): TagCondition[] {
     if (!isObject(c)) throw invalid(`${at} must be an object with key and values.`);
     const key = readTagKey(c.key, `${at}.key`);
     if (!Array.isArray(c.values)) throw invalid(`${at}.values must be a list of values (empty for any value).`);
-    return { key, values: c.values.map((x, j) => readTagValue(x, `${at}.values[${j}]`)) };
+    const condition = { key, values: c.values.map((x, j) => readTagValue(x, `${at}.values[${j}]`)) };
+    refuseUnknown(c, TagConditionBody, at);
+    return condition;
   });
   if (new Set(conditions.map((c) => c.key)).size !== conditions.length) throw invalid(`${where} names a key more than once.`);
   return conditions;
@@ -97,6 +110,7 @@ function readNameMatch(v: unknown): string | null {
   v.forEach((m, i) => {
     if (!isObject(m) || m.key !== 'resource_name') throw invalid(`matches[${i}].key must be "resource_name".`);
     if (typeof m.value !== 'string' || m.value.length > 255) throw invalid(`matches[${i}].value must be a string of at most 255 characters.`);
+    refuseUnknown(m, NameMatchBody, `matches[${i}]`);
     name = m.value;
   });
   return name;
@@ -115,7 +129,7 @@ export function tagQueryOf(body: unknown): TagQuery {
   const b = requireBody(body);
   const action = b.action;
   if (action !== 'filter' && action !== 'count') throw new ApiError('AutoBackup.0222', 'action must be "filter" or "count".');
-  return {
+  const query: TagQuery = {
     action,
     tags: readConditions(b.tags, 'tags'),
     tagsAny: readConditions(b.tags_any, 'tags_any'),
@@ -125,4 +139,6 @@ export function tagQueryOf(body: unknown): TagQuery {
     limit: readCount(b.limit, 'limit', 1, MAX_QUERY_LIMIT, MAX_QUERY_LIMIT),
     offset: readCount(b.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
   };
+  refuseUnknown(b, TagQueryBody, 'The request body');
+  return query;
 }

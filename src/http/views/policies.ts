@@ -3,10 +3,14 @@ import { formatStartTimes, WEEK_DAYS } from '../../services/policies/policy-repo
 import type { PolicyListing, ResourceOutcome } from '../../services/policies/policy-service.js';
 import type { TaggedPolicy, TagQueryResult } from '../../services/policies/policy-tags.js';
 import { fromDomainError } from '../error-mapping.js';
+import type { AssociationView, DisassociationView, PolicyView, ScheduleView, TagQueryView, TagView } from '../schemas/policies.js';
 import { HOST } from './cinder-volumes.js';
 
+// Each view answers the type of its reply schema (src/http/schemas/policies.ts), so a field sent
+// and a field documented cannot part.
+
 /** scheduled_policy as the policy routes show it: one of each pair, the one that is set. */
-export function scheduleView(p: Policy): Record<string, unknown> {
+export function scheduleView(p: Policy): ScheduleView {
   return {
     start_time: formatStartTimes(p.startTimes),
     ...(p.frequency !== null ? { frequency: p.frequency } : {}),
@@ -18,7 +22,7 @@ export function scheduleView(p: Policy): Record<string, unknown> {
   };
 }
 
-export function policyView({ policy, resourceCount, tags }: PolicyListing): Record<string, unknown> {
+export function policyView({ policy, resourceCount, tags }: PolicyListing): PolicyView {
   return {
     backup_policy_id: policy.id,
     backup_policy_name: policy.name,
@@ -29,18 +33,12 @@ export function policyView({ policy, resourceCount, tags }: PolicyListing): Reco
   };
 }
 
-export function tagsView(tags: readonly Tag[]): Array<{ key: string; value: string }> {
+export function tagsView(tags: readonly Tag[]): TagView[] {
   return tags.map((t) => ({ key: t.key, value: t.value }));
 }
 
-/** success_resources and fail_resources of an association or disassociation; each failure with its AutoBackup code. */
-export function resourceOutcomesView(outcomes: readonly ResourceOutcome[], detail: boolean): Record<string, unknown> {
-  const item = (o: ResourceOutcome) => ({
-    resource_id: o.resourceId,
-    ...(detail
-      ? { resource_type: o.resourceType ?? '', availability_zone: o.volume?.availabilityZone ?? '', os_vol_host_attr: o.volume ? HOST : '' }
-      : {}),
-  });
+/** success_resources and fail_resources, each failure with its AutoBackup code, items as `item` shows them. */
+function outcomesView<T>(outcomes: readonly ResourceOutcome[], item: (o: ResourceOutcome) => T): { success_resources: T[]; fail_resources: Array<T & { code: string; message: string }> } {
   return {
     success_resources: outcomes.filter((o) => !o.error).map(item),
     fail_resources: outcomes.flatMap((o) => {
@@ -51,8 +49,23 @@ export function resourceOutcomesView(outcomes: readonly ResourceOutcome[], detai
   };
 }
 
+/** An association: each volume with its type, zone and host (empty for a volume not found). */
+export function associationView(outcomes: readonly ResourceOutcome[]): AssociationView {
+  return outcomesView(outcomes, (o) => ({
+    resource_id: o.resourceId,
+    resource_type: o.resourceType ?? '',
+    availability_zone: o.volume?.availabilityZone ?? '',
+    os_vol_host_attr: o.volume ? HOST : '',
+  }));
+}
+
+/** A disassociation: each volume by its id alone. */
+export function disassociationView(outcomes: readonly ResourceOutcome[]): DisassociationView {
+  return outcomesView(outcomes, (o) => ({ resource_id: o.resourceId }));
+}
+
 /** resource_instances/action: policies as tagged resources; count answers the total alone. */
-export function tagQueryView(r: TagQueryResult): Record<string, unknown> {
+export function tagQueryView(r: TagQueryResult): TagQueryView {
   if (r.action === 'count') return { total_count: r.total };
   return {
     total_count: r.total,

@@ -1,4 +1,5 @@
 import type { PolicyTask } from '../../services/policies/policy-runs-repository.js';
+import type { TaskView } from '../schemas/policies.js';
 
 /** The reference's task times: UTC with milliseconds and no zone letter, e.g. 2016-12-02T09:06:46.706. */
 function taskTime(d: Date): string {
@@ -6,7 +7,7 @@ function taskTime(d: Date): string {
 }
 
 /** A task as GET backuppolicy/{id}/backuptasks shows it; finished_at, vbs_job_id, message and code only once known. */
-export function taskView(t: PolicyTask): Record<string, unknown> {
+export function taskView(t: PolicyTask): TaskView {
   return {
     status: t.status,
     job_id: t.id,
