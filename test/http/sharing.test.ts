@@ -122,6 +122,9 @@ for (const db of DB_KINDS) {
         ['no body', owner, undefined, 400, 'VolumeBackup.0002', /shared/],
         ['no shared object', owner, { backup_id: bk.id }, 400, 'VolumeBackup.0002', /shared/],
         ['no backup_id', owner, { shared: { to_project_ids: [c.projectId] } }, 400, 'VolumeBackup.0203', /backup_id/],
+        // Fields the reference does not define are refused, not ignored, though the request is good otherwise.
+        ['a field shared does not define', owner, { shared: { backup_id: bk.id, to_project_ids: [c.projectId], to_project_id: d.projectId } }, 400, 'VolumeBackup.0002', /shared has no field "to_project_id"/],
+        ['a field beside shared', owner, { shared: { backup_id: bk.id, to_project_ids: [c.projectId] }, share_to_me: true }, 400, 'VolumeBackup.0002', /no field "share_to_me"/],
         ['backup_id not a UUID', owner, { shared: { backup_id: 'abc', to_project_ids: [c.projectId] } }, 400, 'VolumeBackup.0204', /abc/],
         ['no to_project_ids', owner, { shared: { backup_id: bk.id } }, 400, 'VolumeBackup.0002', /to_project_ids/],
         ['empty to_project_ids', owner, { shared: { backup_id: bk.id, to_project_ids: [] } }, 400, 'VolumeBackup.0002', /to_project_ids/],

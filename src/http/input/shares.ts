@@ -2,10 +2,9 @@ import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import { SHARE_FILTERS, SHARE_SORT_KEYS, type ShareQuery } from '../../services/sharing/share-query.js';
 import type { CancelShare, ShareBackup } from '../../services/sharing/sharing-service.js';
+import { MAX_RECIPIENTS, ShareBody, ShareSpec } from '../schemas/sharing.js';
+import { refuseUnknownFields } from './common.js';
 import { parseBoolean, parseResourceQuery } from './listing-query.js';
-
-/** More recipients in one request than any real use needs; it bounds the work of one request. */
-export const MAX_RECIPIENTS = 100;
 
 /** Image attributes the reference lists as sort keys: no backup has them, so they order nothing. */
 const IMAGE_SORT_KEYS = new Set(['container_format', 'disk_format']);
@@ -23,7 +22,10 @@ function one(raw: unknown): string | undefined {
 export function shareRequest(body: unknown): ShareBackup {
   const shared = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).shared : undefined;
   if (!shared || typeof shared !== 'object' || Array.isArray(shared)) throw malformed('the body needs a "shared" object with backup_id and to_project_ids');
+  // A misspelled field (to_project_id for to_project_ids) is refused, not silently ignored.
+  refuseUnknownFields(body as Record<string, unknown>, ShareBody, 'VolumeBackup.0002', 'The body');
   const spec = shared as Record<string, unknown>;
+  refuseUnknownFields(spec, ShareSpec, 'VolumeBackup.0002', 'shared');
   const backupId = spec.backup_id;
   if (backupId === undefined || backupId === null || backupId === '') throw new ApiError('VolumeBackup.0203', 'api request parameter backup_id null');
   if (!isUuid(backupId)) throw new ApiError('VolumeBackup.0204', `api request parameter backup_id invalid UUID pattern: ${JSON.stringify(backupId)}`);

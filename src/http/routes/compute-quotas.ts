@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
 import { isAdmin } from '../../services/identity/roles.js';
 import type { Caller } from '../../services/common/caller.js';
+import { ComputeQuotaParams, QuotaReplies } from '../schemas/cinder-quotas.js';
 
 /** Where clouds.yaml points openstackclient's compute client. */
 export const COMPUTE_QUOTA_PREFIX = '/compute/v2.1';
@@ -20,7 +21,7 @@ function callerOf(request: FastifyRequest): Caller {
  * other client mistakes this service for a compute service.
  */
 export function computeQuotaRoutes(services: Services): FastifyPluginAsync {
-  const schema = { tags: ['quotas'], summary: 'The empty compute quota set openstackclient reads before the volume quotas' };
+  const schema = { tags: ['quotas'], summary: 'The empty compute quota set openstackclient reads before the volume quotas', params: ComputeQuotaParams, response: QuotaReplies.compute };
   return async (app) => {
     for (const suffix of ['', '/detail', '/defaults']) {
       app.get<{ Params: Params }>(`${COMPUTE_QUOTA_PREFIX}/os-quota-sets/:target_id${suffix}`, { schema }, async (request) => {
