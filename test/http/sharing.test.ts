@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Backup } from '../../src/services/backups/backup-repository.js';
 import { rowCounts } from '../support/db-counts.js';
+import { backupRecord } from '../support/services.js';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
@@ -11,32 +12,7 @@ const VOL_1 = randomUUID();
 const VOL_2 = randomUUID();
 
 function record(projectId: string, over: Partial<Backup> = {}): Backup {
-  return {
-    id: randomUUID(),
-    projectId,
-    volumeId: VOL_1,
-    snapshotId: null,
-    name: 'backup',
-    description: null,
-    status: 'available',
-    failReason: null,
-    size: 1,
-    objectCount: 1,
-    container: 'fs:test',
-    availabilityZone: 'nova',
-    metadata: {},
-    tags: [],
-    isIncremental: false,
-    serviceMetadata: { Type: 0 },
-    volumeBootable: false,
-    volumeType: 'SATA',
-    volumeMetadata: {},
-    policyId: null,
-    dataTimestamp: null,
-    createdAt: new Date(Date.UTC(2026, 10, 1)),
-    updatedAt: null,
-    ...over,
-  };
+  return backupRecord(projectId, { volumeId: VOL_1, ...over });
 }
 
 const sharing = (m: Member) => `/v2/${m.projectId}/os-vendor-backup-sharing`;
