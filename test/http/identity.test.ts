@@ -60,6 +60,82 @@ for (const db of DB_KINDS) {
       assert.equal(Number(after.n), Number(before.n));
     });
 
+    it('answers token requests of the wrong shape with 400 in the identity envelope, at both prefixes', async () => {
+      const password = { user: { name: 'admin', domain: { name: 'Default' }, password: ADMIN_PASSWORD } };
+      const shapes: unknown[] = [
+        {},
+        [],
+        { auth: null },
+        { auth: {} },
+        { auth: { identity: { methods: [] } } },
+        { auth: { identity: { methods: ['password', 7] } } },
+        { auth: { identity: { methods: ['password'], password: { user: { name: 'admin' } } } } },
+        { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 42 } } } } },
+        { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: 'Default', password: ADMIN_PASSWORD } } } } },
+        { auth: { identity: { methods: ['token'], token: {} } } },
+        { auth: { identity: { methods: ['password'], password }, scope: 'everything' } },
+        { auth: { identity: { methods: ['password'], password }, scope: null } },
+        { auth: { identity: { methods: ['password'], password }, scope: { project: 'admin' } } },
+        { auth: { identity: { methods: ['password'], password }, scope: { project: { id: 5 } } } },
+      ];
+      const before = await server.services.database.db.selectFrom('tokens').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      for (const prefix of ['/identity/v3', '/v3']) {
+        for (const body of shapes) {
+          const r = await call(server, 'POST', `${prefix}/auth/tokens`, { body });
+          assert.equal(r.status, 400, `${prefix}: ${JSON.stringify(body)} -> ${r.text}`);
+          assert.equal(r.body.error.code, 400);
+          assert.equal(r.body.error.title, 'Bad Request');
+          assert.match(r.body.error.message, /^Invalid input: auth/);
+        }
+        const empty = await call(server, 'POST', `${prefix}/auth/tokens`, { headers: { 'content-type': 'application/json' } });
+        assert.equal(empty.status, 400, `${prefix}: no body`);
+      }
+      const after = await server.services.database.db.selectFrom('tokens').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(after.n), Number(before.n));
+      // Fields Keystone clients add beyond the documented ones are no error.
+      const extra = await call(server, 'POST', '/identity/v3/auth/tokens', {
+        body: { auth: { identity: { methods: ['password'], password: { user: { ...password.user, extra: 1 } }, totp: {} }, scope: { project: { name: 'admin', domain: { name: 'Default' } }, note: 'x' } } },
+      });
+      assert.equal(extra.status, 201, extra.text);
+    });
+
+    it('serves tokens, the catalogue and projects under /v3 as under /identity/v3, each in its documented shape', async () => {
+      const issued = await call(server, 'POST', '/v3/auth/tokens?nocatalog', { body: authBody('admin', ADMIN_PASSWORD, 'admin') });
+      assert.equal(issued.status, 201);
+      const token = issued.headers.get('x-subject-token') ?? '';
+      assert.equal(issued.body.token.project.name, 'admin');
+      assert.equal(issued.body.token.catalog, undefined, 'nocatalog leaves the catalogue out');
+      const unscoped = await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { ...authBody('admin', ADMIN_PASSWORD).auth, scope: 'unscoped' } } });
+      assert.equal(unscoped.status, 201);
+      assert.equal(unscoped.body.token.project, undefined);
+      assert.equal(unscoped.body.token.user.password_expires_at, null);
+      const validated = await call(server, 'GET', '/v3/auth/tokens', { token: server.adminToken, headers: { 'x-subject-token': token } });
+      assert.equal(validated.status, 200);
+      assert.equal(validated.headers.get('x-subject-token'), token);
+      assert.ok(validated.body.token.catalog.length > 0);
+      const catalog = await call(server, 'GET', '/v3/auth/catalog', { token });
+      assert.equal(catalog.status, 200);
+      assert.ok(catalog.body.catalog.some((c: { type: string }) => c.type === 'volumev3'));
+      const mine = await call(server, 'GET', '/v3/auth/projects', { token });
+      assert.deepEqual(mine.body.projects.map((p: { name: string }) => p.name), ['admin']);
+      assert.equal(mine.body.links.next, null);
+      const byName = await call(server, 'GET', '/v3/projects?name=admin', { token });
+      assert.deepEqual(byName.body.projects.map((p: { id: string }) => p.id), [server.adminProjectId]);
+      const one = await call(server, 'GET', `/v3/projects/${server.adminProjectId}`, { token });
+      assert.equal(one.body.project.name, 'admin');
+      assert.equal(one.body.project.parent_id, 'default');
+      assert.equal((await call(server, 'GET', `/v3/projects/${'c'.repeat(32)}`, { token })).status, 404);
+      const missingSubject = await call(server, 'GET', '/v3/auth/tokens', { token });
+      assert.equal(missingSubject.status, 400);
+      const revoked = await call(server, 'DELETE', '/v3/auth/tokens', { token, headers: { 'x-subject-token': token } });
+      assert.equal(revoked.status, 204);
+      assert.equal(revoked.text, '');
+      const version = await call(server, 'GET', '/identity/v3');
+      assert.equal(version.status, 200);
+      assert.equal(version.body.version.id, 'v3.14');
+      assert.equal(version.body.version.links[0].href, `${server.url}/identity/v3/`);
+    });
+
     it('validates a token, and a revoked token stops working', async () => {
       const { token } = await issueToken(server.url, 'admin', ADMIN_PASSWORD, 'admin');
       const v = await call(server, 'GET', '/identity/v3/auth/tokens', { token: server.adminToken, headers: { 'x-subject-token': token } });

@@ -119,6 +119,7 @@ for (const db of DB_KINDS) {
       const r = await call(server, 'GET', '/openapi.json');
       assert.equal(r.status, 200);
       const doc = r.body;
+      const metricsType = (await call(server, 'GET', '/metrics')).headers.get('content-type') ?? '';
       assert.match(doc.openapi, /^3\.\d+\.\d+$/);
       assert.equal(typeof doc.info.title, 'string');
       assert.equal(typeof doc.info.version, 'string');
@@ -165,7 +166,13 @@ for (const db of DB_KINDS) {
         assert.ok(doc.paths[p]?.[m], `${m.toUpperCase()} ${p} is listed`);
       }
       assert.ok(doc.paths['/identity/v3/auth/tokens'].post.requestBody, 'the token request body is described');
-      assert.ok(!doc.paths['/metrics'] && !doc.paths['/healthz'], 'operational endpoints are not API');
+      // Operational endpoints are documented apart from the API: tagged so, and open to anyone.
+      for (const p of ['/healthz', '/metrics', '/openapi.json']) {
+        assert.deepEqual(doc.paths[p]?.get?.tags, ['operations'], `${p} is an operational endpoint`);
+        assert.deepEqual(doc.paths[p].get.security, [], `${p} needs no credentials`);
+      }
+      assert.ok(doc.paths['/metrics'].get.responses['200'].content[metricsType], `/metrics is documented as ${metricsType}`);
+      assert.ok(doc.paths['/healthz'].get.responses['503'], '/healthz documents its 503');
     });
   });
 }

@@ -1,40 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../../common/errors.js';
 import type { Services } from '../../container.js';
 import { IdentityError, type UserRecord } from '../../services/identity/identity.js';
 import { isAdmin } from '../../services/identity/roles.js';
-import { catalog, projectView, tokenView } from '../views/identity.js';
-
-const DomainRef = Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()) });
-const AuthBody = Type.Object({
-  auth: Type.Object({
-    identity: Type.Object({
-      methods: Type.Array(Type.String(), { minItems: 1 }),
-      password: Type.Optional(
-        Type.Object({
-          user: Type.Object({
-            id: Type.Optional(Type.String()),
-            name: Type.Optional(Type.String()),
-            domain: Type.Optional(DomainRef),
-            password: Type.String(),
-          }),
-        }),
-      ),
-      token: Type.Optional(Type.Object({ id: Type.String() })),
-    }),
-    scope: Type.Optional(
-      Type.Union([
-        Type.Object({
-          project: Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), domain: Type.Optional(DomainRef) }),
-        }),
-        Type.Literal('unscoped'),
-        Type.Object({}, { additionalProperties: true }),
-      ]),
-    ),
-  }),
-});
-type AuthBody = Static<typeof AuthBody>;
+import { parseAuthBody } from '../input/identity.js';
+import { AuthBody, CatalogQuery, ProjectParams, ProjectsQuery, SubjectTokenHeaders, identityReplies } from '../schemas/identity.js';
+import { catalog, projectView, tokenView, versionView } from '../views/identity.js';
 
 function subjectToken(request: FastifyRequest): string {
   const v = request.headers['x-subject-token'];
@@ -47,13 +18,6 @@ function subjectToken(request: FastifyRequest): string {
 export function identityRoutes(services: Services, options: { versionDocument: boolean }): FastifyPluginAsync {
   const { identity, config } = services;
   const settings = { publicUrl: config.publicUrl, region: config.region };
-  const version = {
-    id: 'v3.14',
-    status: 'stable',
-    updated: '2020-04-07T00:00:00Z',
-    links: [{ rel: 'self', href: `${config.publicUrl}/identity/v3/` }],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
-  };
 
   /** The user and project a token request names, after checking the credentials. */
   async function resolve(body: AuthBody): Promise<{ user: UserRecord; projectId: string | null }> {
@@ -87,64 +51,84 @@ export function identityRoutes(services: Services, options: { versionDocument: b
   }
 
   return async (app) => {
+    // Registered under /identity/v3 and /v3: the prefix fixes each path's error envelope.
+    const R = identityReplies(app.prefix);
+    const tags = ['identity'];
+    const open = { config: { public: true } };
+    // Public routes: an empty list lifts the document-wide token or AK/SK requirement.
+    const security: Array<Record<string, string[]>> = [];
+
     if (options.versionDocument) {
-      app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({ version }));
+      app.get('/', { ...open, schema: { tags, summary: 'Identity v3 version document', security, response: R.version } }, async () => versionView(config.publicUrl));
     }
 
-    app.post<{ Body: AuthBody }>(
+    app.post<{ Body: unknown; Querystring: { nocatalog?: string } }>(
       '/auth/tokens',
-      { config: { public: true }, schema: { body: AuthBody, tags: ['identity'], summary: 'Issue a token' } },
+      { ...open, schema: { tags, summary: 'Issue a token', security, querystring: CatalogQuery, body: AuthBody, response: R.issued } },
       async (request, reply) => {
-        const { user, projectId } = await resolve(request.body);
-        const issued = await identity.issueToken(user, projectId, request.body.auth.identity.methods);
-        const nocatalog = 'nocatalog' in (request.query as object);
+        const body = parseAuthBody(request.body);
+        const { user, projectId } = await resolve(body);
+        const issued = await identity.issueToken(user, projectId, body.auth.identity.methods);
+        const nocatalog = 'nocatalog' in request.query;
         return reply.status(201).header('X-Subject-Token', issued.token).send(tokenView(issued, settings, !nocatalog));
       },
     );
 
-    app.get('/auth/tokens', { schema: { tags: ['identity'], summary: 'Validate a token' } }, async (request, reply) => {
-      const subject = subjectToken(request);
-      const issued = await identity.validateToken(subject).catch(() => {
-        throw new ApiError('common.0404', 'Could not find token.');
-      });
-      if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
-        throw new ApiError('common.0403', 'You are not authorized to validate another user\'s token.');
-      }
-      return reply.header('X-Subject-Token', subject).send(tokenView(issued, settings, !('nocatalog' in (request.query as object))));
-    });
+    app.get<{ Querystring: { nocatalog?: string } }>(
+      '/auth/tokens',
+      { schema: { tags, summary: 'Validate a token', headers: SubjectTokenHeaders, querystring: CatalogQuery, response: R.validated } },
+      async (request, reply) => {
+        const subject = subjectToken(request);
+        const issued = await identity.validateToken(subject).catch(() => {
+          throw new ApiError('common.0404', 'Could not find token.');
+        });
+        if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+          throw new ApiError('common.0403', 'You are not authorized to validate another user\'s token.');
+        }
+        return reply.header('X-Subject-Token', subject).send(tokenView(issued, settings, !('nocatalog' in request.query)));
+      },
+    );
 
-    app.delete('/auth/tokens', { config: { readerMayWrite: true }, schema: { tags: ['identity'], summary: 'Revoke a token' } }, async (request, reply) => {
-      const subject = subjectToken(request);
-      const issued = await identity.validateToken(subject).catch(() => {
-        throw new ApiError('common.0404', 'Could not find token.');
-      });
-      if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
-        throw new ApiError('common.0403', 'You are not authorized to revoke another user\'s token.');
-      }
-      await identity.revokeToken(subject);
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/auth/tokens',
+      { config: { readerMayWrite: true }, schema: { tags, summary: 'Revoke a token', headers: SubjectTokenHeaders, response: R.revoked } },
+      async (request, reply) => {
+        const subject = subjectToken(request);
+        const issued = await identity.validateToken(subject).catch(() => {
+          throw new ApiError('common.0404', 'Could not find token.');
+        });
+        if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+          throw new ApiError('common.0403', 'You are not authorized to revoke another user\'s token.');
+        }
+        await identity.revokeToken(subject);
+        return reply.status(204).send();
+      },
+    );
 
-    app.get('/auth/catalog', { schema: { tags: ['identity'] } }, async (request) => ({
+    app.get('/auth/catalog', { schema: { tags, summary: "The catalogue of the caller's token", response: R.catalog } }, async (request) => ({
       catalog: catalog(settings, request.principal.projectId),
       links: { self: `${config.publicUrl}/identity/v3/auth/catalog` },
     }));
 
-    app.get('/auth/projects', { schema: { tags: ['identity'], summary: 'Projects of the caller' } }, async (request) => ({
+    app.get('/auth/projects', { schema: { tags, summary: 'Projects of the caller', response: R.authProjects } }, async (request) => ({
       projects: (await identity.projectsOfUser(request.principal.userId)).map((p) => projectView(p, config.publicUrl)),
       links: { self: `${config.publicUrl}/identity/v3/auth/projects`, next: null, previous: null },
     }));
 
-    app.get('/projects', { schema: { tags: ['identity'], summary: 'All projects (admin) or the caller\'s' } }, async (request) => {
-      const all = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
-      const name = (request.query as Record<string, string | undefined>).name;
-      return {
-        projects: all.filter((p) => !name || p.name === name).map((p) => projectView(p, config.publicUrl)),
-        links: { self: `${config.publicUrl}/identity/v3/projects`, next: null, previous: null },
-      };
-    });
+    app.get<{ Querystring: { name?: string } }>(
+      '/projects',
+      { schema: { tags, summary: "All projects (admin) or the caller's", querystring: ProjectsQuery, response: R.projects } },
+      async (request) => {
+        const all = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
+        const { name } = request.query;
+        return {
+          projects: all.filter((p) => !name || p.name === name).map((p) => projectView(p, config.publicUrl)),
+          links: { self: `${config.publicUrl}/identity/v3/projects`, next: null, previous: null },
+        };
+      },
+    );
 
-    app.get<{ Params: { id: string } }>('/projects/:id', { schema: { tags: ['identity'] } }, async (request) => {
+    app.get<{ Params: { id: string } }>('/projects/:id', { schema: { tags, summary: 'Show a project', params: ProjectParams, response: R.project } }, async (request) => {
       const mine = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
       const project = mine.find((p) => p.id === request.params.id);
       if (!project) throw new ApiError('common.0404', `Could not find project: ${request.params.id}.`);

@@ -2,12 +2,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Services } from '../../container.js';
+import { OpsReplies as R } from '../schemas/ops.js';
 
 /** Health, metrics and the OpenAPI document. */
 export function opsRoutes(services: Services, metrics: Registry): FastifyPluginAsync {
   return async (app) => {
     const config = { public: true };
-    app.get('/healthz', { config, schema: { hide: true } }, async (_req, reply) => {
+    const tags = ['operations'];
+    // Probes and scrapers come without credentials.
+    const security: Array<Record<string, string[]>> = [];
+    app.get('/healthz', { config, schema: { tags, summary: 'Health: the service and its database', security, response: R.health } }, async (_req, reply) => {
       try {
         await sql`select 1`.execute(services.database.db);
         return { status: 'ok', database: services.database.dialect };
@@ -15,9 +19,9 @@ export function opsRoutes(services: Services, metrics: Registry): FastifyPluginA
         return reply.status(503).send({ status: 'unavailable', database: services.database.dialect });
       }
     });
-    app.get('/metrics', { config, schema: { hide: true } }, async (_req, reply) => {
+    app.get('/metrics', { config, schema: { tags, summary: 'Prometheus metrics', security, response: R.metrics(metrics.contentType) } }, async (_req, reply) => {
       return reply.type(metrics.contentType).send(await metrics.metrics());
     });
-    app.get('/openapi.json', { config, schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', { config, schema: { tags, summary: 'This OpenAPI document', security, response: R.openapi } }, async () => app.swagger());
   };
 }

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
 import { MAX_MICROVERSION, MIN_MICROVERSION } from '../microversion.js';
+import { VersionReplies as R, type Version } from '../schemas/versions.js';
 
 const MEDIA_TYPES = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];
 
-export function versionDocuments(publicUrl: string) {
+export function versionDocuments(publicUrl: string): { v2: Version; v3: Version } {
   const v2 = {
     id: 'v2.0',
     status: 'DEPRECATED',
@@ -31,8 +32,13 @@ export function versionRoutes(services: Services): FastifyPluginAsync {
   const { v2, v3 } = versionDocuments(services.config.publicUrl);
   return async (app) => {
     const config = { public: true };
-    app.get('/', { config, schema: { hide: true } }, async (_req, reply) => reply.status(300).send({ versions: [v2, v3] }));
-    app.get('/v2', { config, schema: { hide: true } }, async () => ({ versions: [v2] }));
-    app.get('/v3', { config, schema: { hide: true } }, async () => ({ versions: [v3] }));
+    const tags = ['versions'];
+    // Discovery comes before credentials.
+    const security: Array<Record<string, string[]>> = [];
+    app.get('/', { config, schema: { tags, summary: 'Block storage versions (300 Multiple Choices)', security, response: R.choices } }, async (_req, reply) =>
+      reply.status(300).send({ versions: [v2, v3] }),
+    );
+    app.get('/v2', { config, schema: { tags, summary: 'Block storage v2 version document', security, response: R.one } }, async () => ({ versions: [v2] }));
+    app.get('/v3', { config, schema: { tags, summary: 'Block storage v3 version document', security, response: R.one } }, async () => ({ versions: [v3] }));
   };
 }

@@ -1,5 +1,7 @@
+import type { Static } from '@sinclair/typebox';
 import { roleId } from '../../services/identity/roles.js';
 import { DEFAULT_DOMAIN, type IssuedToken, type ProjectRecord } from '../../services/identity/identity.js';
+import type { CatalogEntry, IdentityVersion, Project, TokenBody } from '../schemas/identity.js';
 
 export interface CatalogSettings {
   publicUrl: string;
@@ -11,7 +13,7 @@ function keystoneTime(d: Date): string {
 }
 
 /** The service catalogue of a project-scoped token. */
-export function catalog(settings: CatalogSettings, projectId: string | null) {
+export function catalog(settings: CatalogSettings, projectId: string | null): Array<Static<typeof CatalogEntry>> {
   const { publicUrl, region } = settings;
   const entry = (type: string, name: string, url: string) => ({
     id: roleId(`service:${type}`),
@@ -32,7 +34,7 @@ export function catalog(settings: CatalogSettings, projectId: string | null) {
   return entries;
 }
 
-export function tokenView(t: IssuedToken, settings: CatalogSettings, withCatalog = true) {
+export function tokenView(t: IssuedToken, settings: CatalogSettings, withCatalog = true): TokenBody {
   const p = t.principal;
   const domain = { id: p.domainId, name: p.domainId === DEFAULT_DOMAIN.id ? DEFAULT_DOMAIN.name : p.domainId };
   return {
@@ -54,7 +56,7 @@ export function tokenView(t: IssuedToken, settings: CatalogSettings, withCatalog
   };
 }
 
-export function projectView(p: ProjectRecord, publicUrl: string) {
+export function projectView(p: ProjectRecord, publicUrl: string): Project {
   return {
     id: p.id,
     name: p.name,
@@ -65,5 +67,18 @@ export function projectView(p: ProjectRecord, publicUrl: string) {
     parent_id: p.domain_id,
     tags: [],
     links: { self: `${publicUrl}/identity/v3/projects/${p.id}` },
+  };
+}
+
+/** Keystone's v3 version document, at /identity/v3. */
+export function versionView(publicUrl: string): Static<typeof IdentityVersion> {
+  return {
+    version: {
+      id: 'v3.14',
+      status: 'stable',
+      updated: '2020-04-07T00:00:00Z',
+      links: [{ rel: 'self', href: `${publicUrl}/identity/v3/` }],
+      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+    },
   };
 }
