@@ -8,7 +8,8 @@ const PROJECT_PATH = /^\/v[123]\/[^/]+\/([^/?]+)/;
 
 export function familyOf(url: string): Family {
   const path = url.split('?')[0];
-  if (path.startsWith('/identity') || path.startsWith('/v3/auth')) return 'identity';
+  // keystoneauth may ask the root's /v3 for identity routes too (tokens, projects, the catalog).
+  if (path.startsWith('/identity') || /^\/v3\/(auth|projects)(\/|$)/.test(path)) return 'identity';
   if (path.startsWith('/cbr/')) return 'cbr';
   const m = PROJECT_PATH.exec(path);
   if (!m) return 'plain';
