@@ -14,7 +14,7 @@ export const JobParams = Type.Object({ project_id: Type.String(), job_id: Type.S
 
 const TAG_TEXT = '^[A-Za-z0-9_-]*$';
 
-/** The fields of the reference's backup. */
+/** The reference's fields, and no others: the edge refuses any other with VolumeBackup.0002. */
 export const CreateCloudBackupBody = Type.Object({
   backup: Type.Object({
     volume_id: Type.String({ description: 'the disk to back up (a UUID)' }),
@@ -35,7 +35,7 @@ export const CreateCloudBackupBody = Type.Object({
   }),
 });
 
-/** Always into an existing disk. */
+/** The reference's fields, and no others: the edge refuses any other with VolumeBackup.0002. */
 export const RestoreCloudBackupBody = Type.Object({
   restore: Type.Object({ volume_id: Type.String({ description: 'the existing disk to restore into (a UUID)' }) }),
 });
