@@ -378,6 +378,32 @@ for (const db of DB_KINDS) {
       ]);
     });
 
+    it('refuses a field the VBS reference does not define with VolumeBackup.0002, creating no backup and no job', async () => {
+      const listed = await call(server, 'GET', `/v2/${m.projectId}/backups/detail?status=available`, { token: m.token });
+      assert.equal(listed.status, 200, listed.text);
+      const backupId = listed.body.backups[0].id as string;
+      const involved = { volumes: [vol], backups: [backupId] };
+      const creates: unknown[] = [
+        { backup: { volume_id: vol, name: 'typo', nmae: 'typo' } },
+        // Cinder's fields are not the VBS API's.
+        { backup: { volume_id: vol, name: 'cinder_field', force: true } },
+        { backup: { volume_id: vol, name: 'outer_field' }, metadata: { a: 'b' } },
+      ];
+      for (const body of creates) {
+        const r = await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups`, body, 'VolumeBackup.0002', involved);
+        assert.match(r.body.error.message, /has no field "(nmae|force|metadata)"/);
+      }
+      const restores: unknown[] = [{ restore: { volume_id: vol, name: 'renamed' } }, { restore: { volume_id: vol }, force: true }];
+      for (const body of restores) {
+        const r = await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups/${backupId}/restore`, body, 'VolumeBackup.0002', involved);
+        assert.match(r.body.error.message, /has no field "(name|force)"/);
+      }
+      // The same bodies without the unknown field are taken.
+      const taken = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: vol, name: 'typo' } } });
+      assert.equal(taken.status, 200, taken.text);
+      assert.equal((await job(server, m, taken.body.job_id)).status, 'SUCCESS');
+    });
+
     it('refuses backups over quota: VolumeBackup.0080 in VBS, 413 overLimit in Cinder', async () => {
       const used = Number((await server.services.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', m.projectId).executeTakeFirstOrThrow()).n);
       const set = await call(server, 'PUT', `/v3/${server.adminProjectId}/os-quota-sets/${m.projectId}`, { token: server.adminToken, body: { quota_set: { backups: used } } });

@@ -68,4 +68,6 @@ const CHOICES = new Set<string>(['GET /']);
 const BODILESS = new Set<string>([
   // Runs the policy now; the reference defines no body.
   'POST /v2/:project_id/backuppolicy/:policy_id/action',
+  // The deprecated VBS delete: a POST that names the backup in its path only.
+  'POST /v2/:project_id/cloudbackups/:backup_id',
 ]);

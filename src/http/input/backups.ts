@@ -1,7 +1,8 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { BackupRequest, RestoreTarget } from '../../services/backups/backup-service.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from './common.js';
+import { CreateCloudBackupBody, RestoreCloudBackupBody } from '../schemas/vbs-backups.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, refuseUnknownFields } from './common.js';
 
 const VBS_NAME = /^[A-Za-z0-9_-]+$/;
 const TAG_TEXT = /^[A-Za-z0-9_-]*$/;
@@ -24,11 +25,19 @@ function vbsTags(raw: unknown): Array<{ key: string; value: string }> {
   });
 }
 
+/** A plain JSON object (not null, not an array). */
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** POST /v2/{project_id}/cloudbackups: the VBS rules and codes of the API reference. */
 export function vbsBackupRequest(body: unknown): BackupRequest {
-  const b = body && typeof body === 'object' ? (body as Record<string, unknown>).backup : undefined;
-  if (!b || typeof b !== 'object' || Array.isArray(b)) throw new ApiError('VolumeBackup.0002', 'api request parameter instance null: the body needs a "backup" object');
-  const spec = b as Record<string, unknown>;
+  // A field the reference does not define is refused, so a misspelled one is not silently dropped.
+  if (isRecord(body)) refuseUnknownFields(body, CreateCloudBackupBody, 'VolumeBackup.0002', 'the body');
+  const b = isRecord(body) ? body.backup : undefined;
+  if (!isRecord(b)) throw new ApiError('VolumeBackup.0002', 'api request parameter instance null: the body needs a "backup" object');
+  refuseUnknownFields(b, CreateCloudBackupBody.properties.backup, 'VolumeBackup.0002', 'backup');
+  const spec = b;
   const volumeId = spec.volume_id;
   if (volumeId === undefined || volumeId === null || volumeId === '') throw new ApiError('VolumeBackup.0010', 'api request parameter volume_id null');
   if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0011', `api request parameter volume_id invalid UUID pattern: "${String(volumeId)}"`);
@@ -96,8 +105,10 @@ export function cinderBackupRequest(body: unknown, allowMetadata: boolean): Back
 
 /** POST /v2/{project_id}/cloudbackups/{backup_id}/restore: always into an existing volume. */
 export function vbsRestoreTarget(body: unknown): RestoreTarget {
-  const inner = body && typeof body === 'object' ? (body as Record<string, unknown>).restore : undefined;
+  if (isRecord(body)) refuseUnknownFields(body, RestoreCloudBackupBody, 'VolumeBackup.0002', 'the body');
+  const inner = isRecord(body) ? body.restore : undefined;
   if (!inner || typeof inner !== 'object') throw new ApiError('VolumeBackup.0210', 'body in request is empty: send {"restore": {"volume_id": ...}}');
+  if (isRecord(inner)) refuseUnknownFields(inner, RestoreCloudBackupBody.properties.restore, 'VolumeBackup.0002', 'restore');
   const volumeId = (inner as Record<string, unknown>).volume_id;
   if (typeof volumeId !== 'string' || volumeId === '') throw new ApiError('VolumeBackup.0208', 'volumeID in body is null or empty');
   if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0111', `the volume info or backup detail is not exist: volume ${volumeId}`);

@@ -6,6 +6,8 @@ import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
+import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { BackupListingQuery, BackupParams, BackupReplies as R, CreateBackupBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 
 type Params = { project_id: string; backup_id: string };
 const tags = ['backups'];
@@ -28,34 +30,34 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
           ...(q.withCount ? { count: page.total } : {}),
         };
       };
-      app.get(`${prefix}/backups`, { schema: { tags, summary: 'List backups (summary)' } }, listing(false));
-      app.get(`${prefix}/backups/detail`, { schema: { tags, summary: 'List backups with details' } }, listing(true));
+      app.get(`${prefix}/backups`, { schema: { tags, summary: 'List backups (summary)', params: ProjectParams, querystring: BackupListingQuery, response: R.list } }, listing(false));
+      app.get(`${prefix}/backups/detail`, { schema: { tags, summary: 'List backups with details', params: ProjectParams, querystring: BackupListingQuery, response: R.detail } }, listing(true));
 
-      app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Show a backup' } }, async (request, reply) => {
+      app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Show a backup', params: BackupParams, response: R.one } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
         return { backup: backupDetail(await services.backupQueries.show(ctx.projectId, request.params.backup_id), ctx) };
       });
 
-      app.post<{ Params: Params }>(`${prefix}/backups`, { schema: { tags, summary: 'Create a backup' } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`${prefix}/backups`, { schema: { tags, summary: 'Create a backup', params: ProjectParams, body: CreateBackupBody, response: R.created } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
         const input = cinderBackupRequest(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
         const { backup } = await services.backupService.create(callerOf(request), input);
         return reply.status(202).send({ backup: backupSummary(backup, ctx) });
       });
 
-      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup' } }, async (request, reply) => {
+      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup', params: BackupParams, body: UpdateBackupBody, response: R.one } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
         const changes = parseBackupChanges(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
         return { backup: backupDetail(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
       });
 
-      app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Delete a backup' } }, async (request, reply) => {
+      app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Delete a backup', params: BackupParams, response: R.accepted } }, async (request, reply) => {
         viewContext(publicUrl, request, reply);
         await services.backupService.delete(callerOf(request), request.params.backup_id);
         return reply.status(202).send();
       });
 
-      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags, summary: 'Restore a backup' } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/restore`, { schema: { tags, summary: 'Restore a backup', params: BackupParams, body: RestoreBackupBody, response: R.restore } }, async (request, reply) => {
         viewContext(publicUrl, request, reply);
         const { volume } = await services.backupService.restore(callerOf(request), request.params.backup_id, cinderRestoreTarget(request.body));
         return reply.status(202).send({ restore: { backup_id: request.params.backup_id, volume_id: volume.id, volume_name: volume.name } });

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids.js';
 import type { Services } from '../../container.js';
 import { vbsRestoreTarget, vbsBackupRequest } from '../input/backups.js';
 import { callerOf } from './cinder-context.js';
+import { CloudBackupParams, CloudBackupProjectParams, CloudBackupReplies as R, CreateCloudBackupBody, RestoreCloudBackupBody } from '../schemas/vbs-backups.js';
 
 type Params = { project_id: string; backup_id: string };
 
@@ -17,11 +18,11 @@ function backupIdOf(raw: string): string {
 export function cloudBackupRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const base = '/v2/:project_id/cloudbackups';
-    app.post(base, { schema: { tags: ['vbs'], summary: 'Create a VBS backup' } }, async (request) => {
+    app.post(base, { schema: { tags: ['vbs'], summary: 'Create a VBS backup', params: CloudBackupProjectParams, body: CreateCloudBackupBody, response: R.job } }, async (request) => {
       const { job } = await services.backupService.create(callerOf(request), vbsBackupRequest(request.body));
       return { job_id: job.id };
     });
-    app.get(`${base}/quota`, { schema: { tags: ['vbs'], summary: 'Backup quotas of the project' } }, async (request) => {
+    app.get(`${base}/quota`, { schema: { tags: ['vbs'], summary: 'Backup quotas of the project', params: CloudBackupProjectParams, response: R.quota } }, async (request) => {
       const usage = await services.quotaSets.showWithUsage(callerOf(request), (request.params as Params).project_id);
       return {
         quotas: {
@@ -29,11 +30,11 @@ export function cloudBackupRoutes(services: Services): FastifyPluginAsync {
         },
       };
     });
-    app.post<{ Params: Params }>(`${base}/:backup_id`, { schema: { tags: ['vbs'], summary: 'Delete a VBS backup (deprecated)' } }, async (request) => {
+    app.post<{ Params: Params }>(`${base}/:backup_id`, { schema: { tags: ['vbs'], summary: 'Delete a VBS backup (deprecated)', params: CloudBackupParams, response: R.job } }, async (request) => {
       const job = await services.backupService.delete(callerOf(request), backupIdOf(request.params.backup_id));
       return { job_id: job.id };
     });
-    app.post<{ Params: Params }>(`${base}/:backup_id/restore`, { schema: { tags: ['vbs'], summary: 'Restore a disk from a VBS backup' } }, async (request) => {
+    app.post<{ Params: Params }>(`${base}/:backup_id/restore`, { schema: { tags: ['vbs'], summary: 'Restore a disk from a VBS backup', params: CloudBackupParams, body: RestoreCloudBackupBody, response: R.job } }, async (request) => {
       const backupId = backupIdOf(request.params.backup_id);
       const { job } = await services.backupService.restore(callerOf(request), backupId, vbsRestoreTarget(request.body));
       return { job_id: job.id };
