@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
+import fastJson, { type Schema } from 'fast-json-stringify';
 import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors.js';
@@ -83,6 +84,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Request schemas document what a route takes; the edge parsers of src/http/input/ check it,
   // with each family's codes, so Fastify's own validation (and its coercion) stays out.
   app.setValidatorCompiler(() => () => true);
+  // A reply schema compiles on its route's first reply, not at start-up: a server starts in a
+  // third of the time, and error schemas (the renderer shapes errors; they only document) never do.
+  app.setSerializerCompiler(({ schema }) => {
+    let serialize: ((data: unknown) => string) | undefined;
+    return (data) => (serialize ??= fastJson(schema as Schema))(data);
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'buffer' }, (request, body: Buffer, done) => {

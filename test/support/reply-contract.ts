@@ -6,10 +6,12 @@ import type { ReplyObserver } from '../../src/http/app.js';
  * the route does not document, or whose body its schema refuses, is a violation; the server's
  * close() fails with the list.
  */
+// Route schemas are module constants: one compilation each serves every server of the test process.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
 export class ReplyContract {
   readonly violations: string[] = [];
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  private readonly compiled = new WeakMap<object, ValidateFunction>();
 
   readonly observe: ReplyObserver = ({ method, url, route, schema, status, body }) => {
     // Replies of no route (404, 405 of unknown paths) have no contract of their own.
@@ -22,10 +24,10 @@ export class ReplyContract {
       this.violations.push(`${where}, a status its schema does not document`);
       return;
     }
-    let validate = this.compiled.get(expected);
+    let validate = compiled.get(expected);
     if (!validate) {
-      validate = this.ajv.compile(expected);
-      this.compiled.set(expected, validate);
+      validate = ajv.compile(expected);
+      compiled.set(expected, validate);
     }
     const value = body === undefined ? null : body;
     if (!validate(value)) {

@@ -1,8 +1,9 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { BackupRequest, RestoreTarget } from '../../services/backups/backup-service.js';
+import { CreateBackupBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 import { CreateCloudBackupBody, RestoreCloudBackupBody } from '../schemas/vbs-backups.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, refuseUnknownFields } from './common.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, refuseUnknownCinderKeys, refuseUnknownFields } from './common.js';
 
 const VBS_NAME = /^[A-Za-z0-9_-]+$/;
 const TAG_TEXT = /^[A-Za-z0-9_-]*$/;
@@ -80,6 +81,7 @@ function cinderText(spec: Record<string, unknown>, field: string): string | null
 /** POST /v2|v3/{project_id}/backups: Cinder's rules (400 badRequest, 404 itemNotFound). */
 export function cinderBackupRequest(body: unknown, allowMetadata: boolean): BackupRequest {
   const spec = bodyObject(body, 'backup');
+  refuseUnknownCinderKeys(body, CreateBackupBody, 'backup');
   const volumeId = spec.volume_id;
   if (volumeId === undefined || volumeId === null) throw bad("'volume_id' is a required property.");
   if (!isUuid(volumeId)) throw new ApiError('VolumeBackup.0021', `Volume ${String(volumeId)} could not be found.`);
@@ -118,6 +120,7 @@ export function vbsRestoreTarget(body: unknown): RestoreTarget {
 /** POST /backups/{backup_id}/restore: into an existing volume, or without one into a new volume. */
 export function cinderRestoreTarget(body: unknown): RestoreTarget {
   const spec = bodyObject(body, 'restore');
+  refuseUnknownCinderKeys(body, RestoreBackupBody, 'restore');
   const volumeId = spec.volume_id ?? null;
   if (volumeId !== null && !isUuid(volumeId)) throw new ApiError('VolumeBackup.0021', `Volume ${String(volumeId)} could not be found.`);
   const name = spec.name ?? null;
@@ -128,6 +131,7 @@ export function cinderRestoreTarget(body: unknown): RestoreTarget {
 /** PUT /backups/{backup_id}: name, description and (3.43) metadata, at least one. */
 export function parseBackupChanges(body: unknown, allowMetadata: boolean): { name?: string | null; description?: string | null; metadata?: Record<string, string> } {
   const spec = bodyObject(body, 'backup');
+  refuseUnknownCinderKeys(body, UpdateBackupBody, 'backup');
   const changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> } = nameAndDescription(spec);
   if (typeof changes.description === 'string' && /[<>]/.test(changes.description)) throw bad('description must not contain "<" or ">".');
   if (spec.metadata !== undefined && allowMetadata) changes.metadata = metadataOf(spec.metadata);

@@ -1,11 +1,13 @@
 import { ApiError } from '../../common/errors.js';
 import type { CreateSnapshot, SnapshotAction } from '../../services/volumes/snapshot-service.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription } from './common.js';
+import { CreateSnapshotBody, UpdateSnapshotBody } from '../schemas/cinder-snapshots.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, refuseUnknownCinderKeys } from './common.js';
 import { actionOf } from './volumes.js';
 
 /** POST /snapshots. */
 export function parseCreateSnapshot(body: unknown): CreateSnapshot {
   const spec = bodyObject(body, 'snapshot');
+  refuseUnknownCinderKeys(body, CreateSnapshotBody, 'snapshot');
   const volumeId = spec.volume_id;
   if (volumeId === undefined || volumeId === null || volumeId === '') throw bad('volume_id is required.');
   if (typeof volumeId !== 'string') throw bad('volume_id must be a string.');
@@ -21,7 +23,9 @@ export function parseCreateSnapshot(body: unknown): CreateSnapshot {
 
 /** PUT /snapshots/{id}: name and description, at least one. */
 export function parseSnapshotChanges(body: unknown): { name?: string | null; description?: string | null } {
-  const changes = nameAndDescription(bodyObject(body, 'snapshot'));
+  const spec = bodyObject(body, 'snapshot');
+  refuseUnknownCinderKeys(body, UpdateSnapshotBody, 'snapshot');
+  const changes = nameAndDescription(spec);
   if (changes.name === undefined && changes.description === undefined) throw bad('give name or description to change.');
   return changes;
 }

@@ -1,7 +1,8 @@
 import { ApiError } from '../../common/errors.js';
 import type { AttachVolume, CreateVolume, VolumeAction, EditVolume } from '../../services/volumes/volume-commands.js';
 import { RESETTABLE_VOLUME_STATUSES, type VolumeStatus } from '../../services/volumes/volume-state.js';
-import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize } from './common.js';
+import { CreateVolumeBody, UpdateVolumeBody } from '../schemas/cinder-volumes.js';
+import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize, refuseUnknownCinderKeys } from './common.js';
 
 function optional<T>(raw: unknown, read: (v: unknown) => T): T | undefined {
   return raw === undefined || raw === null ? undefined : read(raw);
@@ -13,9 +14,10 @@ function optionalId(spec: Record<string, unknown>, field: string): string | null
   return String(v);
 }
 
-/** POST /volumes: Cinder's body; `backup_id` only from microversion 3.47. */
-export function parseCreateVolume(body: unknown, features: { fromBackup: boolean }): CreateVolume {
+/** POST /volumes: Cinder's body; `backup_id` only from microversion 3.47, only known fields in `volume` from 3.53. */
+export function parseCreateVolume(body: unknown, features: { fromBackup: boolean; onlyKnownFields: boolean }): CreateVolume {
   const spec = bodyObject(body, 'volume');
+  refuseUnknownCinderKeys(body, CreateVolumeBody, 'volume', features.onlyKnownFields);
   const text = nameAndDescription(spec);
   const snapshotId = optionalId(spec, 'snapshot_id');
   const sourceVolid = optionalId(spec, 'source_volid');
@@ -44,9 +46,10 @@ export function parseCreateVolume(body: unknown, features: { fromBackup: boolean
   };
 }
 
-/** PUT /volumes/{id} and PUT /snapshots/{id}: name, description (also under their v1 names) and metadata. */
-export function parseResourceChanges(body: unknown, key: 'volume' | 'snapshot'): EditVolume {
-  const spec = bodyObject(body, key);
+/** PUT /volumes/{id}: name, description (also under their v1 names) and metadata. */
+export function parseVolumeChanges(body: unknown): EditVolume {
+  const spec = bodyObject(body, 'volume');
+  refuseUnknownCinderKeys(body, UpdateVolumeBody, 'volume');
   const changes: EditVolume = { ...nameAndDescription(spec) };
   if (spec.metadata !== undefined) changes.metadata = metadataOf(spec.metadata);
   return changes;

@@ -6,7 +6,7 @@ import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
-import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { ProjectParams } from '../schemas/cinder-common.js';
 import { BackupListingQuery, BackupParams, BackupReplies as R, CreateBackupBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 
 type Params = { project_id: string; backup_id: string };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
 import { parseCbrQuery } from '../input/cbr-query.js';
 import { CbrListQuery, CbrReplies } from '../schemas/cbr.js';
-import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { ProjectParams } from '../schemas/cinder-common.js';
 import { cbrBackupView } from '../views/cbr-backups.js';
 
 /** CBR-style backup listing; mounted under /cbr because Cinder owns GET /v3/{project_id}/backups. */

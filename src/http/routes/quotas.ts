@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
 import { parseBoolean } from '../input/listing-query.js';
 import { quotaUpdateRequest } from '../input/quota-sets.js';
-import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { ProjectParams } from '../schemas/cinder-common.js';
 import { QuotaParams, QuotaReplies as R, QuotaShowQuery, UpdateQuotaSetBody } from '../schemas/cinder-quotas.js';
 import { limitsView, quotaSet } from '../views/cinder-quotas.js';
 import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
 import { cancelShareRequest, shareQuery, shareRequest } from '../input/shares.js';
-import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { ProjectParams } from '../schemas/cinder-common.js';
 import { CancelShareQuery, ShareBody, ShareParams, ShareListQuery, ShareReplies as R } from '../schemas/sharing.js';
 import { newShareView, shareDetail } from '../views/share.js';
 import { callerOf, type Query } from './cinder-context.js';

@@ -6,7 +6,7 @@ import { parseMetaItem, parseMetadataBody } from '../input/volumes.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
-import { MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-volumes.js';
+import { MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-common.js';
 import { CreateSnapshotBody, SnapshotActionBody, SnapshotItemParams, SnapshotListingQuery, SnapshotParams, SnapshotReplies as R, UpdateSnapshotBody } from '../schemas/cinder-snapshots.js';
 
 type Params = { project_id: string; snapshot_id: string; key: string };

@@ -3,7 +3,7 @@ import type { Services } from '../../container.js';
 import { getVolumeType, VOLUME_TYPES } from '../../services/volumes/volume-types.js';
 import { negotiate } from '../microversion.js';
 import { TypeParams, VolumeTypeReplies as R } from '../schemas/cinder-quotas.js';
-import { ProjectParams } from '../schemas/cinder-volumes.js';
+import { ProjectParams } from '../schemas/cinder-common.js';
 import { volumeTypeView } from '../views/cinder-volume-types.js';
 import { CINDER_PREFIXES } from './cinder-context.js';
 

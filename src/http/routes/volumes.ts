@@ -2,12 +2,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
 import { VOLUME_LISTING } from '../../services/volumes/volume-service.js';
 import { parseBoolean } from '../input/listing-query.js';
-import { VOLUME_ACTION_STATUS, parseCreateVolume, parseMetaItem, parseMetadataBody, parseResourceChanges, parseVolumeAction } from '../input/volumes.js';
+import { VOLUME_ACTION_STATUS, parseCreateVolume, parseMetaItem, parseMetadataBody, parseVolumeAction, parseVolumeChanges } from '../input/volumes.js';
 import { atLeast } from '../microversion.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
-import { CreateVolumeBody, ListingQuery, MetaItemBody, MetadataBody, ProjectParams, UpdateVolumeBody, VolumeActionBody, VolumeItemParams, VolumeParams, VolumeReplies as R } from '../schemas/cinder-volumes.js';
+import { ListingQuery, MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-common.js';
+import { CreateVolumeBody, UpdateVolumeBody, VolumeActionBody, VolumeItemParams, VolumeParams, VolumeReplies as R } from '../schemas/cinder-volumes.js';
 
 type Params = { project_id: string; volume_id: string; key: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -35,8 +36,9 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details', params: ProjectParams, querystring: ListingQuery, response: R.detail } }, listing(true));
       app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume', params: ProjectParams, body: CreateVolumeBody, response: R.created } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        const fromBackup = ctx.version.major === 3 && atLeast(ctx.version, '3.47');
-        const v = await services.volumes.create(callerOf(request), parseCreateVolume(request.body, { fromBackup }));
+        const v3 = ctx.version.major === 3;
+        const cmd = parseCreateVolume(request.body, { fromBackup: v3 && atLeast(ctx.version, '3.47'), onlyKnownFields: v3 && atLeast(ctx.version, '3.53') });
+        const v = await services.volumes.create(callerOf(request), cmd);
         return reply.status(202).send({ volume: volumeDetail(v, ctx) });
       });
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume', params: VolumeParams, response: R.one } }, async (request, reply) => {
@@ -45,7 +47,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume', params: VolumeParams, body: UpdateVolumeBody, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, parseResourceChanges(request.body, 'volume')), ctx) };
+        return { volume: volumeDetail(await services.volumes.update(callerOf(request), request.params.volume_id, parseVolumeChanges(request.body)), ctx) };
       });
       app.delete<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Delete a volume', params: VolumeParams, response: R.accepted } }, async (request, reply) => {
         ctxOf(request, reply);

@@ -4,7 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Link, NoBody, Nullable, Timestamp } from './common.js';
-import { ListingQuery, cinderErrors } from './cinder-volumes.js';
+import { ListingQuery, cinderErrors, cinderList } from './cinder-common.js';
 
 /** A backup's metadata: string pairs, from microversion 3.43. */
 const Metadata = Type.Record(Type.String(), Type.String(), { description: '3.43' });
@@ -59,11 +59,6 @@ export const BackupDetail = Type.Object({
   metadata: Type.Optional(Metadata),
 });
 
-const NextLinks = Type.Array(Link, { description: 'the next page, when there is one' });
-
-export const BackupList = (item: typeof BackupSummary | typeof BackupDetail) =>
-  Type.Object({ backups: Type.Array(item), backups_links: Type.Optional(NextLinks), count: Type.Optional(Type.Integer({ description: 'with_count (3.45)' })) });
-
 const Text = Type.Optional(Nullable(Type.String({ maxLength: 255 })));
 /** true/false, also as the strings Cinder accepts ("true", "False", "1" ...). */
 const flag = (description: string) => Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()], { description })));
@@ -103,8 +98,8 @@ export const RestoreBackupBody = Type.Object({
 });
 
 export const BackupReplies = {
-  list: { 200: BackupList(BackupSummary), ...cinderErrors },
-  detail: { 200: BackupList(BackupDetail), ...cinderErrors },
+  list: { 200: cinderList('backups', BackupSummary), ...cinderErrors },
+  detail: { 200: cinderList('backups', BackupDetail), ...cinderErrors },
   one: { 200: Type.Object({ backup: BackupDetail }), ...cinderErrors },
   created: { 202: Type.Object({ backup: BackupSummary }), ...cinderErrors },
   accepted: { 202: NoBody, ...cinderErrors },

@@ -1,7 +1,7 @@
 /** Cinder's snapshot bodies, requests and replies, at /v2 and /v3 (fields of later microversions optional). */
 import { Type } from '@sinclair/typebox';
-import { Link, NoBody, Nullable, StringMap, Timestamp } from './common.js';
-import { ListingQuery, cinderErrors } from './cinder-volumes.js';
+import { NoBody, Nullable, StringMap, Timestamp } from './common.js';
+import { ListingQuery, cinderErrors, cinderList } from './cinder-common.js';
 
 export const SnapshotParams = Type.Object({ project_id: Type.String(), snapshot_id: Type.String() });
 export const SnapshotItemParams = Type.Object({ project_id: Type.String(), snapshot_id: Type.String(), key: Type.String() });
@@ -46,11 +46,6 @@ export const SnapshotDetail = Type.Object({
   'os-extended-snapshot-attributes:progress': Type.String({ description: '"100%" once available, else "0%"' }),
 });
 
-const NextLinks = Type.Array(Link, { description: 'the next page, when there is one' });
-
-export const SnapshotList = (item: typeof SnapshotSummary | typeof SnapshotDetail) =>
-  Type.Object({ snapshots: Type.Array(item), snapshots_links: Type.Optional(NextLinks), count: Type.Optional(Type.Integer({ description: 'with_count (3.45)' })) });
-
 const Text = Type.Optional(Nullable(Type.String({ maxLength: 255 })));
 const NameFields = { name: Text, description: Text, display_name: Text, display_description: Text };
 
@@ -75,8 +70,8 @@ export const SnapshotActionBody = Type.Union(
 );
 
 export const SnapshotReplies = {
-  list: { 200: SnapshotList(SnapshotSummary), ...cinderErrors },
-  detail: { 200: SnapshotList(SnapshotDetail), ...cinderErrors },
+  list: { 200: cinderList('snapshots', SnapshotSummary), ...cinderErrors },
+  detail: { 200: cinderList('snapshots', SnapshotDetail), ...cinderErrors },
   created: { 202: Type.Object({ snapshot: SnapshotDetail }), ...cinderErrors },
   one: { 200: Type.Object({ snapshot: SnapshotDetail }), ...cinderErrors },
   accepted: { 202: NoBody, ...cinderErrors },

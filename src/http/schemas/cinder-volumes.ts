@@ -1,25 +1,10 @@
 /** Cinder's volume bodies, requests and replies, at /v2 and /v3 (fields of later microversions optional). */
 import { Type } from '@sinclair/typebox';
-import { Link, NoBody, Nullable, StringMap, Timestamp, errorResponses } from './common.js';
+import { Link, NoBody, Nullable, StringMap, Timestamp } from './common.js';
+import { cinderErrors, cinderList } from './cinder-common.js';
 
-export const ProjectParams = Type.Object({ project_id: Type.String() });
 export const VolumeParams = Type.Object({ project_id: Type.String(), volume_id: Type.String() });
 export const VolumeItemParams = Type.Object({ project_id: Type.String(), volume_id: Type.String(), key: Type.String() });
-
-/** The paging and filtering query of Cinder listings (filters beyond these are the listing's own). */
-export const ListingQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.String({ description: 'page size, at most 1000' })),
-    marker: Type.Optional(Type.String({ description: 'id of the last item of the previous page' })),
-    offset: Type.Optional(Type.String()),
-    sort: Type.Optional(Type.String({ description: 'key[:asc|desc][,key...]' })),
-    sort_key: Type.Optional(Type.String()),
-    sort_dir: Type.Optional(Type.String()),
-    all_tenants: Type.Optional(Type.String({ description: 'every project (administrators)' })),
-    with_count: Type.Optional(Type.String({ description: 'add the total count (3.45)' })),
-  },
-  { additionalProperties: true },
-);
 
 const Attachment = Type.Object({
   id: Type.String(),
@@ -65,10 +50,6 @@ export const VolumeDetail = Type.Object({
   shared_targets: Type.Optional(Type.Boolean({ description: '3.48' })),
 });
 
-const NextLinks = Type.Array(Link, { description: 'the next page, when there is one' });
-
-export const VolumeList = (item: typeof VolumeSummary | typeof VolumeDetail) =>
-  Type.Object({ volumes: Type.Array(item), volumes_links: Type.Optional(NextLinks), count: Type.Optional(Type.Integer({ description: 'with_count (3.45)' })) });
 
 const VolumeFields = {
   name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
@@ -79,6 +60,7 @@ const VolumeFields = {
 };
 
 export const CreateVolumeBody = Type.Object({
+  'OS-SCH-HNT:scheduler_hints': Type.Optional(Nullable(Type.Object({}, { description: 'accepted and ignored: one backend' }))),
   volume: Type.Object({
     ...VolumeFields,
     size: Type.Optional(Nullable(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*\\d+\\s*$' })]))),
@@ -87,6 +69,10 @@ export const CreateVolumeBody = Type.Object({
     snapshot_id: Type.Optional(Nullable(Type.String())),
     source_volid: Type.Optional(Nullable(Type.String())),
     backup_id: Type.Optional(Nullable(Type.String({ description: 'restore a backup into the new volume (3.47)' }))),
+    imageRef: Type.Optional(Nullable(Type.String({ description: 'refused: this service has no image service' }))),
+    image_id: Type.Optional(Nullable(Type.String({ description: 'ignored: this service has no image service' }))),
+    consistencygroup_id: Type.Optional(Nullable(Type.String({ description: 'ignored' }))),
+    group_id: Type.Optional(Nullable(Type.String({ description: 'ignored (3.13)' }))),
     bootable: Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()]))),
     multiattach: Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()]))),
   }),
@@ -119,14 +105,10 @@ export const VolumeActionBody = Type.Union(
   { description: 'exactly one action' },
 );
 
-export const MetadataBody = Type.Object({ metadata: StringMap });
-export const MetaItemBody = Type.Object({ meta: StringMap });
-
-export const cinderErrors = errorResponses('cinder');
 
 export const VolumeReplies = {
-  list: { 200: VolumeList(VolumeSummary), ...cinderErrors },
-  detail: { 200: VolumeList(VolumeDetail), ...cinderErrors },
+  list: { 200: cinderList('volumes', VolumeSummary), ...cinderErrors },
+  detail: { 200: cinderList('volumes', VolumeDetail), ...cinderErrors },
   created: { 202: Type.Object({ volume: VolumeDetail }), ...cinderErrors },
   one: { 200: Type.Object({ volume: VolumeDetail }), ...cinderErrors },
   accepted: { 202: NoBody, ...cinderErrors },

@@ -1,5 +1,6 @@
 /** Backup sharing between projects (VBS family, seed 002): the share body, the listing query and the share views. */
 import { Type } from '@sinclair/typebox';
+import { BackupFields } from './cinder-backups.js';
 import { NoBody, Nullable, Timestamp, errorResponses } from './common.js';
 
 /** More recipients in one request than any real use needs; it bounds the work of one request. */
@@ -54,29 +55,9 @@ const ShareFields = {
 /** A share just made: it also says that it is live. */
 const NewShare = Type.Object({ ...ShareFields, deleted: Type.Boolean(), deleted_at: Type.Null() });
 
-/** The fields of a backup itself, as src/http/views/cinder-backups.ts backupFields renders them. */
-export const BackupFields = Type.Object({
-  id: Type.String(),
-  name: Nullable(Type.String()),
-  status: Type.String(),
-  description: Nullable(Type.String()),
-  availability_zone: Nullable(Type.String()),
-  volume_id: Type.String(),
-  snapshot_id: Nullable(Type.String()),
-  fail_reason: Nullable(Type.String()),
-  size: Type.Integer(),
-  object_count: Nullable(Type.Integer()),
-  container: Nullable(Type.String()),
-  created_at: Timestamp,
-  updated_at: Nullable(Timestamp),
-  data_timestamp: Timestamp,
-  has_dependent_backups: Type.Boolean(),
-  is_incremental: Type.Boolean(),
-  service_metadata: Type.String({ description: 'a JSON object, as text' }),
-});
 
 /** A share with the source backup's own fields (nothing of the owner's project or links into it). */
-const ShareDetail = Type.Object({ ...ShareFields, backup: BackupFields });
+const ShareDetail = Type.Object({ ...ShareFields, backup: Type.Object(BackupFields) });
 
 const vbsErrors = errorResponses('vbs');
 
