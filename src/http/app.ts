@@ -51,6 +51,17 @@ function parseError(code: string): Error {
   return Object.assign(new Error(code), { code });
 }
 
+/** Schemas are module constants: each compiles once per process, whichever app serves it. */
+const serializers = new WeakMap<object, (data: unknown) => string>();
+function serializerOf(schema: unknown): (data: unknown) => string {
+  let serialize = serializers.get(schema as object);
+  if (!serialize) {
+    serialize = fastJson(schema as Schema);
+    serializers.set(schema as object, serialize);
+  }
+  return serialize;
+}
+
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is what Fastify logs with; its declared type is the narrower base interface.
@@ -86,10 +97,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   app.setValidatorCompiler(() => () => true);
   // A reply schema compiles on its route's first reply, not at start-up: a server starts in a
   // third of the time, and error schemas (the renderer shapes errors; they only document) never do.
-  app.setSerializerCompiler(({ schema }) => {
-    let serialize: ((data: unknown) => string) | undefined;
-    return (data) => (serialize ??= fastJson(schema as Schema))(data);
-  });
+  app.setSerializerCompiler(({ schema }) => (data) => serializerOf(schema)(data));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'buffer' }, (request, body: Buffer, done) => {
