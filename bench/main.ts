@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --size-mib N] [--json] [--compare] [--cold] [--dir D] [--keep]`: the benchmark of
- * /work/shared/spec/BENCH.md. Every engine case runs in a child process (dist/bench/case.js) so
+ * ../shared/spec/BENCH.md. Every engine case runs in a child process (dist/bench/case.js) so
  * its peak RSS and CPU seconds are its own.
  * Extra knobs for measuring design choices: --block-kib, --pack-mib, --level.
  */
