@@ -15,6 +15,7 @@ import { PackWriter, type PackInfo } from './packs.js';
 import { unpackInWorker } from './pool.js';
 import { UnpackEntries } from './unpack-protocol.js';
 import type { Repository } from './repository.js';
+import { NotFoundError } from '../stores/block-store.js';
 
 export interface GcOptions {
   /** Packs written less than this long ago are left alone (default one hour). */
@@ -109,10 +110,17 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
   }
   if ((result.skipped = await running())) return result;
 
-  // Mark. A manifest that cannot be read stops gc: sweeping on partial knowledge could destroy a backup.
+  // Mark. A manifest that cannot be read stops gc: sweeping on partial knowledge could destroy a
+  // backup. One deleted since the listing (another delete's gc runs beside this one) holds
+  // nothing live any more: it is passed over, not an error.
   const live = new Set<string>();
   for await (const o of repo.store.list(keys.manifestsOf(repo.project))) {
-    const m = decodeManifest(await repo.store.get(o.key), `manifest ${o.key}`);
+    const bytes = await repo.store.get(o.key).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    });
+    if (!bytes) continue;
+    const m = decodeManifest(bytes, `manifest ${o.key}`);
     result.manifests += 1;
     for (let i = 0; i < m.header.blockCount; i += 1) {
       const id = m.ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES);

@@ -190,6 +190,32 @@ describe('engine: backup and restore', () => {
     await assert.rejects(repo.deleteBackup('b1'), BackupNotFoundError);
   });
 
+  it('gc passes over a manifest another delete removed after gc listed it, and keeps the rest', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const storeDir = path.join(dir, 'store');
+    makeVolume(vol, 'rrrr');
+    await runBackup(repoAt(storeDir), { source: vol, backupId: 'gone', volumeId: 'v' });
+    makeVolume(vol, 'rrrr');
+    const sum = sha256(vol);
+    await runBackup(repoAt(storeDir), { source: vol, backupId: 'kept', volumeId: 'v' });
+    /** A store on which the delete of `gone` lands between gc's listing and its read of the manifest. */
+    class RacedStore extends FsBlockStore {
+      override async get(key: string): Promise<Buffer> {
+        if (key.startsWith('manifests/') && key.endsWith('/gone')) await this.delete(key);
+        return super.get(key);
+      }
+    }
+    const raced = openRepository(new RacedStore(storeDir), 'proj-a', SMALL);
+    const gc = await runGc(raced, { graceMs: 0 });
+    assert.equal(gc.skipped, null);
+    assert.equal(gc.manifests, 1);
+    assert.ok(gc.packsDeleted > 0, `the packs only 'gone' used are swept: ${JSON.stringify(gc)}`);
+    await runVerify(repoAt(storeDir), 'kept');
+    await runRestore(repoAt(storeDir), { backupId: 'kept', target: path.join(dir, 'r.img') });
+    assert.equal(sha256(path.join(dir, 'r.img')), sum);
+  });
+
   it('gc rewrites packs that are mostly dead and the live backup still verifies', async (t) => {
     const dir = tempDir(t);
     const vol = path.join(dir, 'vol.img');

@@ -82,5 +82,28 @@ for (const db of DB_KINDS) {
       });
       assert.equal(status, 'error_restoring');
     });
+
+    it('deletes a backup when the reclaim of space after it cannot run, and says so on the job', async () => {
+      const source = await newVolume('gc-blocked');
+      const backupOf = async (name: string) => {
+        const created = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: source, name } } });
+        assert.equal(created.status, 200, created.text);
+        const done = await job(created.body.job_id);
+        assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
+        return done.entities.backup_id as string;
+      };
+      const damaged = await backupOf('manifest_damaged');
+      const victim = await backupOf('to_delete');
+      // A manifest gc cannot read stops gc (sweeping on partial knowledge could lose blocks).
+      const store = server.services.store;
+      for await (const o of store.list(`manifests/${m.projectId}/`)) if (o.key.endsWith(`/${damaged}`)) await store.put(o.key, Buffer.from('not a manifest'));
+
+      const deleted = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups/${victim}`, { token: m.token });
+      assert.equal(deleted.status, 200, deleted.text);
+      const done = await job(deleted.body.job_id);
+      assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
+      assert.match(done.entities.gc_deferred, new RegExp(`manifest .*${damaged}`));
+      assert.equal((await call(server, 'GET', `/v3/${m.projectId}/backups/${victim}`, { token: m.token })).status, 404);
+    });
   });
 }

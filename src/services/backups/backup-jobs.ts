@@ -143,6 +143,24 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
     await d.backups.moveBackup(p.backupId, 'deleting', 'error_deleting', { fail_reason: reason, updated_at: now() });
   }
 
+  /** One gc at a time per project here: two would mark and sweep the same packs for nothing. */
+  const gcOfProject = new Map<string, Promise<unknown>>();
+  /** Reclaims the space of blocks no backup of the project references; why it could not, else null. */
+  async function reclaimSpace(projectId: string): Promise<string | null> {
+    const before = gcOfProject.get(projectId) ?? Promise.resolve();
+    const gc = before.then(() => runGc(openRepository(d.store, projectId)));
+    const settled = gc.catch(() => undefined);
+    gcOfProject.set(projectId, settled);
+    try {
+      await gc;
+      return null;
+    } catch (err) {
+      return reasonOf(err);
+    } finally {
+      if (gcOfProject.get(projectId) === settled) gcOfProject.delete(projectId);
+    }
+  }
+
   const remove: JobHandler = {
     failureRule: 'backup.delete-failed',
     async run({ job, signal }) {
@@ -161,14 +179,15 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           await d.shares.deleteSharesOfBackup(backup.id, tx);
           await tx.deleteFrom('backups').where('id', '=', backup.id).execute();
         });
-        // Reclaim the space of blocks no other backup of the project references.
-        await runGc(repo);
-        return { backup_id: backup.id };
       } catch (err) {
         if (stopping(signal)) throw err;
         await failDelete(p, reasonOf(err));
         throw new JobFailure('backup.delete-failed', `failed to delete the backup: ${reasonOf(err)}`);
       }
+      // The backup is gone whatever follows: reclaiming its blocks is housekeeping that the
+      // project's next delete (or `vbs gc`) finishes if this one cannot.
+      const reclaim = await reclaimSpace(backup.projectId);
+      return { backup_id: backup.id, ...(reclaim ? { gc_deferred: reclaim } : {}) };
     },
     onAbandoned: (job: Job) => failDelete(job.payload as unknown as DeletePayload, INTERRUPTED),
   };
