@@ -12,6 +12,9 @@ type User = Awaited<ReturnType<typeof projectWithUser>>;
 
 const CINDER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
 
+/** What Cinder's extensions add to a volume read by an administrator, and no one else sees. */
+const ADMIN_ONLY = ['os-vol-host-attr:host', 'os-vol-tenant-attr:tenant_id', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id', 'migration_status'];
+
 for (const db of DB_KINDS) {
   describe(`Cinder volumes (${db})`, () => {
     let server: TestServer;
@@ -53,8 +56,6 @@ for (const db of DB_KINDS) {
       assert.equal(v.multiattach, false);
       assert.deepEqual(v.metadata, { env: 'test' });
       assert.deepEqual(v.attachments, []);
-      assert.equal(v['os-vol-tenant-attr:tenant_id'], owner.projectId);
-      assert.match(v['os-vol-host-attr:host'], /@file#file$/);
       assert.equal(v.snapshot_id, null);
       assert.equal(v.source_volid, null);
       assert.equal(v.consistencygroup_id, null);
@@ -80,6 +81,15 @@ for (const db of DB_KINDS) {
         const r = await call(server, 'GET', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: owner.token });
         assert.equal(r.status, 200);
         assert.equal(r.body.volume.name, 'plain');
+        // As in Cinder, the host, tenant and migration attributes are for administrators, on reads only.
+        for (const key of ADMIN_ONLY) assert.equal(key in r.body.volume, false, `${key} shown to a member`);
+        const asAdmin = await call(server, 'GET', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: server.adminToken });
+        assert.equal(asAdmin.body.volume['os-vol-tenant-attr:tenant_id'], owner.projectId);
+        assert.match(asAdmin.body.volume['os-vol-host-attr:host'], /@file#file$/);
+        assert.deepEqual(ADMIN_ONLY.map((key) => key in asAdmin.body.volume), ADMIN_ONLY.map(() => true));
+        const renamed = await call(server, 'PUT', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: server.adminToken, body: { volume: { name: 'plain' } } });
+        assert.equal(renamed.status, 200, renamed.text);
+        assert.equal('os-vol-host-attr:host' in renamed.body.volume, false, 'an update answers without the read-only extension attributes');
       }
       const bad = await call(server, 'GET', `/v3/${owner.projectId}/volumes/not-a-uuid`, { token: owner.token });
       assert.equal(bad.status, 404);
@@ -415,7 +425,8 @@ for (const db of DB_KINDS) {
       assert.equal((await call(server, 'GET', `${base}/${v.id}`, { token: server.adminToken })).status, 200);
       const adminMade = await call(server, 'POST', `/v3/${other.projectId}/volumes`, { token: server.adminToken, body: { volume: { size: 1, name: 'by-admin' } } });
       assert.equal(adminMade.status, 202, adminMade.text);
-      assert.equal(adminMade.body.volume['os-vol-tenant-attr:tenant_id'], other.projectId);
+      const adminShown = await call(server, 'GET', `/v3/${other.projectId}/volumes/${adminMade.body.volume.id}`, { token: server.adminToken });
+      assert.equal(adminShown.body.volume['os-vol-tenant-attr:tenant_id'], other.projectId);
       const none = await call(server, 'GET', base);
       assert.equal(none.status, 401);
       const invalid = await call(server, 'GET', base, { token: 'not-a-token' });

@@ -19,7 +19,7 @@ export function callerOf(request: FastifyRequest): Caller {
 
 /** The microversion (negotiated and echoed on /v3) and what views need to render. */
 export function viewContext(publicUrl: string, request: FastifyRequest, reply: FastifyReply): CinderViewContext {
-  return { publicUrl, projectId: (request.params as ProjectParams).project_id, version: negotiate(request, reply) };
+  return { publicUrl, projectId: (request.params as ProjectParams).project_id, version: negotiate(request, reply), admin: isAdmin(request.principal) };
 }
 
 /**

@@ -4,7 +4,8 @@ import { VOLUME_LISTING } from '../../services/volumes/volume-service.js';
 import { parseBoolean } from '../input/listing-query.js';
 import { VOLUME_ACTION_STATUS, parseCreateVolume, parseMetaItem, parseMetadataBody, parseVolumeAction, parseVolumeChanges } from '../input/volumes.js';
 import { atLeast } from '../microversion.js';
-import { nextPageLinks } from '../views/cinder-links.js';
+import type { Volume } from '../../services/volumes/volume-records.js';
+import { nextPageLinks, type CinderViewContext } from '../views/cinder-links.js';
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 import { ListingQuery, MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-common.js';
@@ -24,7 +25,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
         const ctx = ctxOf(request, reply);
         const q = listingQuery(request, ctx, VOLUME_LISTING);
         const page = await services.volumes.list(callerOf(request), q);
-        const view = detail ? volumeDetail : volumeSummary;
+        const view = detail ? (v: Volume, c: CinderViewContext) => volumeDetail(v, c, true) : volumeSummary;
         const next = nextPageLinks(ctx, detail ? 'volumes/detail' : 'volumes', request.query, page.nextMarker);
         return {
           volumes: page.items.map((v) => view(v, ctx)),
@@ -43,7 +44,7 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
       });
       app.get<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Show a volume', params: VolumeParams, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        return { volume: volumeDetail(await services.volumes.get(callerOf(request), request.params.volume_id), ctx) };
+        return { volume: volumeDetail(await services.volumes.get(callerOf(request), request.params.volume_id), ctx, true) };
       });
       app.put<{ Params: Params }>(`${prefix}/volumes/:volume_id`, { schema: { tags, summary: 'Update a volume', params: VolumeParams, body: UpdateVolumeBody, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);

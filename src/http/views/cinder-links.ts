@@ -4,6 +4,8 @@ export interface CinderViewContext {
   publicUrl: string;
   projectId: string;
   version: Microversion;
+  /** Cinder shows administrators attributes (host, tenant, migration) that others do not see. */
+  admin: boolean;
 }
 
 function apiPrefix(v: Microversion): string {

@@ -25,8 +25,14 @@ function attachments(v: Volume) {
   }));
 }
 
-export function volumeDetail(v: Volume, ctx: CinderViewContext) {
+/**
+ * Cinder's detailed volume. `read` marks a show or a detailed listing: only those carry the
+ * attributes Cinder's extensions add (host, tenant, migration), and only for administrators;
+ * a create or an update answers without them.
+ */
+export function volumeDetail(v: Volume, ctx: CinderViewContext, read = false) {
   const v3 = ctx.version.major === 3;
+  const extended = read && ctx.admin;
   return {
     id: v.id,
     name: v.name,
@@ -41,7 +47,6 @@ export function volumeDetail(v: Volume, ctx: CinderViewContext) {
     volume_type: v.volumeType,
     snapshot_id: v.snapshotId,
     source_volid: v.sourceVolid,
-    backup_id: v.backupId,
     metadata: v.metadata,
     // Cinder has always shown these two as strings.
     bootable: v.bootable ? 'true' : 'false',
@@ -50,12 +55,12 @@ export function volumeDetail(v: Volume, ctx: CinderViewContext) {
     user_id: v.userId,
     consistencygroup_id: null,
     replication_status: 'disabled',
-    migration_status: null,
-    'os-vol-host-attr:host': HOST,
-    'os-vol-tenant-attr:tenant_id': v.projectId,
-    'os-vol-mig-status-attr:migstat': null,
-    'os-vol-mig-status-attr:name_id': null,
+    ...(ctx.admin ? { migration_status: null } : {}),
+    ...(extended
+      ? { 'os-vol-host-attr:host': HOST, 'os-vol-tenant-attr:tenant_id': v.projectId, 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null }
+      : {}),
     ...(v3 && atLeast(ctx.version, '3.13') ? { group_id: null } : {}),
+    ...(v3 && ctx.admin && atLeast(ctx.version, '3.21') ? { provider_id: null } : {}),
     ...(v3 && atLeast(ctx.version, '3.48') ? { service_uuid: SERVICE_UUID, shared_targets: false } : {}),
   };
 }
