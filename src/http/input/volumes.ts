@@ -1,6 +1,6 @@
 import { ApiError } from '../../common/errors.js';
-import type { AttachVolume, CreateVolume, VolumeAction, EditVolume } from '../../services/volumes/volume-commands.js';
-import { RESETTABLE_VOLUME_STATUSES, type VolumeStatus } from '../../services/volumes/volume-state.js';
+import type { AttachVolume, CreateVolume, EditVolume, ResetVolume, VolumeAction } from '../../services/volumes/volume-commands.js';
+import { RESETTABLE_VOLUME_STATUSES, VOLUME_MIGRATION_STATUSES, VOLUME_STATUSES } from '../../services/volumes/volume-state.js';
 import { CreateVolumeBody, UpdateVolumeBody } from '../schemas/cinder-volumes.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize, refuseUnknownCinderKeys } from './common.js';
 
@@ -95,6 +95,30 @@ function parseAttach(arg: Record<string, unknown>): AttachVolume {
   return { serverId: server, hostName: host, mode, mountpoint };
 }
 
+/** One of the given values, compared without case as Cinder does; absent for null or "". */
+function oneOf<T extends string>(arg: Record<string, unknown>, field: string, allowed: readonly T[]): T | undefined {
+  const raw = arg[field];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || !allowed.includes(raw.toLowerCase() as T)) throw bad(`Invalid ${field} ${JSON.stringify(raw)}; valid values are: ${allowed.join(', ')}.`);
+  return raw.toLowerCase() as T;
+}
+
+/** os-reset_status: status, attach_status and migration_status ("none" clears it), at least one. */
+function parseResetStatus(arg: Record<string, unknown>): ResetVolume {
+  const unknown = Object.keys(arg).filter((k) => !['status', 'attach_status', 'migration_status'].includes(k));
+  if (unknown.length) throw bad(`Additional properties are not allowed (${unknown.map((k) => `'${k}'`).join(', ')} was unexpected).`);
+  const status = oneOf(arg, 'status', [...VOLUME_STATUSES]);
+  if (status !== undefined && !RESETTABLE_VOLUME_STATUSES.includes(status)) throw bad(`Cannot reset-state to ${status}.`);
+  const attachStatus = oneOf(arg, 'attach_status', ['attached', 'detached'] as const);
+  const migration = oneOf(arg, 'migration_status', [...VOLUME_MIGRATION_STATUSES, 'none'] as const);
+  if (status === undefined && attachStatus === undefined && migration === undefined) throw bad("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+  return {
+    ...(status !== undefined ? { status } : {}),
+    ...(attachStatus !== undefined ? { attachStatus } : {}),
+    ...(migration !== undefined ? { migrationStatus: migration === 'none' ? null : migration } : {}),
+  };
+}
+
 /** POST /volumes/{id}/action. */
 export function parseVolumeAction(body: unknown): VolumeAction {
   const [name, arg] = actionOf(body, '{"os-extend": {"new_size": 2}}');
@@ -122,11 +146,8 @@ export function parseVolumeAction(body: unknown): VolumeAction {
       return { kind: 'set-readonly', readonly: booleanOf(arg.readonly, 'readonly') };
     case 'os-force_delete':
       return { kind: 'force-delete' };
-    case 'os-reset_status': {
-      const status = arg.status;
-      if (!RESETTABLE_VOLUME_STATUSES.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE_VOLUME_STATUSES.join(', ')}.`);
-      return { kind: 'reset-status', status: status as VolumeStatus, detach: arg.attach_status === 'detached' };
-    }
+    case 'os-reset_status':
+      return { kind: 'reset-status', reset: parseResetStatus(arg) };
     default:
       throw new ApiError('common.0400', `There is no such action: ${name}.`);
   }
