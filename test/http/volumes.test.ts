@@ -269,6 +269,11 @@ for (const db of DB_KINDS) {
       assert.equal((await status()).status, 'available');
       assert.equal((await act({ 'os-detach': {} })).status, 400);
       assert.equal((await act({ 'os-attach': {} })).status, 400);
+      for (const bad of [{ instance_uuid: randomUUID() }, { instance_uuid: 'not-a-uuid', mountpoint: '/dev/vdb' }, { host_name: 'h', mountpoint: '/dev/vdb', color: 'red' }]) {
+        assert.equal((await act({ 'os-attach': bad })).status, 400, JSON.stringify(bad));
+      }
+      assert.equal((await act({ 'os-detach': { attachment_id: 'not-a-uuid' } })).status, 400);
+      assert.equal((await status()).status, 'available');
       const server1 = randomUUID();
       assert.equal((await act({ 'os-attach': { instance_uuid: server1, mountpoint: '/dev/vdb', mode: 'rw' } })).status, 202);
       const attached = await status();
@@ -278,7 +283,16 @@ for (const db of DB_KINDS) {
       assert.equal(attached.attachments[0].device, '/dev/vdb');
       assert.equal(attached.attachments[0].volume_id, v.id);
       assert.match(attached.attachments[0].attached_at, CINDER_TIME);
-      assert.equal((await act({ 'os-attach': { instance_uuid: randomUUID() } })).status, 400, 'not multiattach');
+      assert.equal((await act({ 'os-attach': { instance_uuid: randomUUID(), mountpoint: '/dev/vdc' } })).status, 400, 'not multiattach');
+      // Cinder's detach handshake: begin_detaching from in-use, roll_detaching back; rolling a
+      // volume that is not detaching changes nothing.
+      assert.equal((await act({ 'os-begin_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'detaching');
+      assert.equal((await act({ 'os-begin_detaching': null })).status, 400);
+      assert.equal((await act({ 'os-roll_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'in-use');
+      assert.equal((await act({ 'os-roll_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'in-use');
       const del = await call(server, 'DELETE', base, { token: owner.token });
       assert.equal(del.status, 400);
       assert.match(del.body.badRequest.message, /Invalid volume/);
@@ -296,7 +310,7 @@ for (const db of DB_KINDS) {
       assert.equal((await act({ 'os-set_bootable': { bootable: 'maybe' } })).status, 400);
       assert.equal((await act({ 'os-update_readonly_flag': { readonly: true } })).status, 202);
       assert.equal((await status()).metadata.readonly, 'True');
-      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mode: 'rw' } })).status, 400, 'read-only volumes attach ro only');
+      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mountpoint: '/dev/vdb', mode: 'rw' } })).status, 400, 'read-only volumes attach ro only');
       assert.equal((await act({ 'os-reset_status': { status: 'error' } })).status, 403, 'members may not reset status');
       const reset = await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'error' } } });
       assert.equal(reset.status, 202);

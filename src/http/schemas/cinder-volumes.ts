@@ -90,13 +90,13 @@ export const VolumeActionBody = Type.Union(
     Type.Object({ 'os-roll_detaching': Nullable(Type.Object({})) }),
     Type.Object({
       'os-attach': Type.Object({
-        instance_uuid: Type.Optional(Type.String()),
-        host_name: Type.Optional(Type.String()),
-        mountpoint: Type.Optional(Type.String()),
+        instance_uuid: Type.Optional(Type.String({ format: 'uuid', description: 'this or host_name' })),
+        host_name: Type.Optional(Type.String({ maxLength: 255 })),
+        mountpoint: Type.String({ minLength: 1, maxLength: 255 }),
         mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
       }),
     }),
-    Type.Object({ 'os-detach': Type.Object({ attachment_id: Type.Optional(Type.String()) }) }),
+    Type.Object({ 'os-detach': Nullable(Type.Object({ attachment_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))) })) }),
     Type.Object({ 'os-set_bootable': Type.Object({ bootable: Type.Union([Type.Boolean(), Type.String()]) }) }),
     Type.Object({ 'os-update_readonly_flag': Type.Object({ readonly: Type.Union([Type.Boolean(), Type.String()]) }) }),
     Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }),

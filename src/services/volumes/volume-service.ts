@@ -81,7 +81,7 @@ export class VolumeService {
 
   /**
    * How many volumes the caller's project holds (every project's for an administrator asking for
-   * all), their total size, and each metadata key with its distinct values.
+   * all), their total size, and each metadata key with its distinct values (sorted).
    */
   async summary(caller: Caller, allTenants: boolean): Promise<VolumeSummary> {
     const volumes = await this.repo.volumesOf(allTenants && caller.admin ? null : caller.projectId);
@@ -92,6 +92,7 @@ export class VolumeService {
         if (!values.includes(value)) values.push(value);
       }
     }
+    for (const values of Object.values(metadata)) values.sort();
     return { totalCount: volumes.length, totalSize: volumes.reduce((n, v) => n + v.size, 0), metadata };
   }
 
@@ -278,8 +279,12 @@ export class VolumeService {
         return this.unreserve(caller, id);
       case 'begin-detaching':
         return this.move(caller, id, ['in-use'], 'detaching');
-      case 'roll-detaching':
-        return this.move(caller, id, ['detaching'], 'in-use');
+      case 'roll-detaching': {
+        // As Cinder's: a volume that is not detaching stays as it is, and the call succeeds.
+        const v = await this.get(caller, id);
+        if (v.status === 'detaching') await this.repo.moveVolume(v.id, 'detaching', 'in-use', { updatedAt: this.clock.now() });
+        return;
+      }
       case 'attach':
         return this.attach(caller, id, action.attach);
       case 'detach':
