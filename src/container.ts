@@ -21,6 +21,8 @@ import { QuotaService } from './services/volumes/quota-service.js';
 import { QuotaSets } from './services/volumes/quota-sets.js';
 import { VolumeService } from './services/volumes/volume-service.js';
 import { SnapshotService } from './services/volumes/snapshot-service.js';
+import { TransferRepository } from './services/volumes/transfer-repository.js';
+import { TransferService } from './services/volumes/transfer-service.js';
 import { createPolicyScheduling, type PolicyScheduling } from './services/policies/scheduler-setup.js';
 import { PolicyRepository } from './services/policies/policy-repository.js';
 import { PolicyService } from './services/policies/policy-service.js';
@@ -49,6 +51,7 @@ export interface Services {
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
+  transfers: TransferService;
   /** Backup policy runs: run at once, and their tasks. */
   policyRuns: PolicyScheduling['policyRuns'];
   policyRunRecords: PolicyScheduling['policyRunRecords'];
@@ -120,6 +123,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       fromBackup: (caller, backupId, volume) => backupService.createVolume(caller, backupId, volume),
     }),
     snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
+    transfers: new TransferService(db, volumeRecords, new TransferRepository(db), quotas, clock),
     policyRecords,
     policies,
     policyTags: new PolicyTagService(db, policyRecords, policies),

@@ -75,6 +75,8 @@ export interface VolumeTable {
   created_at: string;
   updated_at: string | null;
   user_id: string | null;
+  /** Set only by an administrator's os-reset_status; null otherwise. */
+  migration_status?: string | null;
 }
 
 export interface SnapshotTable {
@@ -248,6 +250,22 @@ export interface PolicyTaskTable {
   finished_at: string | null;
 }
 
+/** A volume offered to another project; accepted ones stay as history, hidden from the API. */
+export interface VolumeTransferTable {
+  id: string;
+  volume_id: string;
+  name: string | null;
+  salt: string;
+  /** HMAC-SHA1 of the auth key, keyed by the salt, hex (Cinder's scheme). */
+  crypt_hash: string;
+  no_snapshots: number;
+  source_project_id: string;
+  destination_project_id: string | null;
+  accepted: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -268,4 +286,5 @@ export interface Database {
   policy_runs: PolicyRunTable;
   policy_tasks: PolicyTaskTable;
   backup_shares: BackupShareTable;
+  volume_transfers: VolumeTransferTable;
 }

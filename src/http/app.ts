@@ -21,6 +21,7 @@ import { policyRoutes } from './routes/policies.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { volumeTransferRoutes } from './routes/volume-transfers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { computeQuotaRoutes } from './routes/compute-quotas.js';
 import { volumeTypeRoutes } from './routes/types.js';
@@ -157,6 +158,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerAuth(app, services.identity, services.clock);
+  // Cinder's router matches no path that ends in a slash under a project (GET .../volumes/ names
+  // no volume): 404, before the router here reads the slash away.
+  app.addHook('preValidation', async (request) => {
+    const path = request.url.split('?')[0];
+    if (familyOf(path) === 'cinder' && /^\/v[23]\/[^/]+\/.+\/$/.test(path)) {
+      throw new ApiError('common.0404', `The resource could not be found: ${request.method} ${path}.`);
+    }
+  });
 
   await app.register(versionRoutes(services));
   await app.register(opsRoutes(services, metrics));
@@ -169,6 +178,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(sharingRoutes(services));
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));
+  await app.register(volumeTransferRoutes(services));
   await app.register(quotaRoutes(services));
   await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
