@@ -2,6 +2,7 @@ import type { Config } from './common/config.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { openDatabase, type DbHandle } from './db/connect.js';
 import { IdentityService } from './services/identity/identity.js';
+import { IdentityAdmin } from './services/identity/identity-admin.js';
 import { JobRepository } from './jobs/job-repository.js';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.js';
 import { jobErrorCode } from './http/error-mapping.js';
@@ -36,6 +37,8 @@ export interface Services {
   clock: Clock;
   database: DbHandle;
   identity: IdentityService;
+  /** Keystone v3 administration: projects, users, roles, role assignments. */
+  identityAdmin: IdentityAdmin;
   jobs: JobRepository;
   jobQueries: JobQueryService;
   /** Runs queued jobs; `vbs serve` starts it, tests start it when they need jobs to run. */
@@ -68,7 +71,8 @@ export interface Services {
 export async function createServices(config: Config, clock: Clock = systemClock, log?: RunnerOptions['log']): Promise<Services> {
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const { db } = database;
-  const identity = new IdentityService(db, clock, config.tokenTtlSeconds);
+  const identityAdmin = new IdentityAdmin(db, clock);
+  const identity = new IdentityService(db, clock, config.tokenTtlSeconds, identityAdmin);
   const jobs = new JobRepository(db, clock);
   const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   const backups = new BackupRepository(db);
@@ -105,6 +109,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     database,
     identity,
+    identityAdmin,
     jobs,
     jobQueries: new JobQueryService(jobs),
     runner,

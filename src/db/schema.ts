@@ -17,22 +17,36 @@ export interface ProjectTable {
   description: string;
   enabled: number;
   created_at: string;
+  /** JSON array of strings. */
+  tags: string;
 }
 
 export interface UserTable {
   id: string;
   name: string;
   domain_id: string;
+  /** Empty for a user created without a password: no password matches it. */
   password_hash: string;
   default_project_id: string | null;
   enabled: number;
+  created_at: string;
+  email: string | null;
+  description: string | null;
+}
+
+/** Custom roles; the built-in admin, member and reader have no row. */
+export interface RoleTable {
+  id: string;
+  name: string;
+  description: string | null;
   created_at: string;
 }
 
 export interface RoleAssignmentTable {
   user_id: string;
   project_id: string;
-  role: string;
+  /** A built-in role's derived id or a custom role's row id. */
+  role_id: string;
 }
 
 export interface TokenTable {
@@ -270,6 +284,7 @@ export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
   users: UserTable;
+  roles: RoleTable;
   role_assignments: RoleAssignmentTable;
   tokens: TokenTable;
   credentials: CredentialTable;

@@ -12,6 +12,7 @@ import { registerMetrics } from './metrics.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
+import { identityAdminRoutes } from './routes/identity-admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
 import { cbrRoutes } from './routes/cbr.js';
@@ -183,6 +184,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
+  // Administration is at /identity/v3 only: the root's /v3/users ... are block storage's paths.
+  await app.register(identityAdminRoutes(services), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });
   return app;

@@ -5,7 +5,8 @@
  */
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
-  | 'metadata' | 'attachment' | 'tag' | 'transfer';
+  | 'metadata' | 'attachment' | 'tag' | 'transfer'
+  | 'domain' | 'user' | 'role' | 'role_assignment';
 
 /**
  * Situations for which an API family documents a code of its own (the VBS and AutoBackup
@@ -81,6 +82,10 @@ const LABELS: Record<Entity, string> = {
   attachment: 'Attachment',
   tag: 'Tag',
   transfer: 'Transfer',
+  domain: 'Domain',
+  user: 'User',
+  role: 'Role',
+  role_assignment: 'Role assignment',
 };
 
 /** The entity does not exist, or not where the caller may see it (the two answer alike). */
