@@ -77,9 +77,7 @@ function safeUrl(url: string): string {
 }
 
 async function migrate(db: Db): Promise<void> {
-  // A database made before a migration numbered below its last applied one (0004 came after
-  // 0030) gets it applied too, after the others, instead of Kysely refusing the history.
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

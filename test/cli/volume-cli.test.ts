@@ -89,7 +89,7 @@ for (const db of DB_KINDS) {
       assert.match(refused.stderr, /^vbs: .*more than the 1 GiB of volume/);
       assert.equal(readAt(image, 8192, 8).toString(), 'new-data');
 
-      await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: owner.token, body: { 'os-attach': { instance_uuid: randomUUID() } } });
+      await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: owner.token, body: { 'os-attach': { instance_uuid: randomUUID(), mountpoint: '/dev/vdb' } } });
       const inUse = await runCli(['volume', 'import', file, '--volume', v.id], env);
       assert.equal(inUse.code, 1);
       assert.match(inUse.stderr, /must be available to be overwritten, but current status is: in-use/);
