@@ -157,7 +157,7 @@ for (const kind of DB_KINDS) {
           const now = new Date();
           const id = newUuid();
           await repo.insertSnapshot({
-            id, projectId: PROJECT, userId: null, volumeId: newUuid(), volumeType: 'SATA', name: null, description: null, size: 1, status,
+            id, projectId: PROJECT, userId: null, volumeId: newUuid(), volumeType: 'SATA', name: null, description: null, size: 1, status, progress: null,
             metadata: {}, createdAt: now, updatedAt: now,
           });
           return id;

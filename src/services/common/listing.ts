@@ -1,4 +1,4 @@
-import { InvalidInput } from './errors.js';
+import { InvalidInput, NotFound } from './errors.js';
 
 export const RESOURCE_SORT_KEYS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type', 'volume_id'] as const;
 export type ResourceSortKey = (typeof RESOURCE_SORT_KEYS)[number];
@@ -36,12 +36,16 @@ export interface Page<T> {
   nextMarker: string | undefined;
 }
 
-/** One page of the full ordered result: after the marker, then offset, then limit. */
-export function paginate<T extends { id: string }>(all: T[], q: ResourceQuery): Page<T> {
+/**
+ * One page of the full ordered result: after the marker, then offset, then limit. A marker that
+ * names no item is refused as invalid input, or, where the listing answers as Cinder does
+ * (`unknownMarker: 'not-found'`), as a missing resource (Cinder's MarkerNotFound).
+ */
+export function paginate<T extends { id: string }>(all: T[], q: ResourceQuery, unknownMarker: 'invalid' | 'not-found' = 'invalid'): Page<T> {
   let start = 0;
   if (q.marker !== undefined) {
     const at = all.findIndex((x) => x.id === q.marker);
-    if (at < 0) throw new InvalidInput(`Marker ${q.marker} could not be found.`);
+    if (at < 0) throw unknownMarker === 'not-found' ? new NotFound('marker', q.marker) : new InvalidInput(`Marker ${q.marker} could not be found.`);
     start = at + 1;
   }
   start += q.offset;
