@@ -12,6 +12,7 @@ import { BackupQueryService } from './services/backups/backup-queries.js';
 import { CbrListing } from './services/backups/cbr-listing.js';
 import { BackupService } from './services/backups/backup-service.js';
 import { registerBackupJobs } from './services/backups/backup-jobs.js';
+import { BackupTransfer } from './services/backups/backup-transfer.js';
 import { openBlockStore } from './stores/factory.js';
 import type { BlockStore } from './stores/block-store.js';
 import { closeEngine } from './engine/index.js';
@@ -48,6 +49,8 @@ export interface Services {
   cbrListing: CbrListing;
   store: BlockStore;
   backupService: BackupService;
+  /** Export and import of backup records (Cinder's export_record and import_record). */
+  backupTransfer: BackupTransfer;
   volumeDriver: VolumeDriver;
   volumeRecords: VolumeRepository;
   quotas: QuotaService;
@@ -118,6 +121,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     cbrListing: new CbrListing(db, shares),
     store,
     backupService,
+    backupTransfer: new BackupTransfer({ db, backups, quotas, jobs, store, clock, kick: () => runner.kick() }),
     volumeDriver,
     volumeRecords,
     quotas,

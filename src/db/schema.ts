@@ -107,6 +107,8 @@ export interface SnapshotTable {
   user_id: string | null;
   /** The volume's type when the snapshot was taken: per-type snapshot quotas count it. */
   volume_type: string | null;
+  /** "NN%" as Cinder shows it; null on rows older than the column (see 0060). */
+  progress: string | null;
 }
 
 /** One row per project; updating it inside a transaction serialises that project's quota checks. */

@@ -157,7 +157,7 @@ for (const kind of DB_KINDS) {
           const now = new Date();
           const id = newUuid();
           await repo.insertSnapshot({
-            id, projectId: PROJECT, userId: null, volumeId: newUuid(), volumeType: 'SATA', name: null, description: null, size: 1, status,
+            id, projectId: PROJECT, userId: null, volumeId: newUuid(), volumeType: 'SATA', name: null, description: null, size: 1, status, progress: null,
             metadata: {}, createdAt: now, updatedAt: now,
           });
           return id;
@@ -190,10 +190,7 @@ for (const kind of DB_KINDS) {
           const b = (await repo.get(id))!;
           return { status: b.status, marker: b.failReason };
         },
-        move: (id, from, to, marker) => {
-          if (typeof to !== 'string') throw new Error('backups have no reset');
-          return repo.moveBackup(id, from, to, { fail_reason: marker, updated_at: new Date().toISOString() });
-        },
+        move: (id, from, to, marker) => repo.moveBackup(id, from, to, { fail_reason: marker, updated_at: new Date().toISOString() }),
       };
     }
 
@@ -290,10 +287,11 @@ for (const kind of DB_KINDS) {
       await walkResets(snapshotGate());
     });
 
-    it('backups: every transition through moveBackup', async () => {
+    it('backups: every transition through moveBackup, resets (os-reset_status) included', async () => {
       await walk(backupGate());
       await mixedFrom(backupGate());
-      assert.equal(BACKUP_MACHINE.resettable, false);
+      assert.equal(BACKUP_MACHINE.resettable, true);
+      await walkResets(backupGate());
       const repo = new BackupRepository(db);
       const id = await backupGate().make('available');
       await assert.rejects(repo.moveBackup(id, 'available', 'creating'), isIllegal('backup', 'available', 'creating'));

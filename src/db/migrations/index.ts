@@ -10,6 +10,7 @@ import * as m0022 from './0022_policy_task_codes.js';
 import * as m0030 from './0030_backup_shares.js';
 import * as m0031 from './0031_identity_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
+import * as m0060 from './0060_snapshot_progress.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0030_backup_shares': m0030,
   '0031_identity_admin': m0031,
   '0050_volume_transfers': m0050,
+  '0060_snapshot_progress': m0060,
 };
 
 export const migrationProvider: MigrationProvider = {

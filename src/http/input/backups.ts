@@ -1,8 +1,9 @@
 import { ApiError } from '../../common/errors.js';
 import { isUuid } from '../../common/ids.js';
 import type { BackupRequest, RestoreTarget } from '../../services/backups/backup-service.js';
-import { CreateBackupBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
+import { CreateBackupBody, ImportRecordBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 import { CreateCloudBackupBody, RestoreCloudBackupBody } from '../schemas/vbs-backups.js';
+import { actionOf } from './volumes.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, refuseUnknownCinderKeys, refuseUnknownFields } from './common.js';
 
 const VBS_NAME = /^[A-Za-z0-9_-]+$/;
@@ -137,4 +138,26 @@ export function parseBackupChanges(body: unknown, allowMetadata: boolean): { nam
   if (spec.metadata !== undefined && allowMetadata) changes.metadata = metadataOf(spec.metadata);
   if (Object.keys(changes).length === 0) throw bad('give at least one of name, description or metadata.');
   return changes;
+}
+
+export type BackupAction = { kind: 'reset-status'; status: 'available' | 'error' } | { kind: 'force-delete' };
+
+/** POST /backups/{backup_id}/action: os-reset_status (available or error, any case) and os-force_delete. */
+export function parseBackupAction(body: unknown): BackupAction {
+  const [name, arg] = actionOf(body, '{"os-reset_status": {"status": "available"}}');
+  if (name === 'os-force_delete') return { kind: 'force-delete' };
+  if (name !== 'os-reset_status') throw new ApiError('common.0400', `There is no such action: ${name}.`);
+  const status = typeof arg.status === 'string' ? arg.status.toLowerCase() : '';
+  if (status !== 'available' && status !== 'error') throw bad(`Backup status: ${String(arg.status)} is invalid, valid statuses are: available, error.`);
+  return { kind: 'reset-status', status };
+}
+
+/** POST /backups/import_record. */
+export function parseImportRecord(body: unknown): { backupService: string; backupUrl: string } {
+  const spec = bodyObject(body, 'backup-record');
+  refuseUnknownCinderKeys(body, ImportRecordBody, 'backup-record');
+  const { backup_service: service, backup_url: url } = spec;
+  if (typeof service !== 'string' || service.length > 255) throw bad("'backup_service' is a required property: a string of at most 255 characters.");
+  if (typeof url !== 'string' || url.length === 0) throw bad("'backup_url' is a required property: the string export_record gave.");
+  return { backupService: service, backupUrl: url };
 }

@@ -62,7 +62,8 @@ export function parseResourceQuery(params: Record<string, unknown>, f: QueryFeat
   if (projectFilter !== undefined && q.allTenants) q.exact.project_id = projectFilter;
 
   const sortKey = (raw: string): ResourceSortKey => {
-    const k = raw.trim();
+    // Cinder sorts by its column display_name too: the name of the views.
+    const k = raw.trim() === 'display_name' ? 'name' : raw.trim();
     if (!(f.sortKeys as readonly string[]).includes(k)) throw bad(`Invalid sort key "${k}"; use one of ${f.sortKeys.join(', ')}.`);
     return k as ResourceSortKey;
   };

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { cinderBackupRequest, cinderRestoreTarget, parseBackupChanges } from '../input/backups.js';
+import { ApiError } from '../../common/errors.js';
+import { cinderBackupRequest, cinderRestoreTarget, parseBackupAction, parseBackupChanges, parseImportRecord } from '../input/backups.js';
 import { BACKUP_LISTING } from '../../services/backups/backup-queries.js';
 import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
 import { nextPageLinks } from '../views/cinder-links.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 import { ProjectParams } from '../schemas/cinder-common.js';
-import { BackupListingQuery, BackupParams, BackupReplies as R, CreateBackupBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
+import { BackupActionBody, BackupListingQuery, BackupParams, BackupReplies as R, CreateBackupBody, ImportRecordBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 
 type Params = { project_id: string; backup_id: string };
 const tags = ['backups'];
@@ -35,7 +36,7 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
 
       app.get<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Show a backup', params: BackupParams, response: R.one } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
-        return { backup: backupDetail(await services.backupQueries.show(ctx.projectId, request.params.backup_id), ctx) };
+        return { backup: backupDetail(await services.backupQueries.show(ctx.projectId, request.params.backup_id, ctx.admin), ctx) };
       });
 
       app.post<{ Params: Params }>(`${prefix}/backups`, { schema: { tags, summary: 'Create a backup', params: ProjectParams, body: CreateBackupBody, response: R.created } }, async (request, reply) => {
@@ -45,10 +46,35 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
         return reply.status(202).send({ backup: backupSummary(backup, ctx) });
       });
 
-      app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup', params: BackupParams, body: UpdateBackupBody, response: R.one } }, async (request, reply) => {
+      // Cinder's update came with 3.9, at /v3 only; it answers the summary.
+      if (prefix === '/v3/:project_id') {
+        app.put<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Update a backup (3.9)', params: BackupParams, body: UpdateBackupBody, response: R.updated } }, async (request, reply) => {
+          const ctx = viewContext(publicUrl, request, reply);
+          if (!atLeast(ctx.version, '3.9')) throw new ApiError('common.0404', 'The resource could not be found: backups are updated from microversion 3.9.');
+          const changes = parseBackupChanges(request.body, atLeast(ctx.version, '3.43'));
+          return { backup: backupSummary(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
+        });
+      }
+
+      app.post<{ Params: Params }>(`${prefix}/backups/:backup_id/action`, { schema: { tags, summary: 'Reset the status of or force-delete a backup (admin)', params: BackupParams, body: BackupActionBody, response: R.accepted } }, async (request, reply) => {
+        viewContext(publicUrl, request, reply);
+        const action = parseBackupAction(request.body);
+        if (action.kind === 'reset-status') await services.backupService.resetStatus(callerOf(request), request.params.backup_id, action.status);
+        else await services.backupService.forceDelete(callerOf(request), request.params.backup_id);
+        return reply.status(202).send();
+      });
+
+      app.get<{ Params: Params }>(`${prefix}/backups/:backup_id/export_record`, { schema: { tags, summary: "Export a backup's record (admin)", params: BackupParams, response: R.exported } }, async (request, reply) => {
+        viewContext(publicUrl, request, reply);
+        const r = await services.backupTransfer.exportRecord(callerOf(request), request.params.backup_id);
+        return { 'backup-record': { backup_service: r.backupService, backup_url: r.backupUrl } };
+      });
+
+      app.post<{ Params: Params }>(`${prefix}/backups/import_record`, { schema: { tags, summary: 'Import a backup record (admin)', params: ProjectParams, body: ImportRecordBody, response: R.imported } }, async (request, reply) => {
         const ctx = viewContext(publicUrl, request, reply);
-        const changes = parseBackupChanges(request.body, ctx.version.major === 3 && atLeast(ctx.version, '3.43'));
-        return { backup: backupDetail(await services.backupService.update(callerOf(request), request.params.backup_id, changes), ctx) };
+        const { backupService, backupUrl } = parseImportRecord(request.body);
+        const backup = await services.backupTransfer.importRecord(callerOf(request), backupService, backupUrl);
+        return reply.status(201).send({ backup: backupSummary(backup, ctx) });
       });
 
       app.delete<{ Params: Params }>(`${prefix}/backups/:backup_id`, { schema: { tags, summary: 'Delete a backup', params: BackupParams, response: R.accepted } }, async (request, reply) => {

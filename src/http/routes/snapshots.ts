@@ -4,7 +4,7 @@ import { SNAPSHOT_LISTING } from '../../services/volumes/snapshot-service.js';
 import { parseCreateSnapshot, parseSnapshotAction, parseSnapshotChanges } from '../input/snapshots.js';
 import { parseMetaItem, parseMetadataBody } from '../input/volumes.js';
 import { nextPageLinks } from '../views/cinder-links.js';
-import { snapshotDetail, snapshotSummary } from '../views/cinder-snapshots.js';
+import { snapshotDetail, snapshotExtended, snapshotSummary } from '../views/cinder-snapshots.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 import { MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-common.js';
 import { CreateSnapshotBody, SnapshotActionBody, SnapshotItemParams, SnapshotListingQuery, SnapshotParams, SnapshotReplies as R, UpdateSnapshotBody } from '../schemas/cinder-snapshots.js';
@@ -23,10 +23,9 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
         const ctx = ctxOf(request, reply);
         const q = listingQuery(request, ctx, SNAPSHOT_LISTING);
         const page = await services.snapshots.list(callerOf(request), q);
-        const view = detail ? snapshotDetail : snapshotSummary;
         const next = nextPageLinks(ctx, detail ? 'snapshots/detail' : 'snapshots', request.query, page.nextMarker);
         return {
-          snapshots: page.items.map((s) => view(s, ctx)),
+          snapshots: page.items.map((s) => (detail ? snapshotExtended(s, ctx) : snapshotSummary(s))),
           ...(next ? { snapshots_links: next } : {}),
           ...(q.withCount ? { count: page.total } : {}),
         };
@@ -40,9 +39,9 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
       });
       app.get<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Show a snapshot', params: SnapshotParams, response: R.one } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
-        return { snapshot: snapshotDetail(await services.snapshots.get(callerOf(request), request.params.snapshot_id), ctx) };
+        return { snapshot: snapshotExtended(await services.snapshots.get(callerOf(request), request.params.snapshot_id), ctx) };
       });
-      app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Update a snapshot', params: SnapshotParams, body: UpdateSnapshotBody, response: R.one } }, async (request, reply) => {
+      app.put<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id`, { schema: { tags, summary: 'Update a snapshot', params: SnapshotParams, body: UpdateSnapshotBody, response: R.updated } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);
         return { snapshot: snapshotDetail(await services.snapshots.update(callerOf(request), request.params.snapshot_id, parseSnapshotChanges(request.body)), ctx) };
       });
@@ -51,7 +50,7 @@ export function snapshotRoutes(services: Services): FastifyPluginAsync {
         await services.snapshots.delete(callerOf(request), request.params.snapshot_id);
         return reply.status(202).send();
       });
-      app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/action`, { schema: { tags, summary: 'Reset the status of or force-delete a snapshot (admin)', params: SnapshotParams, body: SnapshotActionBody, response: R.accepted } }, async (request, reply) => {
+      app.post<{ Params: Params }>(`${prefix}/snapshots/:snapshot_id/action`, { schema: { tags, summary: 'Reset the status of or force-delete a snapshot (admin), or update its status and progress', params: SnapshotParams, body: SnapshotActionBody, response: R.accepted } }, async (request, reply) => {
         ctxOf(request, reply);
         await services.snapshots.act(callerOf(request), request.params.snapshot_id, parseSnapshotAction(request.body));
         return reply.status(202).send();

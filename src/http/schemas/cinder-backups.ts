@@ -53,6 +53,7 @@ export const BackupFields = {
 
 export const BackupDetail = Type.Object({
   ...BackupFields,
+  service_metadata: Type.Optional(Type.String({ description: 'at /v2 only: a JSON object as text (DL, Type, progress, backupurl, AT, SS, CS ...)' })),
   links: Type.Array(Link),
   'os-bak-tenant-attr:tenant_id': Type.Optional(Type.String({ description: 'the owner project, at /v2' })),
   'os-backup-project-attr:project_id': Type.Optional(Type.String({ description: 'the owner project, at /v3' })),
@@ -97,11 +98,32 @@ export const RestoreBackupBody = Type.Object({
   }),
 });
 
+/** One action a call: the body's only key names it (administrators). */
+export const BackupActionBody = Type.Union(
+  [
+    Type.Object({ 'os-reset_status': Type.Object({ status: Type.Union([Type.Literal('available'), Type.Literal('error')], { description: 'any case' }) }) }),
+    Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }, { description: 'a delete of any project\'s backup that no job holds' }),
+  ],
+  { description: 'exactly one action (administrators)' },
+);
+
+export const ImportRecordBody = Type.Object({
+  'backup-record': Type.Object({
+    backup_service: Type.String({ maxLength: 255, description: 'as export_record gave it' }),
+    backup_url: Type.String({ minLength: 1, description: 'as export_record gave it; its top-level id may name the new backup' }),
+  }),
+});
+
+const BackupRecordReply = Type.Object({ 'backup-record': Type.Object({ backup_service: Type.String(), backup_url: Type.String({ description: 'base64 of a versioned, checksummed JSON record' }) }) });
+
 export const BackupReplies = {
   list: { 200: cinderList('backups', BackupSummary), ...cinderErrors },
   detail: { 200: cinderList('backups', BackupDetail), ...cinderErrors },
   one: { 200: Type.Object({ backup: BackupDetail }), ...cinderErrors },
   created: { 202: Type.Object({ backup: BackupSummary }), ...cinderErrors },
+  updated: { 200: Type.Object({ backup: BackupSummary }), ...cinderErrors },
+  exported: { 200: BackupRecordReply, ...cinderErrors },
+  imported: { 201: Type.Object({ backup: BackupSummary }), ...cinderErrors },
   accepted: { 202: NoBody, ...cinderErrors },
   restore: { 202: Type.Object({ restore: Type.Object({ backup_id: Type.String(), volume_id: Type.String(), volume_name: Nullable(Type.String()) }) }), ...cinderErrors },
 };

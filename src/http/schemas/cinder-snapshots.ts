@@ -34,16 +34,24 @@ const SummaryFields = {
   metadata: StringMap,
   created_at: Timestamp,
   updated_at: Nullable(Timestamp),
-  group_snapshot_id: Type.Optional(Type.Null({ description: '3.14' })),
-  user_id: Type.Optional(Nullable(Type.String({ description: '3.41' }))),
 };
 
 export const SnapshotSummary = Type.Object(SummaryFields);
 
-export const SnapshotDetail = Type.Object({
+/** A snapshot as create and update answer it. */
+const DetailFields = {
   ...SummaryFields,
+  group_snapshot_id: Type.Optional(Type.Null({ description: '3.14' })),
+  user_id: Type.Optional(Nullable(Type.String({ description: '3.41' }))),
+};
+
+export const SnapshotDetail = Type.Object(DetailFields);
+
+/** Show and the detailed listing: with the extended attributes. */
+export const SnapshotExtended = Type.Object({
+  ...DetailFields,
   'os-extended-snapshot-attributes:project_id': Type.String(),
-  'os-extended-snapshot-attributes:progress': Type.String({ description: '"100%" once available, else "0%"' }),
+  'os-extended-snapshot-attributes:progress': Type.String({ description: '"NN%": as last reported, "100%" once available' }),
 });
 
 const Text = Type.Optional(Nullable(Type.String({ maxLength: 255 })));
@@ -51,7 +59,7 @@ const NameFields = { name: Text, description: Text, display_name: Text, display_
 
 export const CreateSnapshotBody = Type.Object({
   snapshot: Type.Object({
-    volume_id: Type.String(),
+    volume_id: Nullable(Type.String({ description: 'required; null names no volume (404)' })),
     force: Type.Optional(Nullable(Type.Union([Type.Boolean(), Type.String()], { description: 'also of an attached (in-use) volume' }))),
     ...NameFields,
     metadata: Type.Optional(Nullable(StringMap)),
@@ -63,17 +71,22 @@ export const UpdateSnapshotBody = Type.Object({ snapshot: Type.Object(NameFields
 /** One action a call: the body's only key names it. */
 export const SnapshotActionBody = Type.Union(
   [
-    Type.Object({ 'os-reset_status': Type.Object({ status: Type.Union([Type.Literal('available'), Type.Literal('error')]) }) }),
-    Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }),
+    Type.Object({ 'os-reset_status': Type.Object({ status: Type.String({ description: "any of Cinder's snapshot statuses (administrators)" }) }) }),
+    Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }, { description: 'administrators' }),
+    Type.Object(
+      { 'os-update_snapshot_status': Type.Object({ status: Type.String(), progress: Type.Optional(Nullable(Type.String({ description: '"0%" to "100%"' }))) }) },
+      { description: 'creating to creating, available or error; deleting to deleting or error_deleting' },
+    ),
   ],
-  { description: 'exactly one action (administrators)' },
+  { description: 'exactly one action' },
 );
 
 export const SnapshotReplies = {
   list: { 200: cinderList('snapshots', SnapshotSummary), ...cinderErrors },
-  detail: { 200: cinderList('snapshots', SnapshotDetail), ...cinderErrors },
+  detail: { 200: cinderList('snapshots', SnapshotExtended), ...cinderErrors },
   created: { 202: Type.Object({ snapshot: SnapshotDetail }), ...cinderErrors },
-  one: { 200: Type.Object({ snapshot: SnapshotDetail }), ...cinderErrors },
+  one: { 200: Type.Object({ snapshot: SnapshotExtended }), ...cinderErrors },
+  updated: { 200: Type.Object({ snapshot: SnapshotDetail }), ...cinderErrors },
   accepted: { 202: NoBody, ...cinderErrors },
   metadata: { 200: Type.Object({ metadata: StringMap }), ...cinderErrors },
   metaItem: { 200: Type.Object({ meta: StringMap }), ...cinderErrors },

@@ -32,10 +32,13 @@ export function backupFields(b: Backup) {
   };
 }
 
+/** Cinder's detail; /v2 keeps the VBS reference's service_metadata, which Cinder's v3 views do not show. */
 export function backupDetail(b: Backup, ctx: CinderViewContext) {
   const v2 = ctx.version.major === 2;
+  const { service_metadata: serviceMetadata, ...fields } = backupFields(b);
   return {
-    ...backupFields(b),
+    ...fields,
+    ...(v2 ? { service_metadata: serviceMetadata } : {}),
     links: resourceLinks(ctx, 'backups', b.id),
     ...(v2 ? { 'os-bak-tenant-attr:tenant_id': b.projectId } : { 'os-backup-project-attr:project_id': b.projectId }),
     ...(!v2 && atLeast(ctx.version, '3.43') ? { metadata: b.metadata } : {}),

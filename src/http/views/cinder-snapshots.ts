@@ -4,8 +4,7 @@ import type { CinderViewContext } from './cinder-links.js';
 import { cinderTime } from './cinder-time.js';
 
 /** What GET /snapshots shows of each snapshot (Cinder gives snapshots no links of their own). */
-export function snapshotSummary(s: Snapshot, ctx: CinderViewContext) {
-  const v3 = ctx.version.major === 3;
+export function snapshotSummary(s: Snapshot) {
   return {
     id: s.id,
     name: s.name,
@@ -16,16 +15,28 @@ export function snapshotSummary(s: Snapshot, ctx: CinderViewContext) {
     metadata: s.metadata,
     created_at: cinderTime(s.createdAt),
     updated_at: cinderTime(s.updatedAt),
+  };
+}
+
+/** A snapshot as create and update answer it: the summary and the fields of later microversions. */
+export function snapshotDetail(s: Snapshot, ctx: CinderViewContext) {
+  const v3 = ctx.version.major === 3;
+  return {
+    ...snapshotSummary(s),
     ...(v3 && atLeast(ctx.version, '3.14') ? { group_snapshot_id: null } : {}),
     ...(v3 && atLeast(ctx.version, '3.41') ? { user_id: s.userId } : {}),
   };
 }
 
-/** Detail adds the extended attributes: owner project and progress. */
-export function snapshotDetail(s: Snapshot, ctx: CinderViewContext) {
+/**
+ * Show and the detailed listing add the extended attributes, owner project and progress: Cinder's
+ * extension adds them there only, for the snapshot's project and administrators (the only ones
+ * who see a snapshot here).
+ */
+export function snapshotExtended(s: Snapshot, ctx: CinderViewContext) {
   return {
-    ...snapshotSummary(s, ctx),
+    ...snapshotDetail(s, ctx),
     'os-extended-snapshot-attributes:project_id': s.projectId,
-    'os-extended-snapshot-attributes:progress': s.status === 'available' ? '100%' : '0%',
+    'os-extended-snapshot-attributes:progress': s.progress ?? (s.status === 'available' ? '100%' : '0%'),
   };
 }

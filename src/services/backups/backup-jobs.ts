@@ -14,6 +14,8 @@ import type { BackupRepository } from './backup-repository.js';
 import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
 import type { ShareLookup } from './share-lookup.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
+import { IMPORT_JOB_TYPE, type ImportPayload } from './backup-transfer.js';
+import { manifestDigest } from './backup-url.js';
 
 export interface BackupJobDeps {
   db: Kysely<Database>;
@@ -246,7 +248,55 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
     onAbandoned: (job: Job) => failRestore(job.payload as unknown as RestorePayload),
   };
 
+  // ---- import ----
+  async function failImport(p: ImportPayload, reason: string): Promise<void> {
+    await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() });
+  }
+
+  /**
+   * An imported record gets its data into its own project's namespace: the exported backup is
+   * restored to a staging image (named after the new backup, as a temporary snapshot is) and
+   * that image backed up under the new id. Within one project only the manifest is new.
+   */
+  const importBackup: JobHandler = {
+    failureRule: 'backup.create-failed',
+    async run({ job, signal }) {
+      const p = job.payload as unknown as ImportPayload;
+      const backup = await d.backups.get(p.backupId);
+      if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being imported`);
+      const staging = d.driver.path('snapshot', backup.id);
+      try {
+        const source = openRepository(d.store, p.source.project);
+        if (manifestDigest(await source.readManifest(p.source.backup)) !== p.source.manifest_sha256) {
+          throw new Error(`the data of backup ${p.source.backup} changed in the block store since it was exported`);
+        }
+        await fs.mkdir(path.dirname(staging), { recursive: true });
+        await runRestore(source, { backupId: p.source.backup, target: staging, signal, durable: false });
+        const result = await runBackup(openRepository(d.store, backup.projectId), { source: staging, backupId: backup.id, volumeId: backup.volumeId, signal, fullScan: true });
+        const h = result.header;
+        const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
+        const moved = await d.backups.moveBackup(backup.id, 'creating', 'available', {
+          object_count: Math.ceil(h.bytesAllocated / h.blockSize),
+          service_metadata: JSON.stringify(meta),
+          updated_at: now(),
+        });
+        const finished = moved ? await d.backups.get(backup.id) : undefined;
+        if (finished) await saveCatalogueRecord(d.store, finished);
+        return { backup_id: backup.id };
+      } catch (err) {
+        if (stopping(signal)) throw err;
+        const reason = reasonOf(err, [[staging, 'the staging image of the import']]);
+        await failImport(p, reason);
+        throw new JobFailure('backup.create-failed', `import of the backup record failed: ${reason}`);
+      } finally {
+        await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
+      }
+    },
+    onAbandoned: (job: Job) => failImport(job.payload as unknown as ImportPayload, INTERRUPTED),
+  };
+
   runner.register(JOB_TYPES.create, create);
+  runner.register(IMPORT_JOB_TYPE, importBackup);
   runner.register(JOB_TYPES.delete, remove);
   runner.register(JOB_TYPES.restore, restore);
 }

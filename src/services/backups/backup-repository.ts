@@ -1,3 +1,4 @@
+import type { Target } from '../../common/state-machine.js';
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
@@ -117,7 +118,7 @@ export class BackupRepository {
    * one of `from`; false otherwise. Throws IllegalTransition, writing nothing, unless the backup
    * state machine allows the move from every one of `from`.
    */
-  async moveBackup(id: string, from: BackupStatus | readonly BackupStatus[], to: BackupStatus, changes: BackupChanges = {}, executor: Executor = this.db): Promise<boolean> {
+  async moveBackup(id: string, from: BackupStatus | readonly BackupStatus[], to: Target<BackupStatus>, changes: BackupChanges = {}, executor: Executor = this.db): Promise<boolean> {
     const move = BACKUP_MACHINE.check(from, to);
     const result = await executor
       .updateTable('backups')

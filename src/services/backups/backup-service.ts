@@ -7,9 +7,10 @@ import type { QuotaService } from '../volumes/quota-service.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Caller } from '../common/caller.js';
-import { Conflict, InvalidInput, InvalidState, NotFound } from '../common/errors.js';
+import { Conflict, Forbidden, InvalidInput, InvalidState, NotFound } from '../common/errors.js';
 import { canMoveVolume, type VolumeStatus } from '../volumes/volume-state.js';
 import type { BlockStore } from '../../stores/block-store.js';
+import { openRepository } from '../../engine/index.js';
 import { saveCatalogueRecord } from './catalogue.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { canMoveBackup, type BackupStatus } from './backup-state.js';
@@ -179,11 +180,31 @@ export class BackupService {
     return result;
   }
 
-  /** The caller's backup; not found otherwise. */
+  /** The caller's backup (any project's for an administrator, as Cinder's admin context); not found otherwise. */
   private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
-    if (!backup || backup.projectId !== caller.projectId) throw notFound(backupId);
+    if (!backup || (backup.projectId !== caller.projectId && !caller.admin)) throw notFound(backupId);
     return backup;
+  }
+
+  /**
+   * An administrator's os-reset_status, to available or error. A backup is made available only
+   * while its data is in the block store, so that what shows available restores.
+   */
+  async resetStatus(caller: Caller, backupId: string, status: Extract<BackupStatus, 'available' | 'error'>): Promise<void> {
+    if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
+    const backup = await this.ownBackup(caller, backupId, this.d.db);
+    if (status === 'available' && !(await openRepository(this.d.store, backup.projectId).findManifestKey(backup.id))) {
+      throw new InvalidState('backup', backup.id, backup.status, ['error'], `Invalid backup: backup ${backup.id} has no data in the block store; it cannot be made available.`);
+    }
+    const moved = await this.d.backups.moveBackup(backup.id, backup.status, { reset: status }, { updated_at: this.d.clock.now().toISOString() });
+    if (!moved) throw new InvalidState('backup', backup.id, backup.status, [backup.status], `backup ${backup.id} changed meanwhile; retry`, 'backup.not-available');
+  }
+
+  /** An administrator's os-force_delete: a delete of any project's backup that no job holds. */
+  async forceDelete(caller: Caller, backupId: string): Promise<Job> {
+    if (!caller.admin) throw new Forbidden('Policy does not allow os-force_delete to be performed: it is for administrators.');
+    return this.delete(caller, backupId);
   }
 
   /** The caller's backup or one shared with the caller's project; not found otherwise. */
@@ -203,7 +224,7 @@ export class BackupService {
       }
       await this.moveBackup(backup, 'deleting', tx);
       const payload: DeletePayload = { backupId: backup.id };
-      return jobs.create({ projectId: caller.projectId, type: JOB_TYPES.delete, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: backup.volumeId } }, tx);
+      return jobs.create({ projectId: backup.projectId, type: JOB_TYPES.delete, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: backup.volumeId } }, tx);
     });
     this.d.kick();
     return job;

@@ -7,6 +7,8 @@ export type BackupStatus = (typeof BACKUP_STATUSES)[number];
 export const BACKUP_MACHINE = defineMachine<BackupStatus>({
   name: 'backup',
   statuses: BACKUP_STATUSES,
+  // An administrator's os-reset_status (to available or error; see BackupService.resetStatus).
+  resettable: true,
   next: {
     creating: ['available', 'error'],
     // available -> error: a reindex marks a backup whose manifest is gone from the store.

@@ -5,7 +5,7 @@
  */
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
-  | 'metadata' | 'attachment' | 'tag' | 'transfer'
+  | 'metadata' | 'attachment' | 'tag' | 'transfer' | 'marker'
   | 'domain' | 'user' | 'role' | 'role_assignment';
 
 /**
@@ -86,6 +86,7 @@ const LABELS: Record<Entity, string> = {
   user: 'User',
   role: 'Role',
   role_assignment: 'Role assignment',
+  marker: 'Marker',
 };
 
 /** The entity does not exist, or not where the caller may see it (the two answer alike). */

@@ -5,12 +5,12 @@ import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { QuotaService } from './quota-service.js';
 import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
-import { Forbidden, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
+import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
 import type { Snapshot } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
 import type { Caller } from '../common/caller.js';
 import { volumeNotFound } from './volume-service.js';
-import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, VOLUME_ACTION_FROM, type SnapshotStatus } from './volume-state.js';
+import { canMoveSnapshot, SNAPSHOT_DELETABLE, SNAPSHOT_FORCE_DELETABLE, SNAPSHOT_STATUS_UPDATES, VOLUME_ACTION_FROM, type SnapshotStatus } from './volume-state.js';
 
 export function snapshotNotFound(id: string): NotFound {
   return new NotFound('snapshot', id);
@@ -35,8 +35,14 @@ export interface CreateSnapshot {
   metadata: Record<string, string>;
 }
 
-/** The administrators' actions of POST /snapshots/{id}/action. */
-export type SnapshotAction = { kind: 'force-delete' } | { kind: 'reset-status'; status: Extract<SnapshotStatus, 'available' | 'error'> };
+/**
+ * The actions of POST /snapshots/{id}/action: an administrator's forced delete and status reset,
+ * and the status updates of the snapshot's manager (os-update_snapshot_status, the owner's too).
+ */
+export type SnapshotAction =
+  | { kind: 'force-delete' }
+  | { kind: 'reset-status'; status: SnapshotStatus }
+  | { kind: 'update-status'; status: string; progress: string | null };
 
 /** Point-in-time copies of volumes. */
 export class SnapshotService {
@@ -49,14 +55,15 @@ export class SnapshotService {
     private readonly log?: (message: string, err: unknown) => void,
   ) {}
 
+  /** A snapshot of the caller's project, or of any project for an administrator (as Cinder's admin context sees them). */
   async get(caller: Caller, id: string): Promise<Snapshot> {
     const s = isUuid(id) ? await this.repo.getSnapshot(id) : undefined;
-    if (!s || s.projectId !== caller.projectId) throw snapshotNotFound(id);
+    if (!s || (s.projectId !== caller.projectId && !caller.admin)) throw snapshotNotFound(id);
     return s;
   }
 
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Snapshot>> {
-    return paginate(await this.repo.listSnapshots(q.allTenants ? null : caller.projectId, q), q);
+    return paginate(await this.repo.listSnapshots(q.allTenants ? null : caller.projectId, q), q, { markerEntity: 'marker', nextWhenFull: true });
   }
 
   async create(caller: Caller, cmd: CreateSnapshot): Promise<Snapshot> {
@@ -81,6 +88,7 @@ export class SnapshotService {
         description: cmd.description,
         size: v.size,
         status: 'creating',
+        progress: '0%',
         metadata,
         createdAt: now,
         updatedAt: now,
@@ -97,8 +105,13 @@ export class SnapshotService {
       await this.repo.deleteSnapshot(snap.id);
       throw new OperationFailed(`The snapshot could not be created: ${(err as Error).message}`, 'snapshot.create-failed');
     }
-    const done = { status: 'available' as const, updatedAt: this.clock.now() };
-    await this.repo.moveSnapshot(snap.id, 'creating', done.status, { updatedAt: done.updatedAt });
+    const done = { status: 'available' as const, progress: '100%', updatedAt: this.clock.now() };
+    if (!(await this.repo.moveSnapshot(snap.id, 'creating', done.status, { progress: done.progress, updatedAt: done.updatedAt }))) {
+      // An administrator reset or force-deleted it meanwhile: a deleted one leaves no image behind.
+      const now = await this.repo.getSnapshot(snap.id);
+      if (!now) await this.driver.deleteSnapshot(snap.id).catch((err: unknown) => this.log?.(`snapshot ${snap.id} image not removed`, err));
+      return now ?? { ...snap, ...done };
+    }
     return { ...snap, ...done };
   }
 
@@ -113,8 +126,9 @@ export class SnapshotService {
     return { ...s, ...next };
   }
 
-  /** os-reset_status and os-force_delete, both for administrators. */
+  /** os-reset_status and os-force_delete for administrators; os-update_snapshot_status for the owner too. */
   async act(caller: Caller, id: string, action: SnapshotAction): Promise<void> {
+    if (action.kind === 'update-status') return this.updateStatus(caller, id, action.status, action.progress);
     const name = action.kind === 'force-delete' ? 'os-force_delete' : 'os-reset_status';
     if (!caller.admin) throw new Forbidden(`Policy does not allow ${name} to be performed: it is for administrators.`);
     if (action.kind === 'force-delete') return this.delete(caller, id, true);
@@ -122,6 +136,21 @@ export class SnapshotService {
     if (!(await this.repo.moveSnapshot(s.id, s.status, { reset: action.status }, { updatedAt: this.clock.now() }))) {
       throw invalidSnapshot(s, [s.status], `${id} changed status meanwhile; retry.`);
     }
+  }
+
+  /**
+   * What a snapshot's manager reports while it makes or removes the snapshot: creating may become
+   * available or error, deleting error_deleting (or stay), with the progress made.
+   */
+  private async updateStatus(caller: Caller, id: string, status: string, progress: string | null): Promise<void> {
+    const s = await this.get(caller, id);
+    const allowed = SNAPSHOT_STATUS_UPDATES[s.status];
+    if (!allowed) throw invalidSnapshot(s, Object.keys(SNAPSHOT_STATUS_UPDATES), `Snapshot status ${s.status} not allowed for update_snapshot_status.`);
+    const to = allowed.find((a) => a === status);
+    if (!to) throw new InvalidInput(`Provided snapshot status ${status} not allowed for snapshot with status ${s.status}.`);
+    const changes = { ...(progress ? { progress } : {}), updatedAt: this.clock.now() };
+    const written = to === s.status ? await this.repo.updateSnapshot(s.id, [s.status], changes) : await this.repo.moveSnapshot(s.id, s.status, to, changes);
+    if (!written) throw invalidSnapshot(s, [s.status], `${id} changed status meanwhile; retry.`);
   }
 
   /** Deletes a snapshot; `force` also takes one stuck in deleting. */

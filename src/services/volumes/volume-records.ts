@@ -49,6 +49,8 @@ export interface Snapshot {
   description: string | null;
   size: number;
   status: SnapshotStatus;
+  /** "NN%"; null where the row predates it, and then it follows the status. */
+  progress: string | null;
   metadata: Record<string, string>;
   createdAt: Date;
   updatedAt: Date | null;
@@ -115,6 +117,7 @@ export function toSnapshot(row: SnapshotTable): Snapshot {
     description: row.description,
     size: Number(row.size),
     status: row.status as SnapshotStatus,
+    progress: row.progress ?? null,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     createdAt: new Date(row.created_at),
     updatedAt: row.updated_at ? new Date(row.updated_at) : null,
@@ -132,6 +135,7 @@ export function snapshotRow(s: Snapshot): SnapshotTable {
     description: s.description,
     size: s.size,
     status: s.status,
+    progress: s.progress,
     metadata: JSON.stringify(s.metadata),
     created_at: s.createdAt.toISOString(),
     updated_at: s.updatedAt?.toISOString() ?? null,

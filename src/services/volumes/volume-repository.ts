@@ -13,7 +13,7 @@ export type VolumeChanges = Partial<Pick<Volume, VolumeField>> & { status?: neve
 type VolumeField = 'name' | 'description' | 'size' | 'volumeType' | 'bootable' | 'multiattach' | 'metadata' | 'attachments' | 'updatedAt' | 'backupId' | 'migrationStatus';
 
 /** The fields of a snapshot that change without its status: its status changes through moveSnapshot only. */
-export type SnapshotChanges = Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'updatedAt'>> & { status?: never };
+export type SnapshotChanges = Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'progress' | 'updatedAt'>> & { status?: never };
 
 const VOLUME_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'] as const;
 const SNAPSHOT_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'] as const;
@@ -188,6 +188,7 @@ function snapshotColumns(changes: SnapshotChanges): Record<string, unknown> {
   if ('name' in changes) set.name = changes.name;
   if ('description' in changes) set.description = changes.description;
   if (changes.metadata) set.metadata = JSON.stringify(changes.metadata);
+  if (changes.progress !== undefined) set.progress = changes.progress;
   if (changes.updatedAt) set.updated_at = changes.updatedAt.toISOString();
   return set;
 }

@@ -81,7 +81,12 @@ export function canMoveVolume(from: VolumeStatus, to: VolumeStatus): boolean {
   return VOLUME_MACHINE.canMove(from, to);
 }
 
-export const SNAPSHOT_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'backing-up', 'restoring'] as const;
+/**
+ * Cinder's snapshot statuses. updating, unmanaging and deleted are never reached here but by an
+ * administrator's os-reset_status, which Cinder allows to any of them; from there only a forced
+ * delete (or another reset) moves the snapshot on.
+ */
+export const SNAPSHOT_STATUSES = ['creating', 'available', 'deleting', 'error', 'error_deleting', 'backing-up', 'restoring', 'updating', 'unmanaging', 'deleted'] as const;
 export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
 
 export const SNAPSHOT_MACHINE = defineMachine<SnapshotStatus>({
@@ -89,7 +94,8 @@ export const SNAPSHOT_MACHINE = defineMachine<SnapshotStatus>({
   statuses: SNAPSHOT_STATUSES,
   resettable: true,
   next: {
-    creating: ['available', 'error'],
+    // creating -> deleting: an administrator's forced delete of a snapshot stuck in creating.
+    creating: ['available', 'error', 'deleting'],
     available: ['deleting', 'backing-up', 'restoring'],
     // An administrator's forced delete (os-force_delete) deletes a snapshot stuck in deleting again.
     deleting: ['error_deleting', 'deleting'],
@@ -97,15 +103,26 @@ export const SNAPSHOT_MACHINE = defineMachine<SnapshotStatus>({
     error_deleting: ['deleting', 'available'],
     'backing-up': ['available'],
     restoring: ['available'],
+    updating: ['deleting'],
+    unmanaging: ['deleting'],
+    deleted: ['deleting'],
   },
 });
 
 export const SNAPSHOT_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting'];
 /**
- * An administrator's forced delete also takes a snapshot stuck in deleting. Not one in creating,
- * whose copy may still be under way: reset its status to error first.
+ * An administrator's forced delete takes a snapshot from any status but those a running backup
+ * or restore of this service holds it in (backing-up, restoring): reset such a snapshot to error
+ * first when it is truly stuck. A snapshot force-deleted while its copy is still being made is
+ * cleaned up by the create that made it.
  */
-export const SNAPSHOT_FORCE_DELETABLE: readonly SnapshotStatus[] = ['available', 'error', 'error_deleting', 'deleting'];
+export const SNAPSHOT_FORCE_DELETABLE: readonly SnapshotStatus[] = SNAPSHOT_STATUSES.filter((s) => s !== 'backing-up' && s !== 'restoring');
+
+/** os-update_snapshot_status: from which status a snapshot's manager may set which. */
+export const SNAPSHOT_STATUS_UPDATES: Partial<Record<SnapshotStatus, readonly SnapshotStatus[]>> = {
+  creating: ['creating', 'available', 'error'],
+  deleting: ['deleting', 'error_deleting'],
+};
 
 export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boolean {
   return SNAPSHOT_MACHINE.canMove(from, to);
