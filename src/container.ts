@@ -18,6 +18,7 @@ import type { VolumeDriver } from './volumes/driver.js';
 import { FileVolumeDriver } from './volumes/file-driver.js';
 import { VolumeRepository } from './services/volumes/volume-repository.js';
 import { QuotaService } from './services/volumes/quota-service.js';
+import { VolumeTypes } from './services/volumes/volume-types.js';
 import { QuotaSets } from './services/volumes/quota-sets.js';
 import { VolumeService } from './services/volumes/volume-service.js';
 import { SnapshotService } from './services/volumes/snapshot-service.js';
@@ -46,6 +47,7 @@ export interface Services {
   volumeDriver: VolumeDriver;
   volumeRecords: VolumeRepository;
   quotas: QuotaService;
+  volumeTypes: VolumeTypes;
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
@@ -73,7 +75,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const shares = new ShareRepository(db);
   const volumeDriver = new FileVolumeDriver(config.dataDir);
   const volumeRecords = new VolumeRepository(db);
-  const quotas = new QuotaService(db, config.quotaDefaults);
+  const volumeTypes = new VolumeTypes(db, clock);
+  const quotas = new QuotaService(db, config.quotaDefaults, (ex) => volumeTypes.names(ex));
   const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
   let store: BlockStore;
   try {
@@ -113,9 +116,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     volumeDriver,
     volumeRecords,
     quotas,
+    volumeTypes,
     quotaSets: new QuotaSets(quotas, identity),
     volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, {
       availabilityZone: config.availabilityZone,
+      types: volumeTypes,
       log: driverLog,
       fromBackup: (caller, backupId, volume) => backupService.createVolume(caller, backupId, volume),
     }),

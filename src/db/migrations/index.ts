@@ -8,6 +8,7 @@ import * as m0020 from './0020_backup_policies.js';
 import * as m0021 from './0021_policy_runs.js';
 import * as m0022 from './0022_policy_task_codes.js';
 import * as m0030 from './0030_backup_shares.js';
+import * as m0040 from './0040_volume_types_and_admin.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021_policy_runs': m0021,
   '0022_policy_task_codes': m0022,
   '0030_backup_shares': m0030,
+  '0040_volume_types_and_admin': m0040,
 };
 
 export const migrationProvider: MigrationProvider = {

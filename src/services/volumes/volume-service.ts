@@ -11,7 +11,7 @@ import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '.
 import type { Attachment, Volume } from './volume-records.js';
 import type { VolumeChanges, VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
-import { findVolumeType, resolveVolumeType } from './volume-types.js';
+import type { VolumeType, VolumeTypes } from './volume-types.js';
 
 /** What a volume listing filters and sorts by. */
 export const VOLUME_LISTING = {
@@ -21,6 +21,13 @@ export const VOLUME_LISTING = {
 
 export interface VolumeServiceOptions {
   availabilityZone: string;
+  /** Volume types: which a caller may use, the default one. */
+  types: VolumeTypes;
+  /**
+   * Where a new volume of a type can go: undefined when the back end satisfies the type's extra
+   * specs, else why not; such a volume is recorded in error, as Cinder's scheduler leaves it.
+   */
+  unschedulable?: (caller: Caller, volume: Volume, type: VolumeType) => Promise<string | undefined>;
   log?: (message: string, err: unknown) => void;
   /** Makes a volume from a backup of the caller's project or one shared with it, restoring into it. */
   fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
@@ -60,7 +67,7 @@ export class VolumeService {
 
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Volume>> {
     // A type named by id or in any case filters by its name; an unknown one matches nothing.
-    if (q.exact.volume_type) q.exact.volume_type = findVolumeType(q.exact.volume_type)?.name ?? q.exact.volume_type;
+    if (q.exact.volume_type) q.exact.volume_type = (await this.options.types.find(q.exact.volume_type))?.name ?? q.exact.volume_type;
     return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
   }
 
@@ -77,7 +84,8 @@ export class VolumeService {
     }
     const askedSize = cmd.size;
     if (askedSize === undefined && snapshotId === null && sourceVolid === null && backupId === null) throw bad('size is required.');
-    const askedType = cmd.volumeType === undefined ? undefined : resolveVolumeType(cmd.volumeType).name;
+    const askedType = cmd.volumeType === undefined ? undefined : (await this.options.types.forNewVolume(caller, cmd.volumeType)).name;
+    const defaultType = (await this.options.types.defaultType()).name;
     if (backupId !== null) {
       if (!this.options.fromBackup) throw bad('this service makes no volumes from backups.');
       if (!isUuid(backupId)) throw new NotFound('backup', backupId);
@@ -119,7 +127,7 @@ export class VolumeService {
         description: cmd.description,
         size: size!,
         status: 'creating',
-        volumeType: type ?? resolveVolumeType(undefined).name,
+        volumeType: type ?? defaultType,
         availabilityZone: this.options.availabilityZone,
         bootable: bootable ?? inheritedBootable,
         encrypted: false,
@@ -137,6 +145,12 @@ export class VolumeService {
       return v;
     });
 
+    const unschedulable = populate ? undefined : await this.unschedulable(caller, volume);
+    if (unschedulable) {
+      const failed = { status: 'error' as const, updatedAt: this.clock.now() };
+      await this.repo.moveVolume(volume.id, 'creating', failed.status, { updatedAt: failed.updatedAt });
+      return { ...volume, ...failed };
+    }
     try {
       if (populate) await populate(volume.id, volume.size);
       else if (volume.snapshotId) await this.driver.createVolumeFromSnapshot(volume.id, volume.snapshotId, volume.size);
@@ -152,6 +166,12 @@ export class VolumeService {
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
     await this.repo.moveVolume(volume.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...volume, ...done };
+  }
+
+  private async unschedulable(caller: Caller, volume: Volume): Promise<string | undefined> {
+    const check = this.options.unschedulable;
+    const type = check && (await this.options.types.find(volume.volumeType));
+    return type ? check(caller, volume, type) : undefined;
   }
 
   /** A volume of any project by id, for the operator's command line. */
