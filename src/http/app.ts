@@ -24,6 +24,8 @@ import { snapshotRoutes } from './routes/snapshots.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { computeQuotaRoutes } from './routes/compute-quotas.js';
 import { volumeTypeRoutes } from './routes/types.js';
+import { backendAdminRoutes } from './routes/backend-admin.js';
+import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -172,6 +174,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(quotaRoutes(services));
   await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
+  await app.register(backendAdminRoutes(services));
+  await app.register(messageRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });

@@ -5,7 +5,7 @@
  */
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
-  | 'metadata' | 'attachment' | 'tag';
+  | 'metadata' | 'attachment' | 'tag' | 'service' | 'host' | 'message';
 
 /**
  * Situations for which an API family documents a code of its own (the VBS and AutoBackup
@@ -80,6 +80,9 @@ const LABELS: Record<Entity, string> = {
   metadata: 'Metadata key',
   attachment: 'Attachment',
   tag: 'Tag',
+  service: 'Service',
+  host: 'Host',
+  message: 'Message',
 };
 
 /** The entity does not exist, or not where the caller may see it (the two answer alike). */

@@ -209,8 +209,8 @@ export class VolumeTypes {
   // Extra specs
 
   /** A type the caller may see, for its extra specs and encryption. */
-  private async typeFor(caller: Caller, typeId: string): Promise<VolumeType> {
-    return this.visible(caller, typeId);
+  private async typeFor(caller: Caller, typeId: string, ex: Executor = this.db): Promise<VolumeType> {
+    return this.visible(caller, typeId, ex);
   }
 
   async specs(caller: Caller, typeId: string): Promise<Record<string, string>> {
@@ -225,7 +225,7 @@ export class VolumeTypes {
 
   private async changeableSpecs(caller: Caller, typeId: string, ex: Executor): Promise<VolumeType> {
     adminOnly(caller, 'changing volume type extra specs');
-    const t = await this.typeFor(caller, typeId);
+    const t = await this.typeFor(caller, typeId, ex);
     if (await this.inUse(t, ex)) throw new InvalidInput('Volume Type is currently in use.');
     return t;
   }
