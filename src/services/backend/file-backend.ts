@@ -76,15 +76,17 @@ export class FileBackend {
   }
 }
 
+type Capability = string | number | boolean;
+
 /** How Python (and so a Cinder extra spec) writes a capability value. */
-function asText(v: unknown): string {
+function asText(v: Capability): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   return String(v);
 }
 
 /** One extra spec requirement against a capability, with Cinder's operators (<is>, <in>, <or>, ==, >=, s== ...). */
-export function satisfies(capability: unknown, requirement: string): boolean {
+export function satisfies(capability: Capability, requirement: string): boolean {
   const words = requirement.trim().split(/\s+/);
   const value = asText(capability);
   const op = words[0];
@@ -135,7 +137,7 @@ export function unmetSpec(specs: Record<string, string>, caps: BackendCapabiliti
     const scope = key.split(':');
     if (scope.length > 1 && scope[0] !== 'capabilities') continue;
     const name = scope.length > 1 ? scope.slice(1).join(':') : key;
-    const capability = (caps as unknown as Record<string, unknown>)[name];
+    const capability = (caps as unknown as Record<string, Capability | undefined>)[name];
     if (capability === undefined || !satisfies(capability, requirement)) return key;
   }
   return undefined;
