@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # OpenStack Tempest's volume API suite against this service: installs Debian's python3-tempest
-# where it is missing, starts a server on a fresh data dir, writes a tempest.conf with dynamic
-# credentials (the bootstrap admin creates a project and user per test class), and runs every
-# test of tempest.api.volume but the modules of features the service does not offer.
+# where it is missing (scripts/test-tools.sh), starts a server with its default settings on a
+# fresh data dir, writes a tempest.conf with dynamic credentials (the bootstrap admin creates a
+# project and user per test class), and runs every test of tempest.api.volume but the modules
+# of features the service does not offer.
 #
 #   scripts/tempest.sh [OUT_DIR]
 #
@@ -15,14 +16,7 @@ out="${1:-$(mktemp -d -t vbs-tempest-XXXXXX)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
-if ! command -v tempest >/dev/null 2>&1; then
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
-  echo "tempest: installing python3-tempest from Debian" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends python3-tempest >/dev/null
-fi
+[ -x /usr/bin/tempest ] || bash "$here/scripts/test-tools.sh"
 
 data="$out/data"
 rm -rf "$data" "$out/workspace" "$out/home"
@@ -30,9 +24,7 @@ port="${VBS_TEMPEST_PORT:-$(node -e 'const s=require("net").createServer().liste
 password="tempest-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 url="http://127.0.0.1:$port"
 
-VBS_DATA_DIR="$data" VBS_PORT="$port" VBS_HOST=127.0.0.1 VBS_ADMIN_PASSWORD="$password" \
-  VBS_QUOTA_VOLUMES=-1 VBS_QUOTA_SNAPSHOTS=-1 VBS_QUOTA_BACKUPS=-1 VBS_QUOTA_GIGABYTES=-1 VBS_QUOTA_BACKUP_GIGABYTES=-1 \
-  VBS_WORKERS=2 node "$here/dist/src/cli/main.js" serve >"$out/server.log" 2>&1 &
+VBS_DATA_DIR="$data" VBS_PORT="$port" VBS_HOST=127.0.0.1 VBS_ADMIN_PASSWORD="$password" node "$here/dist/src/cli/main.js" serve >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -45,7 +37,7 @@ max="$(curl -fsS "$url/v3/" | node -e 'let s="";process.stdin.on("data",d=>s+=d)
 cd "$out"
 # Its workspace registry lives in OUT_DIR, not in the caller's home.
 export HOME="$out/home"
-tempest init workspace >/dev/null
+/usr/bin/tempest init workspace >/dev/null
 cd workspace
 cat >etc/tempest.conf <<EOF
 [DEFAULT]
@@ -103,7 +95,7 @@ excluded="$(awk '!/^#/ && NF { print $1 }' "$here/test/tempest/exclude.txt" | se
 exclude_regex="$skip${excluded:+|$excluded}"
 
 status=0
-tempest run --regex "${VBS_TEMPEST_REGEX:-^tempest\.api\.volume\.}" --exclude-regex "$exclude_regex" --concurrency "${VBS_TEMPEST_CONCURRENCY:-2}" >"$out/console.txt" 2>&1 || status=$?
+/usr/bin/tempest run --regex "${VBS_TEMPEST_REGEX:-^tempest\.api\.volume\.}" --exclude-regex "$exclude_regex" --concurrency "${VBS_TEMPEST_CONCURRENCY:-2}" >"$out/console.txt" 2>&1 || status=$?
 stestr last --subunit 2>/dev/null | subunit2csv >"$out/results.csv" || true
 grep -E '^(Totals|=+$| - (Passed|Skipped|Failed|Expected Fail|Unexpected Success)|Sum of execute time)' "$out/console.txt" >&2 || tail -20 "$out/console.txt" >&2
 echo "tempest: results in $out" >&2

@@ -2,6 +2,7 @@ import type { Config } from './common/config.js';
 import { systemClock, type Clock } from './common/clock.js';
 import { openDatabase, type DbHandle } from './db/connect.js';
 import { IdentityService } from './services/identity/identity.js';
+import { IdentityAdmin } from './services/identity/identity-admin.js';
 import { JobRepository } from './jobs/job-repository.js';
 import { JobRunner, type RunnerOptions } from './jobs/job-runner.js';
 import { jobErrorCode } from './http/error-mapping.js';
@@ -27,6 +28,8 @@ import { Placement } from './services/backend/placement.js';
 import { QuotaSets } from './services/volumes/quota-sets.js';
 import { VolumeService } from './services/volumes/volume-service.js';
 import { SnapshotService } from './services/volumes/snapshot-service.js';
+import { TransferRepository } from './services/volumes/transfer-repository.js';
+import { TransferService } from './services/volumes/transfer-service.js';
 import { createPolicyScheduling, type PolicyScheduling } from './services/policies/scheduler-setup.js';
 import { PolicyRepository } from './services/policies/policy-repository.js';
 import { PolicyService } from './services/policies/policy-service.js';
@@ -40,6 +43,8 @@ export interface Services {
   clock: Clock;
   database: DbHandle;
   identity: IdentityService;
+  /** Keystone v3 administration: projects, users, roles, role assignments. */
+  identityAdmin: IdentityAdmin;
   jobs: JobRepository;
   jobQueries: JobQueryService;
   /** Runs queued jobs; `vbs serve` starts it, tests start it when they need jobs to run. */
@@ -60,6 +65,7 @@ export interface Services {
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
+  transfers: TransferService;
   /** Backup policy runs: run at once, and their tasks. */
   policyRuns: PolicyScheduling['policyRuns'];
   policyRunRecords: PolicyScheduling['policyRunRecords'];
@@ -76,7 +82,8 @@ export interface Services {
 export async function createServices(config: Config, clock: Clock = systemClock, log?: RunnerOptions['log']): Promise<Services> {
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const { db } = database;
-  const identity = new IdentityService(db, clock, config.tokenTtlSeconds);
+  const identityAdmin = new IdentityAdmin(db, clock);
+  const identity = new IdentityService(db, clock, config.tokenTtlSeconds, identityAdmin);
   const jobs = new JobRepository(db, clock);
   const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   const backups = new BackupRepository(db);
@@ -119,6 +126,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     database,
     identity,
+    identityAdmin,
     jobs,
     jobQueries: new JobQueryService(jobs),
     runner,
@@ -143,6 +151,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       fromBackup: (caller, backupId, volume) => backupService.createVolume(caller, backupId, volume),
     }),
     snapshots: new SnapshotService(db, volumeRecords, quotas, volumeDriver, clock, driverLog),
+    transfers: new TransferService(db, volumeRecords, new TransferRepository(db), quotas, clock),
     policyRecords,
     policies,
     policyTags: new PolicyTagService(db, policyRecords, policies),

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../common/config.js';
 import { DatabaseOpenError } from '../db/connect.js';
+import { DomainError } from '../services/common/errors.js';
 import { IdentityError } from '../services/identity/identity.js';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { registerAdminCommands } from './admin.js';
@@ -17,7 +18,7 @@ registerEngineCommands(program);
 registerVolumeCommands(program);
 
 // Errors a user can cause end the process with one clear line and a non-zero exit.
-const EXPECTED = [CliError, ConfigError, DatabaseOpenError, IdentityError, StoreUnavailableError];
+const EXPECTED = [CliError, ConfigError, DatabaseOpenError, DomainError, IdentityError, StoreUnavailableError];
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (EXPECTED.some((cls) => err instanceof cls)) {

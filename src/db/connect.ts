@@ -77,7 +77,9 @@ function safeUrl(url: string): string {
 }
 
 async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // A database made before a migration numbered below its last applied one (0004 came after
+  // 0030) gets it applied too, after the others, instead of Kysely refusing the history.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -17,22 +17,36 @@ export interface ProjectTable {
   description: string;
   enabled: number;
   created_at: string;
+  /** JSON array of strings. */
+  tags: string;
 }
 
 export interface UserTable {
   id: string;
   name: string;
   domain_id: string;
+  /** Empty for a user created without a password: no password matches it. */
   password_hash: string;
   default_project_id: string | null;
   enabled: number;
+  created_at: string;
+  email: string | null;
+  description: string | null;
+}
+
+/** Custom roles; the built-in admin, member and reader have no row. */
+export interface RoleTable {
+  id: string;
+  name: string;
+  description: string | null;
   created_at: string;
 }
 
 export interface RoleAssignmentTable {
   user_id: string;
   project_id: string;
-  role: string;
+  /** A built-in role's derived id or a custom role's row id. */
+  role_id: string;
 }
 
 export interface TokenTable {
@@ -75,6 +89,8 @@ export interface VolumeTable {
   created_at: string;
   updated_at: string | null;
   user_id: string | null;
+  /** Set only by an administrator's os-reset_status; null otherwise. */
+  migration_status?: string | null;
 }
 
 export interface SnapshotTable {
@@ -248,6 +264,22 @@ export interface PolicyTaskTable {
   finished_at: string | null;
 }
 
+/** A volume offered to another project; accepted ones stay as history, hidden from the API. */
+export interface VolumeTransferTable {
+  id: string;
+  volume_id: string;
+  name: string | null;
+  salt: string;
+  /** HMAC-SHA1 of the auth key, keyed by the salt, hex (Cinder's scheme). */
+  crypt_hash: string;
+  no_snapshots: number;
+  source_project_id: string;
+  destination_project_id: string | null;
+  accepted: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface VolumeTypeTable {
   id: string;
   name: string;
@@ -320,6 +352,7 @@ export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
   users: UserTable;
+  roles: RoleTable;
   role_assignments: RoleAssignmentTable;
   tokens: TokenTable;
   credentials: CredentialTable;
@@ -336,6 +369,7 @@ export interface Database {
   policy_runs: PolicyRunTable;
   policy_tasks: PolicyTaskTable;
   backup_shares: BackupShareTable;
+  volume_transfers: VolumeTransferTable;
   volume_types: VolumeTypeTable;
   volume_type_extra_specs: VolumeTypeExtraSpecTable;
   volume_type_access: VolumeTypeAccessTable;

@@ -12,6 +12,7 @@ import { registerMetrics } from './metrics.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
+import { identityAdminRoutes } from './routes/identity-admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { backupRoutes } from './routes/backups.js';
 import { cbrRoutes } from './routes/cbr.js';
@@ -21,6 +22,7 @@ import { policyRoutes } from './routes/policies.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { snapshotRoutes } from './routes/snapshots.js';
+import { volumeTransferRoutes } from './routes/volume-transfers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { computeQuotaRoutes } from './routes/compute-quotas.js';
 import { volumeTypeRoutes } from './routes/types.js';
@@ -159,6 +161,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerAuth(app, services.identity, services.clock);
+  // Cinder's router matches no path that ends in a slash under a project (GET .../volumes/ names
+  // no volume): 404, before the router here reads the slash away.
+  app.addHook('preValidation', async (request) => {
+    const path = request.url.split('?')[0];
+    if (familyOf(path) === 'cinder' && /^\/v[23]\/[^/]+\/.+\/$/.test(path)) {
+      throw new ApiError('common.0404', `The resource could not be found: ${request.method} ${path}.`);
+    }
+  });
 
   await app.register(versionRoutes(services));
   await app.register(opsRoutes(services, metrics));
@@ -171,12 +181,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(sharingRoutes(services));
   await app.register(volumeRoutes(services));
   await app.register(snapshotRoutes(services));
+  await app.register(volumeTransferRoutes(services));
   await app.register(quotaRoutes(services));
   await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
   await app.register(backendAdminRoutes(services));
   await app.register(messageRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
+  // Administration is at /identity/v3 only: the root's /v3/users ... are block storage's paths.
+  await app.register(identityAdminRoutes(services), { prefix: '/identity/v3' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });
   return app;

@@ -275,7 +275,7 @@ for (const db of DB_KINDS) {
       const reserve = await call(server, 'POST', `/v3/${m.projectId}/volumes/${vol}/action`, { token: m.token, body: { 'os-reserve': null } });
       assert.ok(reserve.status < 300, reserve.text);
       const involved = { volumes: [vol], backups: [c.body.backup.id as string] };
-      assert.deepEqual((await backupState(server, m, involved)).volumes, [[vol, 'reserved']]);
+      assert.deepEqual((await backupState(server, m, involved)).volumes, [[vol, 'attaching']]);
       await refusedVbs(server, m, `/v2/${m.projectId}/cloudbackups`, { backup: { volume_id: vol, name: 'reserved' } }, 'VolumeBackup.0012', involved);
     });
   });
@@ -363,7 +363,7 @@ for (const db of DB_KINDS) {
       assert.deepEqual(await backupState(server, m, involved), before);
       const attach = await call(server, 'POST', `/v3/${m.projectId}/volumes/${small}/action`, { token: m.token, body: { 'os-reserve': null } });
       assert.ok(attach.status < 300, attach.text);
-      assert.deepEqual((await backupState(server, m, involved)).volumes, [[small, 'reserved'], [big, 'available']]);
+      assert.deepEqual((await backupState(server, m, involved)).volumes, [[small, 'attaching'], [big, 'available']]);
       await refusedVbs(server, m, restorePath, { restore: { volume_id: small } }, 'VolumeBackup.0205', involved);
       await refusedVbs(server, m, restorePath, { restore: { volume_id: '00000000-0000-4000-8000-000000000000' } }, 'VolumeBackup.0111', involved, 404);
       await refusedVbs(server, m, restorePath, {}, 'VolumeBackup.0210', involved);

@@ -70,4 +70,6 @@ const BODILESS = new Set<string>([
   'POST /v2/:project_id/backuppolicy/:policy_id/action',
   // The deprecated VBS delete: a POST that names the backup in its path only.
   'POST /v2/:project_id/cloudbackups/:backup_id',
+  // Keystone's role grant: the path names the project, the user and the role.
+  'PUT /identity/v3/projects/:id/users/:user_id/roles/:role_id',
 ]);

@@ -13,7 +13,7 @@ type User = Awaited<ReturnType<typeof projectWithUser>>;
 const CINDER_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/;
 
 /** What Cinder's extensions add to a volume read by an administrator, and no one else sees. */
-const ADMIN_ONLY = ['os-vol-host-attr:host', 'os-vol-tenant-attr:tenant_id', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id', 'migration_status'];
+const ADMIN_ONLY = ['os-vol-host-attr:host', 'os-vol-mig-status-attr:migstat', 'os-vol-mig-status-attr:name_id', 'migration_status'];
 
 for (const db of DB_KINDS) {
   describe(`Cinder volumes (${db})`, () => {
@@ -81,8 +81,10 @@ for (const db of DB_KINDS) {
         const r = await call(server, 'GET', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: owner.token });
         assert.equal(r.status, 200);
         assert.equal(r.body.volume.name, 'plain');
-        // As in Cinder, the host, tenant and migration attributes are for administrators, on reads only.
+        // As in Cinder, the host and migration attributes are for administrators, on reads only;
+        // the tenant attribute for whoever reads the volume (Cinder's policy: a project reader).
         for (const key of ADMIN_ONLY) assert.equal(key in r.body.volume, false, `${key} shown to a member`);
+        assert.equal(r.body.volume['os-vol-tenant-attr:tenant_id'], owner.projectId);
         const asAdmin = await call(server, 'GET', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: server.adminToken });
         assert.equal(asAdmin.body.volume['os-vol-tenant-attr:tenant_id'], owner.projectId);
         assert.match(asAdmin.body.volume['os-vol-host-attr:host'], /@file#file$/);
@@ -90,6 +92,7 @@ for (const db of DB_KINDS) {
         const renamed = await call(server, 'PUT', `/${prefix}/${owner.projectId}/volumes/${v.id}`, { token: server.adminToken, body: { volume: { name: 'plain' } } });
         assert.equal(renamed.status, 200, renamed.text);
         assert.equal('os-vol-host-attr:host' in renamed.body.volume, false, 'an update answers without the read-only extension attributes');
+        assert.equal('os-vol-tenant-attr:tenant_id' in renamed.body.volume, false);
       }
       const bad = await call(server, 'GET', `/v3/${owner.projectId}/volumes/not-a-uuid`, { token: owner.token });
       assert.equal(bad.status, 404);
@@ -165,11 +168,28 @@ for (const db of DB_KINDS) {
       assert.equal(noCountOnV2.body.count, undefined);
       const fuzzy = await call(server, 'GET', `/v3/${p.projectId}/volumes?name~=V-3`, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.34' } });
       assert.deepEqual(fuzzy.body.volumes.map((v: { name: string }) => v.name), ['lv-3']);
-      for (const q of ['sort_key=color', 'sort_dir=up', 'limit=-1', 'marker=nope', `marker=${randomUUID()}`, 'metadata=notjson']) {
+      for (const q of ['sort_key=color', 'sort_dir=up', 'limit=-1', 'metadata=notjson']) {
         const r = await call(server, 'GET', `/v3/${p.projectId}/volumes?${q}`, { token: p.token });
         assert.equal(r.status, 400, q);
         assert.ok(r.body.badRequest.message, q);
       }
+      // Cinder looks the marker up as a volume: one it cannot find is 404.
+      for (const [marker, u] of [['nope', p], [randomUUID(), p], [made[0].id, other]] as const) {
+        const r = await call(server, 'GET', `/v3/${u.projectId}/volumes?marker=${marker}`, { token: u.token });
+        assert.equal(r.status, 404, marker);
+        assert.match(r.body.itemNotFound.message, new RegExp(`Volume ${marker} could not be found`));
+      }
+      // A full page links to the next one, even when that one is empty, as Cinder does.
+      const full = await call(server, 'GET', `/v3/${p.projectId}/volumes?limit=5`, { token: p.token });
+      assert.equal(full.body.volumes.length, 5);
+      const nextUrl = new URL(full.body.volumes_links[0].href);
+      assert.equal(nextUrl.searchParams.get('limit'), '5');
+      const empty = await call(server, 'GET', nextUrl.pathname + nextUrl.search, { token: p.token });
+      assert.deepEqual(empty.body.volumes, []);
+      assert.equal(empty.body.volumes_links, undefined);
+      // The metadata filter as Cinder reads it: a Python literal as well as JSON.
+      const literal = await call(server, 'GET', `/v3/${p.projectId}/volumes/detail?metadata=${encodeURIComponent("{'parity': 'even'}")}&sort=name:asc`, { token: p.token });
+      assert.deepEqual(literal.body.volumes.map((v: { name: string }) => v.name), ['lv-0', 'lv-2', 'lv-4']);
       // Only the project's own volumes, unless an admin asks for all tenants.
       const mine = await call(server, 'GET', `/v3/${owner.projectId}/volumes?all_tenants=1`, { token: owner.token });
       assert.ok(mine.body.volumes.every((v: { name: string }) => !v.name?.startsWith('lv-')));
@@ -238,14 +258,22 @@ for (const db of DB_KINDS) {
       const base = `/v3/${owner.projectId}/volumes/${v.id}`;
       const act = (body: unknown) => call(server, 'POST', `${base}/action`, { token: owner.token, body });
       const status = async () => (await call(server, 'GET', base, { token: owner.token })).body.volume;
+      // As Cinder's, os-reserve marks the volume attaching; os-unreserve of a volume that is not
+      // attaching changes nothing and succeeds.
       assert.equal((await act({ 'os-reserve': null })).status, 202);
-      assert.equal((await status()).status, 'reserved');
+      assert.equal((await status()).status, 'attaching');
       assert.equal((await act({ 'os-reserve': null })).status, 400);
       assert.equal((await act({ 'os-unreserve': null })).status, 202);
       assert.equal((await status()).status, 'available');
-      assert.equal((await act({ 'os-unreserve': null })).status, 400);
+      assert.equal((await act({ 'os-unreserve': null })).status, 202);
+      assert.equal((await status()).status, 'available');
       assert.equal((await act({ 'os-detach': {} })).status, 400);
       assert.equal((await act({ 'os-attach': {} })).status, 400);
+      for (const bad of [{ instance_uuid: randomUUID() }, { instance_uuid: 'not-a-uuid', mountpoint: '/dev/vdb' }, { host_name: 'h', mountpoint: '/dev/vdb', color: 'red' }]) {
+        assert.equal((await act({ 'os-attach': bad })).status, 400, JSON.stringify(bad));
+      }
+      assert.equal((await act({ 'os-detach': { attachment_id: 'not-a-uuid' } })).status, 400);
+      assert.equal((await status()).status, 'available');
       const server1 = randomUUID();
       assert.equal((await act({ 'os-attach': { instance_uuid: server1, mountpoint: '/dev/vdb', mode: 'rw' } })).status, 202);
       const attached = await status();
@@ -255,7 +283,16 @@ for (const db of DB_KINDS) {
       assert.equal(attached.attachments[0].device, '/dev/vdb');
       assert.equal(attached.attachments[0].volume_id, v.id);
       assert.match(attached.attachments[0].attached_at, CINDER_TIME);
-      assert.equal((await act({ 'os-attach': { instance_uuid: randomUUID() } })).status, 400, 'not multiattach');
+      assert.equal((await act({ 'os-attach': { instance_uuid: randomUUID(), mountpoint: '/dev/vdc' } })).status, 400, 'not multiattach');
+      // Cinder's detach handshake: begin_detaching from in-use, roll_detaching back; rolling a
+      // volume that is not detaching changes nothing.
+      assert.equal((await act({ 'os-begin_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'detaching');
+      assert.equal((await act({ 'os-begin_detaching': null })).status, 400);
+      assert.equal((await act({ 'os-roll_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'in-use');
+      assert.equal((await act({ 'os-roll_detaching': null })).status, 202);
+      assert.equal((await status()).status, 'in-use');
       const del = await call(server, 'DELETE', base, { token: owner.token });
       assert.equal(del.status, 400);
       assert.match(del.body.badRequest.message, /Invalid volume/);
@@ -273,7 +310,7 @@ for (const db of DB_KINDS) {
       assert.equal((await act({ 'os-set_bootable': { bootable: 'maybe' } })).status, 400);
       assert.equal((await act({ 'os-update_readonly_flag': { readonly: true } })).status, 202);
       assert.equal((await status()).metadata.readonly, 'True');
-      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mode: 'rw' } })).status, 400, 'read-only volumes attach ro only');
+      assert.equal((await act({ 'os-attach': { instance_uuid: server1, mountpoint: '/dev/vdb', mode: 'rw' } })).status, 400, 'read-only volumes attach ro only');
       assert.equal((await act({ 'os-reset_status': { status: 'error' } })).status, 403, 'members may not reset status');
       const reset = await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: server.adminToken, body: { 'os-reset_status': { status: 'error' } } });
       assert.equal(reset.status, 202);
@@ -374,6 +411,112 @@ for (const db of DB_KINDS) {
       const v2 = await call(server, 'GET', `/v2/${owner.projectId}/volumes/${v.id}`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.48' } });
       assert.equal(v2.body.volume.group_id, undefined);
       assert.equal(v2.headers.get('openstack-api-version'), null);
+    });
+
+    it("lets an administrator act on another project's volume through the administrator's own project; a member sees only its own", async () => {
+      const v = await createVolume(server, owner, { size: 1, name: 'crossed' });
+      const adminBase = `/v3/${server.adminProjectId}/volumes/${v.id}`;
+      const shown = await call(server, 'GET', adminBase, { token: server.adminToken });
+      assert.equal(shown.status, 200, shown.text);
+      assert.equal(shown.body.volume['os-vol-tenant-attr:tenant_id'], owner.projectId);
+      assert.equal(shown.body.volume.links[0].href, `${server.url}/v3/${server.adminProjectId}/volumes/${v.id}`);
+      const renamed = await call(server, 'PUT', adminBase, { token: server.adminToken, body: { volume: { name: 'crossed-2' } } });
+      assert.equal(renamed.status, 200, renamed.text);
+      const meta = await call(server, 'POST', `${adminBase}/metadata`, { token: server.adminToken, body: { metadata: { by: 'admin' } } });
+      assert.equal(meta.status, 200);
+      const extended = await call(server, 'POST', `${adminBase}/action`, { token: server.adminToken, body: { 'os-extend': { new_size: 2 } } });
+      assert.equal(extended.status, 202, extended.text);
+      const mine = (await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).body.volume;
+      assert.deepEqual([mine.name, mine.size, mine.metadata.by], ['crossed-2', 2, 'admin']);
+      // The administrator's own listing stays its project's unless it asks for all tenants.
+      const adminList = await call(server, 'GET', `/v3/${server.adminProjectId}/volumes`, { token: server.adminToken });
+      assert.ok(!adminList.body.volumes.some((x: { id: string }) => x.id === v.id));
+      // A member of another project finds nothing through its own project, whatever it tries.
+      const otherBase = `/v3/${other.projectId}/volumes/${v.id}`;
+      for (const [method, url, body] of [
+        ['GET', otherBase, undefined],
+        ['PUT', otherBase, { volume: { name: 'stolen' } }],
+        ['DELETE', otherBase, undefined],
+        ['GET', `${otherBase}/metadata`, undefined],
+        ['POST', `${otherBase}/action`, { 'os-extend': { new_size: 3 } }],
+        ['POST', `/v3/${other.projectId}/volumes`, { volume: { source_volid: v.id } }],
+      ] as const) {
+        const r = await call(server, method, url, { token: other.token, body });
+        assert.equal(r.status, 404, `${method} ${url}: ${r.text}`);
+      }
+      const deleted = await call(server, 'DELETE', adminBase, { token: server.adminToken });
+      assert.equal(deleted.status, 202, deleted.text);
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).status, 404);
+    });
+
+    it('summarises the volumes of a project from 3.12, with their metadata from 3.36', async () => {
+      const p = await projectWithUser(server, 'vol-summary');
+      await createVolume(server, p, { size: 1, metadata: { tier: 'gold' } });
+      await createVolume(server, p, { size: 3, metadata: { tier: 'silver', env: 'prod' } });
+      await createVolume(server, p, { size: 2, metadata: { tier: 'gold' } });
+      const url = `/v3/${p.projectId}/volumes/summary`;
+      const at312 = await call(server, 'GET', url, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.12' } });
+      assert.equal(at312.status, 200, at312.text);
+      assert.deepEqual(at312.body, { 'volume-summary': { total_count: 3, total_size: 6 } });
+      const at336 = await call(server, 'GET', url, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.36' } });
+      assert.deepEqual(at336.body['volume-summary'].metadata, { tier: ['gold', 'silver'], env: ['prod'] });
+      const before = await call(server, 'GET', url, { token: p.token, headers: { 'OpenStack-API-Version': 'volume 3.11' } });
+      assert.equal(before.status, 404, 'below 3.12 "summary" is read as a volume id');
+      assert.equal((await call(server, 'GET', `/v2/${p.projectId}/volumes/summary`, { token: p.token })).status, 404);
+      const empty = await call(server, 'GET', `/v3/${other.projectId}/volumes/summary`, { token: other.token, headers: { 'OpenStack-API-Version': 'volume 3.12' } });
+      assert.equal(empty.body['volume-summary'].total_count >= 0, true);
+      const all = await call(server, 'GET', `/v3/${server.adminProjectId}/volumes/summary?all_tenants=1`, { token: server.adminToken, headers: { 'OpenStack-API-Version': 'volume 3.12' } });
+      assert.ok(all.body['volume-summary'].total_count >= 3);
+    });
+
+    it("resets to any of Cinder's statuses but deleting, with attach and migration statuses; forces a delete from them", async () => {
+      const act = (id: string, body: unknown, token = server.adminToken) => call(server, 'POST', `/v3/${server.adminProjectId}/volumes/${id}/action`, { token, body });
+      for (const status of ['creating', 'attaching', 'error', 'maintenance', 'error_deleting', 'detaching', 'awaiting-transfer', 'extending']) {
+        const v = await createVolume(server, owner, { size: 1 });
+        const reset = await act(v.id, { 'os-reset_status': { status } });
+        assert.equal(reset.status, 202, `${status}: ${reset.text}`);
+        assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).body.volume.status, status);
+        const forced = await act(v.id, { 'os-force_delete': {} });
+        assert.equal(forced.status, 202, `force delete from ${status}: ${forced.text}`);
+        assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).status, 404);
+        assert.ok(!fs.existsSync(volumeFile(v.id)));
+      }
+      const v = await createVolume(server, owner, { size: 1 });
+      for (const body of [
+        { 'os-reset_status': { status: 'deleting' } },
+        { 'os-reset_status': { status: 'in-use' } },
+        { 'os-reset_status': { status: 'flying' } },
+        { 'os-reset_status': {} },
+        { 'os-reset_status': { migration_status: 'teleporting' } },
+        { 'os-reset_status': { status: 'error', color: 'red' } },
+      ]) {
+        const r = await act(v.id, body);
+        assert.equal(r.status, 400, JSON.stringify(body));
+      }
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).body.volume.status, 'available');
+      assert.equal((await act(v.id, { 'os-reset_status': { migration_status: 'migrating' } })).status, 202);
+      const shown = (await call(server, 'GET', `/v3/${server.adminProjectId}/volumes/${v.id}`, { token: server.adminToken })).body.volume;
+      assert.deepEqual([shown.status, shown.migration_status, shown['os-vol-mig-status-attr:migstat']], ['available', 'migrating', 'migrating']);
+      assert.equal((await act(v.id, { 'os-reset_status': { migration_status: 'none', status: 'ERROR' } })).status, 202);
+      const cleared = (await call(server, 'GET', `/v3/${server.adminProjectId}/volumes/${v.id}`, { token: server.adminToken })).body.volume;
+      assert.deepEqual([cleared.status, cleared.migration_status], ['error', null]);
+      // Attached: in-use is allowed, and attach_status "detached" ends the attachments.
+      await act(v.id, { 'os-reset_status': { status: 'available' } });
+      assert.equal((await call(server, 'POST', `/v3/${owner.projectId}/volumes/${v.id}/action`, { token: owner.token, body: { 'os-attach': { host_name: 'h1', mountpoint: '/dev/vdc' } } })).status, 202);
+      assert.equal((await act(v.id, { 'os-reset_status': { status: 'error' } })).status, 202);
+      assert.equal((await act(v.id, { 'os-reset_status': { status: 'in-use' } })).status, 202);
+      assert.equal((await act(v.id, { 'os-reset_status': { status: 'available', attach_status: 'detached' } })).status, 202);
+      const freed = (await call(server, 'GET', `/v3/${owner.projectId}/volumes/${v.id}`, { token: owner.token })).body.volume;
+      assert.deepEqual([freed.status, freed.attachments], ['available', []]);
+    });
+
+    it('answers a volume path that ends in a slash with 404, as Cinder does', async () => {
+      for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+        const r = await call(server, method, `/v3/${owner.projectId}/volumes/`, { token: owner.token, body: method === 'PUT' ? { volume: { name: 'x' } } : undefined });
+        assert.equal(r.status, 404, method);
+        assert.ok(r.body.itemNotFound, method);
+      }
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/volumes/`)).status, 401, 'authentication comes first');
     });
 
     it('enforces identity on the project routes: reader 403 0042, foreign member 403, admin may cross, 401 without or with an expired token', async () => {

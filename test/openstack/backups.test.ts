@@ -249,6 +249,11 @@ describe('python-openstackclient volume backups', { concurrency: true }, () => {
         const target = await osc(['volume', 'create', '--size', '1', '--type', VOLUME_TYPE, 'osc-target']);
         const targetId = target.id as string;
         await waitFor('volumes', targetId, 'available');
+        // Without --force the client itself stops, tells the user to add it, and sends nothing.
+        const unforced = await openstack(clouds, ['volume', 'backup', 'restore', 'osc-full-renamed', 'osc-target'], { cwd });
+        assert.equal(unforced.code, 1);
+        assert.match(unforced.stderr, /Volume 'osc-target' already exists; .*'--force' option/);
+        assert.equal((await api('GET', `/volumes/${targetId}`)).body.volume.status, 'available');
         const intoTarget = await restore(['--force', 'osc-full-renamed', 'osc-target']);
         assert.deepEqual(intoTarget, { backup_id: fullId, volume_id: targetId, volume_name: 'osc-target' });
         await waitFor('volumes', targetId, 'available');

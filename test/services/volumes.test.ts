@@ -73,7 +73,7 @@ for (const db of DB_KINDS) {
       await assert.rejects(
         services.volumes.act(owner, v.id, { kind: 'extend', newSize: 3 }),
         rejectsWith(InvalidState, (e) => {
-          assert.equal(e.current, 'reserved');
+          assert.equal(e.current, 'attaching');
           assert.deepEqual([...e.allowed], ['available']);
         }),
       );
@@ -94,10 +94,10 @@ for (const db of DB_KINDS) {
 
     it('leaves status resets and forced deletes to administrators', async () => {
       const v = await services.volumes.create(owner, createVolumeCommand({ size: 1 }));
-      await assert.rejects(services.volumes.act(owner, v.id, { kind: 'reset-status', status: 'error', detach: false }), rejectsWith(Forbidden));
+      await assert.rejects(services.volumes.act(owner, v.id, { kind: 'reset-status', reset: { status: 'error' } }), rejectsWith(Forbidden));
       await assert.rejects(services.volumes.act(owner, v.id, { kind: 'force-delete' }), rejectsWith(Forbidden));
       assert.equal((await services.volumes.get(owner, v.id)).status, 'available');
-      await services.volumes.act(admin, v.id, { kind: 'reset-status', status: 'error', detach: false });
+      await services.volumes.act(admin, v.id, { kind: 'reset-status', reset: { status: 'error' } });
       assert.equal((await services.volumes.get(owner, v.id)).status, 'error');
       const s = await services.volumes.create(owner, createVolumeCommand({ size: 1 }));
       const snap = await services.snapshots.create(owner, snapshotOf(s.id));
@@ -129,7 +129,7 @@ for (const db of DB_KINDS) {
       assert.equal((await services.volumes.list(caller, query())).total, 1, 'refused creates left no volume');
     });
 
-    it('pages a listing after a marker, and refuses a marker that is not in it', async () => {
+    it('pages a listing after a marker, and refuses a marker that is not in it as a volume not found (Cinder looks it up)', async () => {
       const project = await services.identity.createProject('vol-pages');
       const caller: Caller = { projectId: project.id, userId: null, admin: false };
       const made = [];
@@ -140,7 +140,7 @@ for (const db of DB_KINDS) {
       assert.equal(first.nextMarker, made[1].id);
       const rest = await services.volumes.list(caller, query({ ...byName, marker: first.nextMarker }));
       assert.deepEqual(rest.items.map((v) => v.name), ['c']);
-      await assert.rejects(services.volumes.list(caller, query({ marker: crypto.randomUUID() })), rejectsWith(InvalidInput));
+      await assert.rejects(services.volumes.list(caller, query({ marker: crypto.randomUUID() })), rejectsWith(NotFound, (e) => assert.equal(e.entity, 'volume')));
     });
   });
 }

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_volumes.js';
 import * as m0003 from './0003_volume_extras.js';
+import * as m0004 from './0004_identity_admin.js';
 import * as m0010 from './0010_jobs.js';
 import * as m0011 from './0011_backups.js';
 import * as m0020 from './0020_backup_policies.js';
@@ -9,12 +10,14 @@ import * as m0021 from './0021_policy_runs.js';
 import * as m0022 from './0022_policy_task_codes.js';
 import * as m0030 from './0030_backup_shares.js';
 import * as m0040 from './0040_volume_types_and_admin.js';
+import * as m0050 from './0050_volume_transfers.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_volumes': m0002,
   '0003_volume_extras': m0003,
+  '0004_identity_admin': m0004,
   '0010_jobs': m0010,
   '0011_backups': m0011,
   '0020_backup_policies': m0020,
@@ -22,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_policy_task_codes': m0022,
   '0030_backup_shares': m0030,
   '0040_volume_types_and_admin': m0040,
+  '0050_volume_transfers': m0050,
 };
 
 export const migrationProvider: MigrationProvider = {

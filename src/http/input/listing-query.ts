@@ -1,5 +1,5 @@
 import { ApiError } from '../../common/errors.js';
-import { isUuid } from '../../common/ids.js';
+import { parsePythonLiteral } from './python-literal.js';
 import { MAX_LIMIT, type QueryFeatures, type ResourceQuery, type ResourceSortKey } from '../../services/common/listing.js';
 
 /** Query strings of Cinder listings, checked into a ResourceQuery; each failure is 400 naming the parameter. */
@@ -28,10 +28,15 @@ export function parseBoolean(name: string, raw: string): boolean {
 function parseMetadata(raw: string): Record<string, string> {
   let parsed: unknown;
   try {
-    // python-cinderclient sends metadata filters as a JSON object in the query string.
+    // python-cinderclient sends metadata filters as a JSON object in the query string; Cinder
+    // reads them as a Python literal, so {'key': 'value'} is one too.
     parsed = JSON.parse(raw);
   } catch {
-    throw bad(`metadata must be a JSON object such as {"key":"value"}, got "${raw}".`);
+    try {
+      parsed = parsePythonLiteral(raw);
+    } catch {
+      throw bad(`metadata must be an object such as {"key":"value"}, got "${raw}".`);
+    }
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad('metadata must be a JSON object.');
   return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
@@ -88,10 +93,8 @@ export function parseResourceQuery(params: Record<string, unknown>, f: QueryFeat
   const offset = one(params.offset);
   if (offset !== undefined) q.offset = wholeNumber('offset', offset);
   const marker = one(params.marker);
-  if (marker !== undefined) {
-    if (!isUuid(marker)) throw bad(`Marker ${marker} could not be found.`);
-    q.marker = marker;
-  }
+  // A marker naming no record is the listing's to refuse (paginate): 400 or, for volumes, 404.
+  if (marker !== undefined) q.marker = marker;
   const withCount = one(params.with_count);
   if (withCount !== undefined && f.withCount) q.withCount = parseBoolean('with_count', withCount);
   return q;

@@ -1,6 +1,7 @@
 import { ApiError } from '../../common/errors.js';
-import type { AttachVolume, CreateVolume, VolumeAction, EditVolume } from '../../services/volumes/volume-commands.js';
-import { RESETTABLE_VOLUME_STATUSES, type VolumeStatus } from '../../services/volumes/volume-state.js';
+import { isUuid } from '../../common/ids.js';
+import type { AttachVolume, CreateVolume, EditVolume, ResetVolume, VolumeAction } from '../../services/volumes/volume-commands.js';
+import { RESETTABLE_VOLUME_STATUSES, VOLUME_MIGRATION_STATUSES, VOLUME_STATUSES } from '../../services/volumes/volume-state.js';
 import { CreateVolumeBody, UpdateVolumeBody } from '../schemas/cinder-volumes.js';
 import { bad, bodyObject, booleanOf, metadataOf, nameAndDescription, positiveSize, refuseUnknownCinderKeys } from './common.js';
 
@@ -82,17 +83,51 @@ export function actionOf(body: unknown, example: string): [string, Record<string
   return [name, (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, unknown>];
 }
 
+/** os-attach as Cinder's schema takes it: a mountpoint, and an instance UUID or a host name. */
 function parseAttach(arg: Record<string, unknown>): AttachVolume {
+  const unknown = Object.keys(arg).filter((k) => !['instance_uuid', 'host_name', 'mountpoint', 'mode'].includes(k));
+  if (unknown.length) throw bad(`Additional properties are not allowed (${unknown.map((k) => `'${k}'`).join(', ')} was unexpected).`);
   const server = arg.instance_uuid ?? null;
   const host = arg.host_name ?? null;
   if (server === null && host === null) throw bad('os-attach needs instance_uuid or host_name.');
-  if (server !== null && typeof server !== 'string') throw bad('instance_uuid must be a string.');
-  if (host !== null && typeof host !== 'string') throw bad('host_name must be a string.');
+  if (server !== null && !isUuid(server)) throw bad('instance_uuid must be a UUID.');
+  if (host !== null && (typeof host !== 'string' || host.length > 255)) throw bad('host_name must be a string of at most 255 characters.');
   const mode = arg.mode ?? 'rw';
   if (mode !== 'rw' && mode !== 'ro') throw bad(`mode must be rw or ro, got ${JSON.stringify(mode)}.`);
-  const mountpoint = arg.mountpoint ?? null;
-  if (mountpoint !== null && typeof mountpoint !== 'string') throw bad('mountpoint must be a string.');
+  const mountpoint = arg.mountpoint;
+  if (typeof mountpoint !== 'string' || mountpoint.length < 1 || mountpoint.length > 255) throw bad("os-attach needs 'mountpoint', a string of 1 to 255 characters.");
   return { serverId: server, hostName: host, mode, mountpoint };
+}
+
+/** os-detach: the attachment to end, a UUID, or none (null) for the only one. */
+function parseDetach(arg: Record<string, unknown>): string | null {
+  const id = arg.attachment_id ?? null;
+  if (id !== null && !isUuid(id)) throw bad('attachment_id must be a UUID or null.');
+  return id;
+}
+
+/** One of the given values, compared without case as Cinder does; absent for null or "". */
+function oneOf<T extends string>(arg: Record<string, unknown>, field: string, allowed: readonly T[]): T | undefined {
+  const raw = arg[field];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || !allowed.includes(raw.toLowerCase() as T)) throw bad(`Invalid ${field} ${JSON.stringify(raw)}; valid values are: ${allowed.join(', ')}.`);
+  return raw.toLowerCase() as T;
+}
+
+/** os-reset_status: status, attach_status and migration_status ("none" clears it), at least one. */
+function parseResetStatus(arg: Record<string, unknown>): ResetVolume {
+  const unknown = Object.keys(arg).filter((k) => !['status', 'attach_status', 'migration_status'].includes(k));
+  if (unknown.length) throw bad(`Additional properties are not allowed (${unknown.map((k) => `'${k}'`).join(', ')} was unexpected).`);
+  const status = oneOf(arg, 'status', [...VOLUME_STATUSES]);
+  if (status !== undefined && !RESETTABLE_VOLUME_STATUSES.includes(status)) throw bad(`Cannot reset-state to ${status}.`);
+  const attachStatus = oneOf(arg, 'attach_status', ['attached', 'detached'] as const);
+  const migration = oneOf(arg, 'migration_status', [...VOLUME_MIGRATION_STATUSES, 'none'] as const);
+  if (status === undefined && attachStatus === undefined && migration === undefined) throw bad("Must specify 'status', 'attach_status' or 'migration_status' for update.");
+  return {
+    ...(status !== undefined ? { status } : {}),
+    ...(attachStatus !== undefined ? { attachStatus } : {}),
+    ...(migration !== undefined ? { migrationStatus: migration === 'none' ? null : migration } : {}),
+  };
 }
 
 /** POST /volumes/{id}/action. */
@@ -113,7 +148,7 @@ export function parseVolumeAction(body: unknown): VolumeAction {
     case 'os-attach':
       return { kind: 'attach', attach: parseAttach(arg) };
     case 'os-detach':
-      return { kind: 'detach', attachmentId: arg.attachment_id === undefined || arg.attachment_id === null ? null : String(arg.attachment_id) };
+      return { kind: 'detach', attachmentId: parseDetach(arg) };
     case 'os-set_bootable':
       if (!('bootable' in arg)) throw bad('os-set_bootable needs "bootable".');
       return { kind: 'set-bootable', bootable: booleanOf(arg.bootable, 'bootable') };
@@ -122,11 +157,8 @@ export function parseVolumeAction(body: unknown): VolumeAction {
       return { kind: 'set-readonly', readonly: booleanOf(arg.readonly, 'readonly') };
     case 'os-force_delete':
       return { kind: 'force-delete' };
-    case 'os-reset_status': {
-      const status = arg.status;
-      if (!RESETTABLE_VOLUME_STATUSES.includes(status as VolumeStatus)) throw bad(`status must be one of ${RESETTABLE_VOLUME_STATUSES.join(', ')}.`);
-      return { kind: 'reset-status', status: status as VolumeStatus, detach: arg.attach_status === 'detached' };
-    }
+    case 'os-reset_status':
+      return { kind: 'reset-status', reset: parseResetStatus(arg) };
     default:
       throw new ApiError('common.0400', `There is no such action: ${name}.`);
   }

@@ -3,9 +3,9 @@ import { ApiError } from '../../common/errors.js';
 import type { Services } from '../../container.js';
 import { IdentityError, type UserRecord } from '../../services/identity/identity.js';
 import { isAdmin } from '../../services/identity/roles.js';
-import { parseAuthBody } from '../input/identity.js';
+import { parseAuthBody, parseNameFilter } from '../input/identity.js';
 import { AuthBody, CatalogQuery, ProjectParams, ProjectsQuery, SubjectTokenHeaders, identityReplies } from '../schemas/identity.js';
-import { catalog, projectView, tokenView, versionView } from '../views/identity.js';
+import { catalog, collectionLinks, projectView, tokenView, versionView } from '../views/identity.js';
 
 function subjectToken(request: FastifyRequest): string {
   const v = request.headers['x-subject-token'];
@@ -16,7 +16,7 @@ function subjectToken(request: FastifyRequest): string {
 
 /** Keystone v3 compatible identity: tokens, projects, catalogue. */
 export function identityRoutes(services: Services, options: { versionDocument: boolean }): FastifyPluginAsync {
-  const { identity, config } = services;
+  const { identity, identityAdmin, config } = services;
   const settings = { publicUrl: config.publicUrl, region: config.region };
 
   /** The user and project a token request names, after checking the credentials. */
@@ -31,7 +31,7 @@ export function identityRoutes(services: Services, options: { versionDocument: b
       defaultProject = user.default_project_id;
     } else if (who.methods.includes('token') && who.token) {
       const t = await identity.validateToken(who.token.id);
-      const found = (await identity.listUsers()).find((x) => x.id === t.principal.userId);
+      const found = await identity.getUser(t.principal.userId);
       if (!found) throw new IdentityError('unauthorized', 'The token owner is gone.');
       user = found;
       defaultProject = t.principal.projectId;
@@ -110,29 +110,33 @@ export function identityRoutes(services: Services, options: { versionDocument: b
       links: { self: `${config.publicUrl}/identity/v3/auth/catalog` },
     }));
 
-    app.get('/auth/projects', { schema: { tags, summary: 'Projects of the caller', response: R.authProjects } }, async (request) => ({
+    app.get('/auth/projects', { schema: { tags, summary: 'Projects the caller has a role on', response: R.authProjects } }, async (request) => ({
       projects: (await identity.projectsOfUser(request.principal.userId)).map((p) => projectView(p, config.publicUrl)),
-      links: { self: `${config.publicUrl}/identity/v3/auth/projects`, next: null, previous: null },
+      links: collectionLinks(config.publicUrl, request.url),
     }));
 
-    app.get<{ Querystring: { name?: string } }>(
+    // Every role is a project's: no user has a role on a domain to scope a token to.
+    app.get('/auth/domains', { schema: { tags, summary: 'Domains the caller has a role on (none: roles are on projects)', response: R.authDomains } }, async (request) => ({
+      domains: [],
+      links: collectionLinks(config.publicUrl, request.url),
+    }));
+
+    app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
       '/projects',
       { schema: { tags, summary: "All projects (admin) or the caller's", querystring: ProjectsQuery, response: R.projects } },
       async (request) => {
-        const all = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
-        const { name } = request.query;
-        return {
-          projects: all.filter((p) => !name || p.name === name).map((p) => projectView(p, config.publicUrl)),
-          links: { self: `${config.publicUrl}/identity/v3/projects`, next: null, previous: null },
-        };
+        const filter = parseNameFilter(request.query);
+        const projects = await identityAdmin.listProjects(isAdmin(request.principal) ? filter : { ...filter, memberOf: request.principal.userId });
+        return { projects: projects.map((p) => projectView(p, config.publicUrl)), links: collectionLinks(config.publicUrl, request.url) };
       },
     );
 
+    // Keystone lets a member read its own project; another's is as unknown to it as a missing one.
     app.get<{ Params: { id: string } }>('/projects/:id', { schema: { tags, summary: 'Show a project', params: ProjectParams, response: R.project } }, async (request) => {
-      const mine = isAdmin(request.principal) ? await identity.listProjects() : await identity.projectsOfUser(request.principal.userId);
-      const project = mine.find((p) => p.id === request.params.id);
-      if (!project) throw new ApiError('common.0404', `Could not find project: ${request.params.id}.`);
-      return { project: projectView(project, config.publicUrl) };
+      const { id } = request.params;
+      const mine = isAdmin(request.principal) || (await identity.projectsOfUser(request.principal.userId)).some((p) => p.id === id);
+      if (!mine) throw new ApiError('common.0404', `Could not find project: ${id}.`);
+      return { project: projectView(await identityAdmin.getProject(id), config.publicUrl) };
     });
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { VOLUME_LISTING } from '../../services/volumes/volume-service.js';
+import { VOLUME_LISTING, volumeNotFound } from '../../services/volumes/volume-service.js';
 import { parseBoolean } from '../input/listing-query.js';
 import { VOLUME_ACTION_STATUS, parseCreateVolume, parseMetaItem, parseMetadataBody, parseVolumeAction, parseVolumeChanges } from '../input/volumes.js';
 import { atLeast } from '../microversion.js';
@@ -9,7 +9,7 @@ import { nextPageLinks, type CinderViewContext } from '../views/cinder-links.js'
 import { volumeDetail, volumeSummary } from '../views/cinder-volumes.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 import { ListingQuery, MetaItemBody, MetadataBody, ProjectParams } from '../schemas/cinder-common.js';
-import { CreateVolumeBody, UpdateVolumeBody, VolumeActionBody, VolumeItemParams, VolumeParams, VolumeReplies as R } from '../schemas/cinder-volumes.js';
+import { CreateVolumeBody, SummaryQuery, UpdateVolumeBody, VolumeActionBody, VolumeItemParams, VolumeParams, VolumeReplies as R } from '../schemas/cinder-volumes.js';
 
 type Params = { project_id: string; volume_id: string; key: string };
 type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -34,6 +34,17 @@ export function volumeRoutes(services: Services): FastifyPluginAsync {
         };
       };
       app.get(`${prefix}/volumes`, { schema: { tags, summary: 'List volumes (summary)', params: ProjectParams, querystring: ListingQuery, response: R.list } }, listing(false));
+      if (prefix.startsWith('/v3')) {
+        // A static segment: the router tries it before /volumes/:volume_id, whatever the order here.
+        app.get<{ Params: Params; Querystring: Query }>(`${prefix}/volumes/summary`, { schema: { tags, summary: 'Count and size of the volumes, their metadata (3.12; metadata 3.36)', params: ProjectParams, querystring: SummaryQuery, response: R.summary } }, async (request, reply) => {
+          const ctx = ctxOf(request, reply);
+          // Below 3.12 Cinder reads "summary" as a volume id, which no volume has.
+          if (!atLeast(ctx.version, '3.12')) throw volumeNotFound('summary');
+          const allTenants = request.query.all_tenants !== undefined && (request.query.all_tenants === '' || parseBoolean('all_tenants', String(request.query.all_tenants)));
+          const s = await services.volumes.summary(callerOf(request), allTenants);
+          return { 'volume-summary': { total_count: s.totalCount, total_size: s.totalSize, ...(atLeast(ctx.version, '3.36') ? { metadata: s.metadata } : {}) } };
+        });
+      }
       app.get(`${prefix}/volumes/detail`, { schema: { tags, summary: 'List volumes with details', params: ProjectParams, querystring: ListingQuery, response: R.detail } }, listing(true));
       app.post<{ Params: Params }>(`${prefix}/volumes`, { schema: { tags, summary: 'Create a volume', params: ProjectParams, body: CreateVolumeBody, response: R.created } }, async (request, reply) => {
         const ctx = ctxOf(request, reply);

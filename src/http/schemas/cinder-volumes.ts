@@ -39,10 +39,10 @@ export const VolumeDetail = Type.Object({
   user_id: Nullable(Type.String()),
   consistencygroup_id: Type.Null(),
   replication_status: Type.String(),
-  migration_status: Type.Optional(Type.Null({ description: 'administrators only' })),
+  migration_status: Type.Optional(Nullable(Type.String({ description: 'administrators only' }))),
   'os-vol-host-attr:host': Type.Optional(Type.String({ description: 'administrators only, on show and detailed listing' })),
-  'os-vol-tenant-attr:tenant_id': Type.Optional(Type.String({ description: 'administrators only, on show and detailed listing' })),
-  'os-vol-mig-status-attr:migstat': Type.Optional(Type.Null({ description: 'administrators only, on show and detailed listing' })),
+  'os-vol-tenant-attr:tenant_id': Type.Optional(Type.String({ description: 'on show and detailed listing' })),
+  'os-vol-mig-status-attr:migstat': Type.Optional(Nullable(Type.String({ description: 'administrators only, on show and detailed listing' }))),
   'os-vol-mig-status-attr:name_id': Type.Optional(Type.Null({ description: 'administrators only, on show and detailed listing' })),
   group_id: Type.Optional(Type.Null({ description: '3.13' })),
   provider_id: Type.Optional(Type.Null({ description: '3.21, administrators only' })),
@@ -90,23 +90,40 @@ export const VolumeActionBody = Type.Union(
     Type.Object({ 'os-roll_detaching': Nullable(Type.Object({})) }),
     Type.Object({
       'os-attach': Type.Object({
-        instance_uuid: Type.Optional(Type.String()),
-        host_name: Type.Optional(Type.String()),
-        mountpoint: Type.Optional(Type.String()),
+        instance_uuid: Type.Optional(Type.String({ format: 'uuid', description: 'this or host_name' })),
+        host_name: Type.Optional(Type.String({ maxLength: 255 })),
+        mountpoint: Type.String({ minLength: 1, maxLength: 255 }),
         mode: Type.Optional(Type.Union([Type.Literal('rw'), Type.Literal('ro')])),
       }),
     }),
-    Type.Object({ 'os-detach': Type.Object({ attachment_id: Type.Optional(Type.String()) }) }),
+    Type.Object({ 'os-detach': Nullable(Type.Object({ attachment_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))) })) }),
     Type.Object({ 'os-set_bootable': Type.Object({ bootable: Type.Union([Type.Boolean(), Type.String()]) }) }),
     Type.Object({ 'os-update_readonly_flag': Type.Object({ readonly: Type.Union([Type.Boolean(), Type.String()]) }) }),
     Type.Object({ 'os-force_delete': Nullable(Type.Object({})) }),
-    Type.Object({ 'os-reset_status': Type.Object({ status: Type.String(), attach_status: Type.Optional(Type.String()) }) }),
+    Type.Object({
+      'os-reset_status': Type.Object({
+        status: Type.Optional(Nullable(Type.String({ description: "any of Cinder's volume statuses but deleting" }))),
+        attach_status: Type.Optional(Nullable(Type.Union([Type.Literal('attached'), Type.Literal('detached')]))),
+        migration_status: Type.Optional(Nullable(Type.String({ description: 'migrating, error, success, completing, starting, or none to clear it' }))),
+      }),
+    }),
   ],
   { description: 'exactly one action' },
 );
 
 
+export const SummaryQuery = Type.Object({ all_tenants: Type.Optional(Type.String({ description: 'every project (administrators)' })) });
+
+export const VolumeSummaryReply = Type.Object({
+  'volume-summary': Type.Object({
+    total_count: Type.Integer(),
+    total_size: Type.Integer({ description: 'GiB' }),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'each key with its distinct values (3.36)' })),
+  }),
+});
+
 export const VolumeReplies = {
+  summary: { 200: VolumeSummaryReply, ...cinderErrors },
   list: { 200: cinderList('volumes', VolumeSummary), ...cinderErrors },
   detail: { 200: cinderList('volumes', VolumeDetail), ...cinderErrors },
   created: { 202: Type.Object({ volume: VolumeDetail }), ...cinderErrors },

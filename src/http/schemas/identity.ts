@@ -1,9 +1,10 @@
 /**
  * Keystone v3 bodies, requests and replies, at /identity/v3 and /v3 (tokens, catalogue,
- * projects, the version document). Keystone's API reference is the model; only what is sent
- * is named.
+ * projects, the version document) and at /identity/v3 alone (administration: domains, projects,
+ * users, roles, role assignments). Keystone's API reference is the model; only what is sent is
+ * named.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NoBody, Nullable, Timestamp, errorResponses } from './common.js';
 import { familyOf } from '../families.js';
 
@@ -50,7 +51,13 @@ export const SubjectTokenHeaders = Type.Object({
   'X-Subject-Token': Type.String({ description: 'the token to validate or revoke' }),
 });
 
-export const ProjectsQuery = Type.Object({ name: Type.Optional(Type.String({ description: 'only the project of this name' })) });
+const EnabledFilter = Type.String({ description: 'f, false, n, no, off or 0: only disabled ones; any other value: only enabled ones' });
+
+export const ProjectsQuery = Type.Object({
+  name: Type.Optional(Type.String({ description: 'only the project of this name' })),
+  domain_id: Type.Optional(Type.String({ description: 'only projects of this domain' })),
+  enabled: Type.Optional(EnabledFilter),
+});
 export const ProjectParams = Type.Object({ id: Type.String() });
 
 const Domain = Type.Object({ id: Type.String(), name: Type.String() });
@@ -98,6 +105,138 @@ export const Project = Type.Object({
 export type Project = Static<typeof Project>;
 
 const CollectionLinks = Type.Object({ self: Type.String(), next: Nullable(Type.String()), previous: Nullable(Type.String()) });
+export type CollectionLinks = Static<typeof CollectionLinks>;
+const SelfLink = Type.Object({ self: Type.String() });
+/** Resource options Keystone has (MFA rules, immutability ...): none are set here. */
+const NoOptions = Type.Object({}, { description: 'always empty' });
+
+export const DomainView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  tags: Type.Array(Type.String()),
+  options: NoOptions,
+  links: SelfLink,
+});
+export type DomainView = Static<typeof DomainView>;
+
+export const User = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  domain_id: Type.String(),
+  enabled: Type.Boolean(),
+  default_project_id: Type.Optional(Type.String({ description: 'when the user has one' })),
+  email: Type.Optional(Type.String({ description: 'when set' })),
+  description: Type.Optional(Type.String({ description: 'when set' })),
+  password_expires_at: Nullable(Timestamp),
+  options: NoOptions,
+  links: SelfLink,
+});
+export type User = Static<typeof User>;
+
+export const Role = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  domain_id: Type.Null({ description: 'roles are global' }),
+  description: Type.Optional(Type.String({ description: 'when set' })),
+  options: NoOptions,
+  links: SelfLink,
+});
+export type Role = Static<typeof Role>;
+
+const NamedInDomain = Type.Object({ id: Type.String(), name: Type.String() });
+export const RoleAssignment = Type.Object({
+  role: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })) }),
+  user: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })), domain: Type.Optional(NamedInDomain) }),
+  scope: Type.Object({
+    project: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })), domain: Type.Optional(NamedInDomain) }),
+  }),
+  links: Type.Object({ assignment: Type.String({ description: 'the grant: /projects/{id}/users/{id}/roles/{id}' }) }),
+});
+export type RoleAssignment = Static<typeof RoleAssignment>;
+
+/** Fields Keystone keeps as a resource's extras: taken and not kept here. */
+const extras = { additionalProperties: true };
+
+/** A project body's fields but the name; on an update, the domain, is_domain and the parent only unchanged. */
+const projectFields = {
+  domain_id: Type.Optional(Nullable(Type.String({ description: 'absent or null: the Default domain' }))),
+  description: Type.Optional(Nullable(Type.String())),
+  enabled: Type.Optional(Type.Boolean({ description: 'default true; false revokes the tokens scoped to the project' })),
+  is_domain: Type.Optional(Type.Boolean({ description: 'false: projects acting as domains are not supported' })),
+  parent_id: Type.Optional(Nullable(Type.String({ description: 'null or the domain: projects do not nest' }))),
+  tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255, pattern: '^[^,/]*$' }), { maxItems: 80, uniqueItems: true })),
+};
+const ProjectName = Type.String({ minLength: 1, maxLength: 64 });
+
+export const ProjectCreateBody = Type.Object({ project: Type.Object({ name: ProjectName, ...projectFields }, extras) });
+export const ProjectUpdateBody = Type.Object({ project: Type.Object({ name: Type.Optional(ProjectName), ...projectFields }, { ...extras, minProperties: 1 }) });
+
+/** A user body's fields but the name; on an update, the domain only unchanged. */
+const userFields = {
+  password: Type.Optional(Nullable(Type.String({ description: "absent or null: no password login; a change revokes the user's tokens" }))),
+  domain_id: Type.Optional(Type.String({ description: 'absent: the Default domain' })),
+  default_project_id: Type.Optional(Nullable(Type.String())),
+  enabled: Type.Optional(Type.Boolean({ description: "default true; false revokes the user's tokens" })),
+  email: Type.Optional(Nullable(Type.String())),
+  description: Type.Optional(Nullable(Type.String())),
+};
+const UserName = Type.String({ minLength: 1, maxLength: 255 });
+
+export const UserCreateBody = Type.Object({ user: Type.Object({ name: UserName, ...userFields }, extras) });
+export const UserUpdateBody = Type.Object({ user: Type.Object({ name: Type.Optional(UserName), ...userFields }, { ...extras, minProperties: 1 }) });
+
+export const RoleCreateBody = Type.Object({
+  role: Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 255 }),
+      description: Type.Optional(Nullable(Type.String())),
+      domain_id: Type.Optional(Type.Null({ description: 'only global roles' })),
+    },
+    extras,
+  ),
+});
+
+export const DomainsQuery = Type.Object({ name: Type.Optional(Type.String()), enabled: Type.Optional(EnabledFilter) });
+export const UsersQuery = Type.Object({ name: Type.Optional(Type.String()), domain_id: Type.Optional(Type.String()), enabled: Type.Optional(EnabledFilter) });
+export const RolesQuery = Type.Object({ name: Type.Optional(Type.String()) });
+const flag = (what: string) => Type.String({ description: `present with any value but 0: ${what}` });
+export const RoleAssignmentsQuery = Type.Object({
+  'user.id': Type.Optional(Type.String()),
+  'scope.project.id': Type.Optional(Type.String()),
+  'role.id': Type.Optional(Type.String()),
+  'group.id': Type.Optional(Type.String({ description: 'there are no groups: selects nothing' })),
+  'scope.domain.id': Type.Optional(Type.String({ description: 'there are no domain assignments: selects nothing' })),
+  'scope.system': Type.Optional(Type.String({ description: 'there are no system assignments: selects nothing' })),
+  effective: Type.Optional(flag('effective assignments (with no groups or inheritance, the direct ones)')),
+  include_names: Type.Optional(flag('names of the role, user, project and their domains')),
+});
+
+export const IdParams = Type.Object({ id: Type.String() });
+export const ProjectUserParams = Type.Object({ id: Type.String({ description: 'the project' }), user_id: Type.String() });
+export const GrantParams = Type.Object({ id: Type.String({ description: 'the project' }), user_id: Type.String(), role_id: Type.String() });
+
+const listOf = <T extends TSchema>(key: string, item: T) => Type.Object({ [key]: Type.Array(item), links: CollectionLinks });
+const adminErrors = errorResponses('identity');
+
+/** The replies of the administration routes, which are served at /identity/v3 only. */
+export const IdentityAdminReplies = {
+  domains: { 200: listOf('domains', DomainView), ...adminErrors },
+  domain: { 200: Type.Object({ domain: DomainView }), ...adminErrors },
+  projectCreated: { 201: Type.Object({ project: Project }), ...adminErrors },
+  projectUpdated: { 200: Type.Object({ project: Project }), ...adminErrors },
+  deleted: { 204: NoBody, ...adminErrors },
+  users: { 200: listOf('users', User), ...adminErrors },
+  user: { 200: Type.Object({ user: User }), ...adminErrors },
+  userCreated: { 201: Type.Object({ user: User }), ...adminErrors },
+  userProjects: { 200: listOf('projects', Project), ...adminErrors },
+  roles: { 200: listOf('roles', Role), ...adminErrors },
+  role: { 200: Type.Object({ role: Role }), ...adminErrors },
+  roleCreated: { 201: Type.Object({ role: Role }), ...adminErrors },
+  grant: { 204: NoBody, ...adminErrors },
+  assignments: { 200: listOf('role_assignments', RoleAssignment), ...adminErrors },
+};
 
 export const IdentityVersion = Type.Object({
   version: Type.Object({
@@ -126,6 +265,7 @@ export function identityReplies(prefix: string) {
     revoked: { 204: NoBody, ...errors('/auth/tokens') },
     catalog: { 200: Type.Object({ catalog: Type.Array(CatalogEntry), links: Type.Object({ self: Type.String() }) }), ...errors('/auth/catalog') },
     authProjects: { 200: Type.Object({ projects: Type.Array(Project), links: CollectionLinks }), ...errors('/auth/projects') },
+    authDomains: { 200: Type.Object({ domains: Type.Array(DomainView), links: CollectionLinks }), ...errors('/auth/domains') },
     projects: { 200: Type.Object({ projects: Type.Array(Project), links: CollectionLinks }), ...errors('/projects') },
     project: { 200: Type.Object({ project: Project }), ...errors('/projects/:id') },
   };

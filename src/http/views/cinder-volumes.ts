@@ -27,8 +27,9 @@ function attachments(v: Volume) {
 
 /**
  * Cinder's detailed volume. `read` marks a show or a detailed listing: only those carry the
- * attributes Cinder's extensions add (host, tenant, migration), and only for administrators;
- * a create or an update answers without them.
+ * attributes Cinder's extensions add. The tenant attribute is for whoever may read the volume
+ * (Cinder's policy: a reader of its project); host and migration ones for administrators only.
+ * A create or an update answers without them.
  */
 export function volumeDetail(v: Volume, ctx: CinderViewContext, read = false) {
   const v3 = ctx.version.major === 3;
@@ -55,10 +56,10 @@ export function volumeDetail(v: Volume, ctx: CinderViewContext, read = false) {
     user_id: v.userId,
     consistencygroup_id: null,
     replication_status: 'disabled',
-    ...(ctx.admin ? { migration_status: null } : {}),
-    ...(extended
-      ? { 'os-vol-host-attr:host': HOST, 'os-vol-tenant-attr:tenant_id': v.projectId, 'os-vol-mig-status-attr:migstat': null, 'os-vol-mig-status-attr:name_id': null }
-      : {}),
+    ...(ctx.admin ? { migration_status: v.migrationStatus ?? null } : {}),
+    ...(extended ? { 'os-vol-host-attr:host': HOST } : {}),
+    ...(read ? { 'os-vol-tenant-attr:tenant_id': v.projectId } : {}),
+    ...(extended ? { 'os-vol-mig-status-attr:migstat': v.migrationStatus ?? null, 'os-vol-mig-status-attr:name_id': null } : {}),
     ...(v3 && atLeast(ctx.version, '3.13') ? { group_id: null } : {}),
     ...(v3 && ctx.admin && atLeast(ctx.version, '3.21') ? { provider_id: null } : {}),
     ...(v3 && atLeast(ctx.version, '3.48') ? { service_uuid: SERVICE_UUID, shared_targets: false } : {}),

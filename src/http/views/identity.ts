@@ -1,7 +1,9 @@
 import type { Static } from '@sinclair/typebox';
-import { roleId } from '../../services/identity/roles.js';
-import { DEFAULT_DOMAIN, type IssuedToken, type ProjectRecord } from '../../services/identity/identity.js';
-import type { CatalogEntry, IdentityVersion, Project, TokenBody } from '../schemas/identity.js';
+import { roleId, type RoleRecord } from '../../services/identity/roles.js';
+import { DEFAULT_DOMAIN, type IssuedToken, type ProjectRecord, type UserRecord } from '../../services/identity/identity.js';
+import type { AssignmentRecord } from '../../services/identity/identity-admin.js';
+import type { DomainRecord } from '../../services/identity/identity-repository.js';
+import type { CatalogEntry, CollectionLinks, DomainView, IdentityVersion, Project, Role, RoleAssignment, TokenBody, User } from '../schemas/identity.js';
 
 export interface CatalogSettings {
   publicUrl: string;
@@ -65,8 +67,55 @@ export function projectView(p: ProjectRecord, publicUrl: string): Project {
     enabled: p.enabled,
     is_domain: false,
     parent_id: p.domain_id,
-    tags: [],
+    tags: p.tags,
     links: { self: `${publicUrl}/identity/v3/projects/${p.id}` },
+  };
+}
+
+/** A collection's links: one page holds everything, so there is no next or previous. */
+export function collectionLinks(publicUrl: string, url: string): CollectionLinks {
+  return { self: `${publicUrl}${url}`, previous: null, next: null };
+}
+
+export function domainView(d: DomainRecord, publicUrl: string): DomainView {
+  return { id: d.id, name: d.name, description: '', enabled: d.enabled, tags: [], options: {}, links: { self: `${publicUrl}/identity/v3/domains/${d.id}` } };
+}
+
+export function userView(u: UserRecord, publicUrl: string): User {
+  return {
+    id: u.id,
+    name: u.name,
+    domain_id: u.domain_id,
+    enabled: u.enabled,
+    ...(u.default_project_id !== null ? { default_project_id: u.default_project_id } : {}),
+    ...(u.email !== null ? { email: u.email } : {}),
+    ...(u.description !== null ? { description: u.description } : {}),
+    password_expires_at: null,
+    options: {},
+    links: { self: `${publicUrl}/identity/v3/users/${u.id}` },
+  };
+}
+
+export function roleView(r: RoleRecord, publicUrl: string): Role {
+  return {
+    id: r.id,
+    name: r.name,
+    domain_id: null,
+    ...(r.description !== null ? { description: r.description } : {}),
+    options: {},
+    links: { self: `${publicUrl}/identity/v3/roles/${r.id}` },
+  };
+}
+
+/** Keystone's assignment: ids, and with include_names the names of the role, user, project and their domains. */
+export function assignmentView(a: AssignmentRecord, publicUrl: string, includeNames: boolean): RoleAssignment {
+  const named = <T extends { id: string; name: string }>(x: T, extra: object = {}) => (includeNames ? { id: x.id, name: x.name, ...extra } : { id: x.id });
+  const domain = (d: DomainRecord) => ({ domain: { id: d.id, name: d.name } });
+  return {
+    role: named(a.role),
+    user: named(a.user, domain(a.user.domain)),
+    scope: { project: named(a.project, domain(a.project.domain)) },
+    links: { assignment: `${publicUrl}/identity/v3/projects/${a.project.id}/users/${a.user.id}/roles/${a.role.id}` },
   };
 }
 

@@ -5,7 +5,8 @@
  */
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
-  | 'metadata' | 'attachment' | 'tag' | 'service' | 'host' | 'message';
+  | 'metadata' | 'attachment' | 'tag' | 'transfer'
+  | 'domain' | 'user' | 'role' | 'role_assignment' | 'service' | 'host' | 'message';
 
 /**
  * Situations for which an API family documents a code of its own (the VBS and AutoBackup
@@ -80,6 +81,11 @@ const LABELS: Record<Entity, string> = {
   metadata: 'Metadata key',
   attachment: 'Attachment',
   tag: 'Tag',
+  transfer: 'Transfer',
+  domain: 'Domain',
+  user: 'User',
+  role: 'Role',
+  role_assignment: 'Role assignment',
   service: 'Service',
   host: 'Host',
   message: 'Message',

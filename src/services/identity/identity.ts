@@ -2,13 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import type { Clock } from '../../common/clock.js';
 import { newHexId } from '../../common/ids.js';
+import { InvalidInput } from '../common/errors.js';
+import { DEFAULT_DOMAIN, type IdentityAdmin } from './identity-admin.js';
 import { IdentityRepository, type ProjectRecord, type RoleAssignment, type UserRecord } from './identity-repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { isRole, type Principal, type Role } from './roles.js';
+import { isRole, roleId, type Principal, type Role } from './roles.js';
 
 export type { ProjectRecord, UserRecord } from './identity-repository.js';
-
-export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
+export { DEFAULT_DOMAIN } from './identity-admin.js';
 
 export interface IssuedToken {
   token: string;
@@ -47,6 +48,8 @@ export class IdentityService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly tokenTtlSeconds: number,
+    /** Projects and users are made by administration's rules, whoever asks (the CLI, tests). */
+    private readonly admin: IdentityAdmin,
   ) {
     this.records = new IdentityRepository(db);
   }
@@ -60,11 +63,11 @@ export class IdentityService {
       // Another process may have bootstrapped while the password was hashed.
       if (await this.records.domainExists(DEFAULT_DOMAIN.id, trx)) return false;
       await this.records.insertDomain(DEFAULT_DOMAIN, now, trx);
-      const project: ProjectRecord = { id: newHexId(), name: 'admin', domain_id: DEFAULT_DOMAIN.id, description: 'Bootstrap project', enabled: true };
+      const project: ProjectRecord = { id: newHexId(), name: 'admin', domain_id: DEFAULT_DOMAIN.id, description: 'Bootstrap project', enabled: true, tags: [] };
       await this.records.insertProject(project, now, trx);
-      const user: UserRecord = { id: newHexId(), name: 'admin', domain_id: DEFAULT_DOMAIN.id, default_project_id: project.id, enabled: true };
+      const user: UserRecord = { id: newHexId(), name: 'admin', domain_id: DEFAULT_DOMAIN.id, default_project_id: project.id, enabled: true, email: null, description: null };
       await this.records.insertUser(user, passwordHash, now, trx);
-      await this.records.assignRole(user.id, project.id, 'admin', trx);
+      await this.records.assignRole(user.id, project.id, roleId('admin'), trx);
       return true;
     });
   }
@@ -76,12 +79,9 @@ export class IdentityService {
 
   // ---- projects ----
 
+  /** A project in the Default domain (or another), as IdentityAdmin.createProject makes one. */
   async createProject(name: string, description = '', domainId: string = DEFAULT_DOMAIN.id): Promise<ProjectRecord> {
-    if (!name || name.length > 64) throw new IdentityError('bad_request', 'project name must be 1 to 64 characters');
-    if (await this.records.projectByName(name, domainId)) throw new IdentityError('conflict', `project "${name}" already exists`);
-    const project: ProjectRecord = { id: newHexId(), name, domain_id: domainId, description, enabled: true };
-    await this.records.insertProject(project, this.clock.now());
-    return project;
+    return this.admin.createProject({ name, description, domainId });
   }
 
   async listProjects(): Promise<ProjectRecord[]> {
@@ -107,26 +107,19 @@ export class IdentityService {
 
   // ---- users ----
 
+  /** A user of the Default domain with a built-in role on its default project, as IdentityAdmin.createUser makes one. */
   async createUser(name: string, password: string, projectId: string, role: Role): Promise<UserRecord> {
-    if (!name || name.length > 64) throw new IdentityError('bad_request', 'user name must be 1 to 64 characters');
-    if (!password) throw new IdentityError('bad_request', 'a password is required');
-    if (!isRole(role)) throw new IdentityError('bad_request', `role must be admin, member or reader, got "${role}"`);
-    const project = await this.getProject(projectId);
-    if (!project) throw new IdentityError('not_found', `project ${projectId} does not exist`);
-    if (await this.records.userByName(name, DEFAULT_DOMAIN.id)) throw new IdentityError('conflict', `user "${name}" already exists`);
-    const passwordHash = await hashPassword(password);
-    const user: UserRecord = { id: newHexId(), name, domain_id: DEFAULT_DOMAIN.id, default_project_id: projectId, enabled: true };
-    const now = this.clock.now();
-    // A user is never left without its role on its project.
-    await this.db.transaction().execute(async (trx) => {
-      await this.records.insertUser(user, passwordHash, now, trx);
-      await this.records.assignRole(user.id, projectId, role, trx);
-    });
-    return user;
+    if (!password) throw new InvalidInput('a password is required');
+    if (!isRole(role)) throw new InvalidInput(`role must be admin, member or reader, got "${role}"`);
+    return this.admin.createUser({ name, password, defaultProjectId: projectId, role });
   }
 
   async listUsers(): Promise<Array<UserRecord & { roles: RoleAssignment[] }>> {
     return this.records.listUsersWithRoles();
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return this.records.getUser(id);
   }
 
   async userByName(name: string, domainId: string = DEFAULT_DOMAIN.id): Promise<UserRecord | undefined> {

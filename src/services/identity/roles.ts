@@ -12,6 +12,21 @@ export function roleId(role: string): string {
   return createHash('sha256').update(`role:${role}`).digest('hex').slice(0, 32);
 }
 
+/** A role as Keystone shows it: a built-in one (which grants rights) or a custom one (which grants none). */
+export interface RoleRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  builtIn: boolean;
+}
+
+export const BUILT_IN_ROLES: ReadonlyArray<RoleRecord & { name: Role }> = ROLES.map((name) => ({ id: roleId(name), name, description: null, builtIn: true }));
+
+/** The built-in role of a stored role id, if it is one. */
+export function builtInRoleOf(id: string): Role | undefined {
+  return BUILT_IN_ROLES.find((r) => r.id === id)?.name;
+}
+
 /** Who a request acts as, whichever way it authenticated. */
 export interface Principal {
   userId: string;

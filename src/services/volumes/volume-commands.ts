@@ -1,4 +1,4 @@
-import type { VolumeStatus } from './volume-state.js';
+import type { VolumeMigrationStatus, VolumeStatus } from './volume-state.js';
 
 /** A new volume: empty of `size` GiB, or from a snapshot, a source volume or a backup. */
 export interface CreateVolume {
@@ -44,7 +44,15 @@ export type VolumeAction =
   | { kind: 'set-bootable'; bootable: boolean }
   | { kind: 'set-readonly'; readonly: boolean }
   | { kind: 'force-delete' }
-  | { kind: 'reset-status'; status: VolumeStatus; detach: boolean };
+  | { kind: 'reset-status'; reset: ResetVolume };
+
+/** An administrator's os-reset_status: at least one of the three. */
+export interface ResetVolume {
+  status?: VolumeStatus;
+  attachStatus?: 'attached' | 'detached';
+  /** null clears it (Cinder's "none"). */
+  migrationStatus?: VolumeMigrationStatus | null;
+}
 
 /** A create command of the given fields, the rest at their defaults (an empty volume of the default type). */
 export function createVolumeCommand(fields: Partial<CreateVolume>): CreateVolume {

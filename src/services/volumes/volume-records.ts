@@ -1,5 +1,5 @@
 import type { SnapshotTable, VolumeTable } from '../../db/schema.js';
-import type { SnapshotStatus, VolumeStatus } from './volume-state.js';
+import type { SnapshotStatus, VolumeMigrationStatus, VolumeStatus } from './volume-state.js';
 
 /** One attachment of a volume, in Cinder's shape. */
 export interface Attachment {
@@ -35,6 +35,8 @@ export interface Volume {
   attachments: Attachment[];
   createdAt: Date;
   updatedAt: Date | null;
+  /** Set only by an administrator's os-reset_status; absent or null otherwise. */
+  migrationStatus?: VolumeMigrationStatus | null;
 }
 
 export interface Snapshot {
@@ -73,6 +75,7 @@ export function toVolume(row: VolumeTable): Volume {
     attachments: JSON.parse(row.attachments) as Attachment[],
     createdAt: new Date(row.created_at),
     updatedAt: row.updated_at ? new Date(row.updated_at) : null,
+    migrationStatus: (row.migration_status ?? null) as VolumeMigrationStatus | null,
   };
 }
 
@@ -97,6 +100,7 @@ export function volumeRow(v: Volume): VolumeTable {
     attachments: JSON.stringify(v.attachments),
     created_at: v.createdAt.toISOString(),
     updated_at: v.updatedAt?.toISOString() ?? null,
+    migration_status: v.migrationStatus ?? null,
   };
 }
 

@@ -10,7 +10,7 @@ export type Executor = Kysely<Database>;
 
 /** The fields of a volume that change without its status: its status changes through moveVolume only. */
 export type VolumeChanges = Partial<Pick<Volume, VolumeField>> & { status?: never };
-type VolumeField = 'name' | 'description' | 'size' | 'volumeType' | 'bootable' | 'multiattach' | 'metadata' | 'attachments' | 'updatedAt' | 'backupId';
+type VolumeField = 'name' | 'description' | 'size' | 'volumeType' | 'bootable' | 'multiattach' | 'metadata' | 'attachments' | 'updatedAt' | 'backupId' | 'migrationStatus';
 
 /** The fields of a snapshot that change without its status: its status changes through moveSnapshot only. */
 export type SnapshotChanges = Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'updatedAt'>> & { status?: never };
@@ -72,8 +72,10 @@ export class VolumeRepository {
   }
 
   async deleteVolume(id: string, ex: Executor = this.db): Promise<void> {
-    // A deleted volume leaves its backup policy too, freeing the policy's room for another.
+    // A deleted volume leaves its backup policy too, freeing the policy's room for another,
+    // and its transfers (a forced delete may take a volume awaiting transfer).
     await ex.deleteFrom('backup_policy_resources').where('resource_id', '=', id).execute();
+    await ex.deleteFrom('volume_transfers').where('volume_id', '=', id).execute();
     await ex.deleteFrom('volumes').where('id', '=', id).execute();
   }
 
@@ -88,6 +90,24 @@ export class VolumeRepository {
     if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
     const items = (await s.execute()).map(toVolume);
     return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
+  }
+
+  /**
+   * Gives a volume, and its snapshots unless `withSnapshots` is false, to another project and
+   * user (an accepted transfer). Its status moves through moveVolume, not here.
+   */
+  async setOwner(volumeId: string, owner: { projectId: string; userId: string | null }, withSnapshots: boolean, at: Date, ex: Executor = this.db): Promise<void> {
+    await ex.updateTable('volumes').set({ project_id: owner.projectId, user_id: owner.userId, updated_at: at.toISOString() }).where('id', '=', volumeId).execute();
+    if (withSnapshots) {
+      await ex.updateTable('snapshots').set({ project_id: owner.projectId, user_id: owner.userId, updated_at: at.toISOString() }).where('volume_id', '=', volumeId).execute();
+    }
+  }
+
+  /** Every volume of a project, or of every project for null, in no particular order. */
+  async volumesOf(projectId: string | null, ex: Executor = this.db): Promise<Volume[]> {
+    let s = ex.selectFrom('volumes').selectAll();
+    if (projectId !== null) s = s.where('project_id', '=', projectId);
+    return (await s.execute()).map(toVolume);
   }
 
   /** Volumes whose creation reads from the given snapshot or source volume right now. */
@@ -183,6 +203,7 @@ const COLUMN_OF_VOLUME: Record<VolumeField, keyof ReturnType<typeof volumeRow>> 
   attachments: 'attachments',
   updatedAt: 'updated_at',
   backupId: 'backup_id',
+  migrationStatus: 'migration_status',
 };
 
 // The row mapper needs a whole volume; the fields not being changed are never written.

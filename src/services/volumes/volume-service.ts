@@ -5,12 +5,12 @@ import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { Caller } from '../common/caller.js';
 import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
-import type { AttachVolume, CreateVolume, EditVolume, VolumeAction } from './volume-commands.js';
+import type { AttachVolume, CreateVolume, EditVolume, ResetVolume, VolumeAction } from './volume-commands.js';
 import type { QuotaService } from './quota-service.js';
 import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import type { Attachment, Volume } from './volume-records.js';
-import type { VolumeChanges, VolumeRepository } from './volume-repository.js';
-import { canMoveVolume, VOLUME_ACTION_FROM, type VolumeStatus } from './volume-state.js';
+import type { Executor, VolumeChanges, VolumeRepository } from './volume-repository.js';
+import { canMoveVolume, VOLUME_ACTION_FROM, VOLUME_STATUSES, type VolumeStatus } from './volume-state.js';
 import type { VolumeType, VolumeTypes } from './volume-types.js';
 
 /** What a volume listing filters and sorts by. */
@@ -31,6 +31,18 @@ export interface VolumeServiceOptions {
   log?: (message: string, err: unknown) => void;
   /** Makes a volume from a backup of the caller's project or one shared with it, restoring into it. */
   fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
+}
+
+export interface VolumeSummary {
+  totalCount: number;
+  /** GiB. */
+  totalSize: number;
+  metadata: Record<string, string[]>;
+}
+
+/** A member sees its own project's volumes and snapshots only; an administrator sees every project's. */
+export function visibleTo(caller: Caller, record: { projectId: string }): boolean {
+  return caller.admin || record.projectId === caller.projectId;
 }
 
 export function volumeNotFound(id: string): NotFound {
@@ -58,17 +70,37 @@ export class VolumeService {
     private readonly options: VolumeServiceOptions,
   ) {}
 
-  /** The volume of the caller's project (any project for an admin acting there); 404 otherwise. */
-  async get(caller: Caller, id: string): Promise<Volume> {
-    const v = isUuid(id) ? await this.repo.getVolume(id) : undefined;
-    if (!v || v.projectId !== caller.projectId) throw volumeNotFound(id);
+  /**
+   * The volume of the caller's project; an administrator's, of any project (Cinder's admin
+   * context is not scoped to the project of the URL). 404 otherwise.
+   */
+  async get(caller: Caller, id: string, ex?: Executor): Promise<Volume> {
+    const v = isUuid(id) ? await this.repo.getVolume(id, ex) : undefined;
+    if (!v || !visibleTo(caller, v)) throw volumeNotFound(id);
     return v;
   }
 
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Volume>> {
     // A type named by id or in any case filters by its name; an unknown one matches nothing.
     if (q.exact.volume_type) q.exact.volume_type = (await this.options.types.find(q.exact.volume_type))?.name ?? q.exact.volume_type;
-    return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q);
+    return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q, { markerEntity: 'volume', nextWhenFull: true });
+  }
+
+  /**
+   * How many volumes the caller's project holds (every project's for an administrator asking for
+   * all), their total size, and each metadata key with its distinct values (sorted).
+   */
+  async summary(caller: Caller, allTenants: boolean): Promise<VolumeSummary> {
+    const volumes = await this.repo.volumesOf(allTenants && caller.admin ? null : caller.projectId);
+    const metadata: Record<string, string[]> = {};
+    for (const v of volumes) {
+      for (const [k, value] of Object.entries(v.metadata)) {
+        const values = (metadata[k] ??= []);
+        if (!values.includes(value)) values.push(value);
+      }
+    }
+    for (const values of Object.values(metadata)) values.sort();
+    return { totalCount: volumes.length, totalSize: volumes.reduce((n, v) => n + v.size, 0), metadata };
   }
 
   /**
@@ -100,7 +132,7 @@ export class VolumeService {
       let inheritedBootable = false;
       if (snapshotId !== null) {
         const snap = isUuid(snapshotId) ? await this.repo.getSnapshot(snapshotId, tx) : undefined;
-        if (!snap || snap.projectId !== caller.projectId) throw new NotFound('snapshot', snapshotId);
+        if (!snap || !visibleTo(caller, snap)) throw new NotFound('snapshot', snapshotId);
         if (snap.status !== 'available') throw new InvalidState('snapshot', snap.id, snap.status, ['available'], `Invalid snapshot: Originating snapshot status must be one of 'available' values, got '${snap.status}'.`);
         size ??= snap.size;
         if (size < snap.size) throw bad(`Volume size '${size}'GB cannot be smaller than the snapshot size ${snap.size}GB. They must be >= original snapshot size.`);
@@ -110,7 +142,7 @@ export class VolumeService {
       }
       if (sourceVolid !== null) {
         const src = isUuid(sourceVolid) ? await this.repo.getVolume(sourceVolid, tx) : undefined;
-        if (!src || src.projectId !== caller.projectId) throw volumeNotFound(sourceVolid);
+        if (!src || !visibleTo(caller, src)) throw volumeNotFound(sourceVolid);
         if (!(VOLUME_ACTION_FROM.clone as readonly string[]).includes(src.status)) {
           throw invalidVolume(src, VOLUME_ACTION_FROM.clone, `Source volume ${src.id} status must be available or in-use, but current status is: ${src.status}.`);
         }
@@ -222,7 +254,7 @@ export class VolumeService {
   async delete(caller: Caller, id: string, cascade: boolean, force = false): Promise<void> {
     const v = await this.get(caller, id);
     const snapshots = await this.db.transaction().execute(async (tx) => {
-      await this.quotas.lock(caller.projectId, tx);
+      await this.quotas.lock(v.projectId, tx);
       const cur = await this.repo.getVolume(v.id, tx);
       if (!cur) throw volumeNotFound(id);
       const from: readonly string[] = force ? VOLUME_ACTION_FROM.forceDelete : VOLUME_ACTION_FROM.delete;
@@ -259,14 +291,20 @@ export class VolumeService {
     switch (action.kind) {
       case 'extend':
         return this.extend(caller, id, action.newSize);
-      case 'reserve':
-        return this.move(caller, id, VOLUME_ACTION_FROM.reserve, 'reserved');
+      case 'reserve': {
+        const v = await this.get(caller, id);
+        return this.move(caller, id, v.multiattach ? VOLUME_ACTION_FROM.reserveMultiattach : VOLUME_ACTION_FROM.reserve, 'attaching');
+      }
       case 'unreserve':
-        return this.move(caller, id, VOLUME_ACTION_FROM.unreserve, 'available');
+        return this.unreserve(caller, id);
       case 'begin-detaching':
         return this.move(caller, id, ['in-use'], 'detaching');
-      case 'roll-detaching':
-        return this.move(caller, id, ['detaching'], 'in-use');
+      case 'roll-detaching': {
+        // As Cinder's: a volume that is not detaching stays as it is, and the call succeeds.
+        const v = await this.get(caller, id);
+        if (v.status === 'detaching') await this.repo.moveVolume(v.id, 'detaching', 'in-use', { updatedAt: this.clock.now() });
+        return;
+      }
       case 'attach':
         return this.attach(caller, id, action.attach);
       case 'detach':
@@ -276,7 +314,7 @@ export class VolumeService {
         return;
       case 'set-readonly': {
         const v = await this.get(caller, id);
-        await this.change(caller, id, { metadata: { ...v.metadata, readonly: action.readonly ? 'True' : 'False' } }, ['available', 'in-use']);
+        await this.change(caller, id, { metadata: { ...v.metadata, readonly: action.readonly ? 'True' : 'False' } }, ['available']);
         return;
       }
       case 'force-delete':
@@ -284,11 +322,30 @@ export class VolumeService {
         return this.delete(caller, id, false, true);
       case 'reset-status': {
         if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
-        const v = await this.get(caller, id);
-        await this.change(caller, id, action.detach ? { attachments: [] } : {}, [v.status], action.status);
-        return;
+        return this.resetStatus(caller, id, action.reset);
       }
     }
+  }
+
+  /**
+   * os-reset_status: any of status, attach status and migration status, as Cinder's does. A
+   * volume becomes in-use only while it has an attachment; "detached" ends its attachments.
+   */
+  private async resetStatus(caller: Caller, id: string, reset: ResetVolume): Promise<void> {
+    const v = await this.get(caller, id);
+    const changes: VolumeChanges = {};
+    if (reset.attachStatus === 'detached') changes.attachments = [];
+    if (reset.migrationStatus !== undefined) changes.migrationStatus = reset.migrationStatus;
+    const attachments = changes.attachments ?? v.attachments;
+    if (reset.status === 'in-use' && attachments.length === 0) throw bad('Cannot reset-state to in-use because volume does not have any attachments.');
+    await this.change(caller, id, changes, [v.status], reset.status ?? v.status);
+  }
+
+  /** os-unreserve: an attaching volume goes back to in-use when attached, else available; otherwise nothing changes. */
+  private async unreserve(caller: Caller, id: string): Promise<void> {
+    const v = await this.get(caller, id);
+    if (!(VOLUME_ACTION_FROM.unreserve as readonly string[]).includes(v.status)) return;
+    await this.repo.moveVolume(v.id, v.status, v.attachments.length ? 'in-use' : 'available', { updatedAt: this.clock.now() });
   }
 
   private async move(caller: Caller, id: string, from: readonly VolumeStatus[], to: VolumeStatus): Promise<void> {
@@ -303,15 +360,15 @@ export class VolumeService {
 
   private async extend(caller: Caller, id: string, newSize: number): Promise<void> {
     const v = await this.db.transaction().execute(async (tx) => {
-      await this.quotas.lock(caller.projectId, tx);
-      const cur = await this.repo.getVolume(isUuid(id) ? id : '', tx);
-      if (!cur || cur.projectId !== caller.projectId) throw volumeNotFound(id);
+      const found = await this.get(caller, id, tx);
+      await this.quotas.lock(found.projectId, tx);
+      const cur = await this.get(caller, id, tx);
       if (!(VOLUME_ACTION_FROM.extend as readonly string[]).includes(cur.status)) {
         throw invalidVolume(cur, VOLUME_ACTION_FROM.extend, `Volume ${id} status must be available to extend, but current status is: ${cur.status}.`);
       }
       if (newSize <= cur.size) throw bad(`New size for extend must be greater than current size. (current: ${cur.size}, extended: ${newSize}).`);
       if ((await this.repo.snapshotsOf(cur.id, tx)).some((s) => s.status === 'creating')) throw invalidVolume(cur, VOLUME_ACTION_FROM.extend, `Volume ${id} has a snapshot being taken; retry.`);
-      await this.quotas.check(caller.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
+      await this.quotas.check(cur.projectId, { gigabytes: newSize - cur.size, volumeType: cur.volumeType, volumeSize: newSize }, tx);
       // Extending holds the new size in the record, so concurrent creates count it.
       await this.repo.moveVolume(cur.id, cur.status, 'extending', { size: newSize, updatedAt: this.clock.now() }, tx);
       return cur;
@@ -401,7 +458,4 @@ export class VolumeService {
   }
 }
 
-const ALL_BUT_MAINTENANCE: readonly VolumeStatus[] = [
-  'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'deleting', 'error', 'error_deleting',
-  'extending', 'error_extending', 'backing-up', 'restoring-backup', 'error_restoring',
-];
+const ALL_BUT_MAINTENANCE: readonly VolumeStatus[] = VOLUME_STATUSES.filter((s) => s !== 'maintenance');

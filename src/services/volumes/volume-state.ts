@@ -9,7 +9,9 @@ import { defineMachine } from '../../common/state-machine.js';
 export const VOLUME_STATUSES = [
   'creating', 'available', 'reserved', 'attaching', 'in-use', 'detaching', 'maintenance',
   'deleting', 'error', 'error_deleting', 'extending', 'error_extending',
-  'backing-up', 'restoring-backup', 'error_restoring',
+  'backing-up', 'restoring-backup', 'error_restoring', 'awaiting-transfer',
+  // Statuses of Cinder's that this service only ever sets by an administrator's reset.
+  'managing', 'error_managing', 'error_backing-up', 'downloading', 'uploading', 'retyping',
 ] as const;
 export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
 
@@ -18,23 +20,33 @@ export const VOLUME_MACHINE = defineMachine<VolumeStatus>({
   statuses: VOLUME_STATUSES,
   resettable: true,
   next: {
-    creating: ['available', 'error'],
-    available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup'],
+    creating: ['available', 'error', 'deleting'],
+    available: ['reserved', 'attaching', 'in-use', 'deleting', 'extending', 'maintenance', 'backing-up', 'restoring-backup', 'awaiting-transfer'],
     reserved: ['available', 'attaching', 'in-use', 'deleting'],
     attaching: ['in-use', 'available', 'error', 'deleting'],
-    // A volume with attachments keeps "in-use" while more attachments come and go.
-    'in-use': ['in-use', 'detaching', 'available', 'backing-up'],
+    // A volume with attachments keeps "in-use" while more attachments come and go; a
+    // multiattach volume is reserved again (attaching) while attached.
+    'in-use': ['in-use', 'attaching', 'detaching', 'available', 'backing-up'],
     detaching: ['available', 'in-use', 'error', 'deleting'],
     maintenance: ['available', 'error', 'deleting'],
     deleting: ['error_deleting'],
     error: ['deleting', 'available'],
     error_deleting: ['deleting', 'available'],
-    extending: ['available', 'error_extending'],
+    extending: ['available', 'error_extending', 'deleting'],
     error_extending: ['available', 'deleting'],
     // A backup returns the volume to where it was: available, or in-use when it was attached.
-    'backing-up': ['available', 'in-use'],
-    'restoring-backup': ['available', 'error_restoring'],
+    'backing-up': ['available', 'in-use', 'deleting'],
+    'restoring-backup': ['available', 'error_restoring', 'deleting'],
     error_restoring: ['restoring-backup', 'available', 'deleting'],
+    // A transfer ends by its deletion or its acceptance, both leaving the volume available.
+    'awaiting-transfer': ['available', 'deleting'],
+    // An administrator's forced delete takes a volume from any status it was reset to.
+    managing: ['deleting'],
+    error_managing: ['deleting'],
+    'error_backing-up': ['deleting'],
+    downloading: ['deleting'],
+    uploading: ['deleting'],
+    retyping: ['deleting'],
   },
 });
 
@@ -42,15 +54,21 @@ export const VOLUME_MACHINE = defineMachine<VolumeStatus>({
 export const VOLUME_ACTION_FROM = {
   delete: ['available', 'error', 'error_restoring', 'error_extending', 'error_deleting'],
   /**
-   * An administrator's forced delete: also from statuses a volume can be stuck in, never while
-   * attached. Not from creating or extending, whose image work may still be under way: reset
-   * the status first (os-reset_status) when such a volume is truly stuck.
+   * An administrator's forced delete, as Cinder's: from every status but deleting, never while
+   * attached (an administrator resets a volume stuck in creating or extending and deletes it).
    */
-  forceDelete: ['available', 'error', 'error_restoring', 'error_extending', 'error_deleting', 'reserved', 'maintenance', 'attaching', 'detaching'],
+  forceDelete: [
+    'creating', 'available', 'reserved', 'attaching', 'detaching', 'maintenance', 'error', 'error_deleting',
+    'extending', 'error_extending', 'backing-up', 'restoring-backup', 'error_restoring', 'awaiting-transfer',
+    'managing', 'error_managing', 'error_backing-up', 'downloading', 'uploading', 'retyping',
+  ],
   extend: ['available'],
+  /** os-reserve marks the volume attaching, as Cinder does; a multiattach volume also while in-use. */
   reserve: ['available'],
-  unreserve: ['reserved'],
+  reserveMultiattach: ['available', 'in-use'],
+  unreserve: ['attaching'],
   attach: ['available', 'reserved', 'attaching', 'in-use'],
+  transfer: ['available'],
   detach: ['in-use', 'detaching'],
   snapshot: ['available'],
   /** With force=true a snapshot of an attached volume is taken too. */
@@ -93,5 +111,12 @@ export function canMoveSnapshot(from: SnapshotStatus, to: SnapshotStatus): boole
   return SNAPSHOT_MACHINE.canMove(from, to);
 }
 
-/** What an administrator's os-reset_status may set a volume to. */
-export const RESETTABLE_VOLUME_STATUSES: readonly VolumeStatus[] = ['available', 'error', 'in-use', 'error_deleting', 'error_extending', 'maintenance', 'reserved'];
+/**
+ * What an administrator's os-reset_status may set a volume to: every status of Cinder's but
+ * deleting (Cinder refuses that one; in-use needs an attachment, which the service checks).
+ */
+export const RESETTABLE_VOLUME_STATUSES: readonly VolumeStatus[] = VOLUME_STATUSES.filter((s) => s !== 'deleting');
+
+/** Cinder's migration statuses; a volume shows null until an administrator sets one. */
+export const VOLUME_MIGRATION_STATUSES = ['migrating', 'error', 'success', 'completing', 'starting'] as const;
+export type VolumeMigrationStatus = (typeof VOLUME_MIGRATION_STATUSES)[number];
