@@ -115,7 +115,7 @@ for (const db of DB_KINDS) {
       assert.equal((await call(server, 'GET', `/v3/${member.projectId}/messages`, { token: member.token })).status, 404, 'messages need 3.3');
       const list = await call(server, 'GET', `/v3/${member.projectId}/messages`, at33);
       const m = list.body.messages.find((x: { resource_uuid: string }) => x.resource_uuid === v.body.volume.id);
-      assert.equal(m.event_id, 'VOLUME_VOLUME_001_002');
+      assert.equal(m.event_id, 'VOLUME_VOLUME_001_003');
       assert.equal(m.resource_type, 'VOLUME');
       const other = await projectWithUser(server, 'ba-other');
       assert.equal((await call(server, 'GET', `/v3/${other.projectId}/messages/${m.id}`, { token: other.token, headers: at33.headers })).status, 404);

@@ -75,6 +75,30 @@ for (const db of DB_KINDS) {
       assert.equal(quota.body.quota_set.groups.limit, 10);
     });
 
+    it('retypes a volume to a type the back end satisfies, moving its per-type quota usage', async () => {
+      const make = async (name: string, extra_specs: Record<string, string>) => (await call(server, 'POST', types(), { ...admin(), body: { volume_type: { name, extra_specs } } })).body.volume_type;
+      const a = await make('retype-a', { storage_protocol: 'file' });
+      const b = await make('retype-b', { vendor_name: 'Open Source' });
+      const bad = await make('retype-bad', { storage_protocol: 'iSCSI' });
+      const v = (await call(server, 'POST', `/v3/${member.projectId}/volumes`, { token: member.token, body: { volume: { size: 2, volume_type: a.id } } })).body.volume;
+      const retype = (to: string, token = member.token, project = member.projectId) => call(server, 'POST', `/v3/${project}/volumes/${v.id}/action`, { token, body: { 'os-retype': { new_type: to, migration_policy: 'never' } } });
+      assert.equal((await retype(a.id)).status, 400, 'the same type');
+      assert.equal((await retype(bad.id)).status, 400, 'no back end satisfies it');
+      assert.equal((await retype('no-such-type')).status, 404);
+      assert.equal((await retype(b.id, other.token, other.projectId)).status, 404, "another project's volume");
+      const quotaPath = `/v3/${server.adminProjectId}/os-quota-sets/${member.projectId}`;
+      assert.equal((await call(server, 'PUT', quotaPath, { ...admin(), body: { quota_set: { 'volumes_retype-b': 0 } } })).status, 200);
+      assert.equal((await retype(b.id)).status, 413, 'over the new type\'s quota');
+      await call(server, 'PUT', quotaPath, { ...admin(), body: { quota_set: { 'volumes_retype-b': -1 } } });
+      assert.equal((await retype(b.name)).status, 202);
+      const shown = await call(server, 'GET', `/v3/${member.projectId}/volumes/${v.id}`, { token: member.token });
+      assert.equal(shown.body.volume.volume_type, 'retype-b');
+      assert.equal(shown.body.volume.status, 'available');
+      const usage = (await call(server, 'GET', `${quotaPath}?usage=true`, admin())).body.quota_set;
+      assert.equal(usage['volumes_retype-a'].in_use, 0);
+      assert.equal(usage['gigabytes_retype-b'].in_use, 2);
+    });
+
     it('sets, shows, updates and deletes extra specs with Cinder statuses', async () => {
       const t = (await call(server, 'POST', types(), { ...admin(), body: { volume_type: { name: 'specs' } } })).body.volume_type;
       const specs = `${types()}/${t.id}/extra_specs`;

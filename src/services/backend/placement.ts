@@ -21,14 +21,16 @@ export class Placement {
 
   /** Why the volume cannot be placed, undefined when it can. */
   async unschedulable(caller: Caller, volume: Volume, type: VolumeType): Promise<string | undefined> {
-    const service = await this.registry.find('cinder-volume');
-    const detail = service?.disabled
-      ? MESSAGE_DETAILS.serviceDisabled
-      : unmetSpec(type.extraSpecs, await this.backend.capabilities(this.clock.now())) !== undefined
-        ? MESSAGE_DETAILS.noValidBackend
-        : undefined;
-    if (!detail) return undefined;
+    if (await this.fits(type)) return undefined;
+    const detail = MESSAGE_DETAILS.noValidBackend;
     await this.messages.record(caller.projectId, { type: 'VOLUME', id: volume.id }, MESSAGE_ACTIONS.scheduleAllocateVolume, detail);
     return detail.text;
+  }
+
+  /** Whether a volume of the type can go to the back end: its volume service is enabled and it satisfies the type's extra specs. */
+  async fits(type: VolumeType): Promise<boolean> {
+    const service = await this.registry.find('cinder-volume');
+    if (service?.disabled) return false;
+    return unmetSpec(type.extraSpecs, await this.backend.capabilities(this.clock.now())) === undefined;
   }
 }

@@ -35,6 +35,8 @@ export interface QuotaDelta {
   backup_gigabytes?: number;
   /** The volume type that per-type quotas charge. */
   volumeType?: string;
+  /** Only the per-type quotas change: the volume changes type, the totals stay. */
+  typeOnly?: boolean;
   /** Size of one new volume, for per_volume_gigabytes. */
   volumeSize?: number;
 }
@@ -167,7 +169,7 @@ export class QuotaService {
     const used = await this.usage(projectId, tx);
     const wanted: Array<{ resource: QuotaResource; volumeType: string | null; amount: number }> = [];
     for (const resource of ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'] as const) {
-      const amount = delta[resource] ?? 0;
+      const amount = delta.typeOnly ? 0 : (delta[resource] ?? 0);
       if (amount > 0) wanted.push({ resource, volumeType: null, amount });
     }
     if (delta.volumeType) {

@@ -12,8 +12,7 @@ export const MESSAGE_ACTIONS = {
 
 /** Why it failed, as Cinder's message details number them. */
 export const MESSAGE_DETAILS = {
-  noValidBackend: { id: '002', text: 'No back end can hold this volume: none satisfies its volume type or size.' },
-  serviceDisabled: { id: '001', text: 'The volume service of the back end is disabled or down; try again later.' },
+  noValidBackend: { id: '003', text: 'No back end can hold this volume: none satisfies its volume type, or its volume service is disabled.' },
 } as const;
 
 type Action = (typeof MESSAGE_ACTIONS)[keyof typeof MESSAGE_ACTIONS];

@@ -28,6 +28,8 @@ export interface VolumeServiceOptions {
    * specs, else why not; such a volume is recorded in error, as Cinder's scheduler leaves it.
    */
   unschedulable?: (caller: Caller, volume: Volume, type: VolumeType) => Promise<string | undefined>;
+  /** Whether the back end can hold volumes of a type (os-retype). */
+  fits?: (type: VolumeType) => Promise<boolean>;
   log?: (message: string, err: unknown) => void;
   /** Makes a volume from a backup of the caller's project or one shared with it, restoring into it. */
   fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
@@ -324,6 +326,8 @@ export class VolumeService {
         if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
         return this.resetStatus(caller, id, action.reset);
       }
+      case 'retype':
+        return this.retype(caller, id, action.newType);
     }
   }
 
@@ -356,6 +360,28 @@ export class VolumeService {
     if (!(await this.repo.moveVolume(v.id, v.status, to, { updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, from, `Volume ${id} changed status meanwhile; retry.`);
     }
+  }
+
+  /**
+   * Gives a volume another type the caller may use. The one back end keeps the data where it is,
+   * so only the per-type quotas move; a type the back end does not satisfy is refused.
+   */
+  private async retype(caller: Caller, id: string, newType: string): Promise<void> {
+    const type = await this.options.types.visible(caller, newType);
+    if (this.options.fits && !(await this.options.fits(type))) throw bad(`No valid back end was found for volume type ${type.name}.`);
+    await this.db.transaction().execute(async (tx) => {
+      const found = await this.get(caller, id, tx);
+      await this.quotas.lock(found.projectId, tx);
+      const cur = await this.get(caller, id, tx);
+      if (!(VOLUME_ACTION_FROM.retype as readonly string[]).includes(cur.status)) {
+        throw invalidVolume(cur, VOLUME_ACTION_FROM.retype, `Volume ${id} status must be available or in-use to retype, but current status is: ${cur.status}.`);
+      }
+      if (cur.volumeType === type.name) throw bad(`New volume_type same as original: ${type.name}.`);
+      await this.quotas.check(cur.projectId, { volumes: 1, gigabytes: cur.size, volumeType: type.name, typeOnly: true }, tx);
+      if (!(await this.repo.updateVolume(cur.id, [cur.status], { volumeType: type.name, updatedAt: this.clock.now() }, tx))) {
+        throw invalidVolume(cur, VOLUME_ACTION_FROM.retype, `Volume ${id} changed status meanwhile; retry.`);
+      }
+    });
   }
 
   private async extend(caller: Caller, id: string, newSize: number): Promise<void> {
