@@ -126,7 +126,10 @@ export class ServiceRegistry {
     return (await this.one(host, binary));
   }
 
-  /** Freezes or thaws the volume service of a back end host: a frozen back end takes no management changes. */
+  /**
+   * Freezes or thaws the volume service of a back end host. The state is recorded and shown;
+   * the file back end replicates nothing, so there is no failover for it to hold still.
+   */
   async setFrozen(caller: Caller, host: string, frozen: boolean): Promise<void> {
     adminOnly(caller, 'freezing or thawing hosts');
     const s = (await this.rows({ host, binary: 'cinder-volume' }))[0];
