@@ -20,6 +20,12 @@ import type { VolumeDriver } from './volumes/driver.js';
 import { FileVolumeDriver } from './volumes/file-driver.js';
 import { VolumeRepository } from './services/volumes/volume-repository.js';
 import { QuotaService } from './services/volumes/quota-service.js';
+import { VolumeTypes } from './services/volumes/volume-types.js';
+import { UserMessages } from './services/volumes/user-messages.js';
+import { FileBackend } from './services/backend/file-backend.js';
+import { ServiceRegistry } from './services/backend/service-registry.js';
+import { BackendQueries } from './services/backend/backend-queries.js';
+import { Placement } from './services/backend/placement.js';
 import { QuotaSets } from './services/volumes/quota-sets.js';
 import { VolumeService } from './services/volumes/volume-service.js';
 import { SnapshotService } from './services/volumes/snapshot-service.js';
@@ -54,6 +60,11 @@ export interface Services {
   volumeDriver: VolumeDriver;
   volumeRecords: VolumeRepository;
   quotas: QuotaService;
+  volumeTypes: VolumeTypes;
+  /** os-services: this process's services and their heartbeat; `vbs serve` starts it. */
+  serviceRegistry: ServiceRegistry;
+  backendQueries: BackendQueries;
+  userMessages: UserMessages;
   quotaSets: QuotaSets;
   volumes: VolumeService;
   snapshots: SnapshotService;
@@ -83,7 +94,13 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const shares = new ShareRepository(db);
   const volumeDriver = new FileVolumeDriver(config.dataDir);
   const volumeRecords = new VolumeRepository(db);
-  const quotas = new QuotaService(db, config.quotaDefaults);
+  const volumeTypes = new VolumeTypes(db, clock);
+  const quotas = new QuotaService(db, config.quotaDefaults, (ex) => volumeTypes.names(ex));
+  const serviceRegistry = new ServiceRegistry(db, clock, config.availabilityZone);
+  const allocatedGb = async () => Number((await db.selectFrom('volumes').select((eb) => eb.fn.sum<number>('size').as('gb')).executeTakeFirst())?.gb ?? 0);
+  const fileBackend = new FileBackend(config.dataDir, allocatedGb);
+  const userMessages = new UserMessages(db, clock);
+  const placement = new Placement(serviceRegistry, fileBackend, userMessages, clock);
   const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
   let store: BlockStore;
   try {
@@ -125,9 +142,16 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     volumeDriver,
     volumeRecords,
     quotas,
+    volumeTypes,
+    serviceRegistry,
+    backendQueries: new BackendQueries(db, clock, fileBackend, serviceRegistry, config.availabilityZone),
+    userMessages,
     quotaSets: new QuotaSets(quotas, identity),
     volumes: new VolumeService(db, volumeRecords, quotas, volumeDriver, clock, {
       availabilityZone: config.availabilityZone,
+      types: volumeTypes,
+      unschedulable: (caller, volume, type) => placement.unschedulable(caller, volume, type),
+      fits: (type) => placement.fits(type),
       log: driverLog,
       fromBackup: (caller, backupId, volume) => backupService.createVolume(caller, backupId, volume),
     }),
@@ -141,6 +165,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
     close: async () => {
+      serviceRegistry.stop();
       await scheduling.scheduler.stop();
       await runner.stop();
       await store.close();

@@ -54,6 +54,7 @@ export async function serve(): Promise<void> {
 
   services.runner.start();
   services.scheduler.start();
+  services.serviceRegistry.start();
   console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
 
   let stopping = false;

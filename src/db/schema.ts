@@ -282,6 +282,74 @@ export interface VolumeTransferTable {
   updated_at: string | null;
 }
 
+export interface VolumeTypeTable {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  /** SATA, SAS and SSD: they exist on every installation and cannot be deleted. */
+  built_in: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface VolumeTypeExtraSpecTable {
+  type_id: string;
+  spec_key: string;
+  spec_value: string;
+}
+
+/** The projects that may see and use a private volume type. */
+export interface VolumeTypeAccessTable {
+  type_id: string;
+  project_id: string;
+}
+
+/** A volume type's encryption settings, recorded as given (the service does not encrypt). */
+export interface VolumeTypeEncryptionTable {
+  type_id: string;
+  encryption_id: string;
+  provider: string;
+  cipher: string | null;
+  key_size: number | null;
+  control_location: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** Limits of a quota class ('default' gives every project's defaults), over the VBS_QUOTA_* settings. */
+export interface QuotaClassTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+}
+
+/** The services of os-services on this host: whether enabled or frozen, and their heartbeat. */
+export interface VolumeServiceTable {
+  binary: string;
+  host: string;
+  disabled: number;
+  disabled_reason: string | null;
+  frozen: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** What a failed asynchronous operation tells its project (Cinder's user messages, 3.3). */
+export interface UserMessageTable {
+  id: string;
+  project_id: string;
+  request_id: string;
+  resource_type: string | null;
+  resource_uuid: string | null;
+  event_id: string;
+  message_level: string;
+  action_id: string;
+  detail_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   domains: DomainTable;
   projects: ProjectTable;
@@ -304,4 +372,11 @@ export interface Database {
   policy_tasks: PolicyTaskTable;
   backup_shares: BackupShareTable;
   volume_transfers: VolumeTransferTable;
+  volume_types: VolumeTypeTable;
+  volume_type_extra_specs: VolumeTypeExtraSpecTable;
+  volume_type_access: VolumeTypeAccessTable;
+  volume_type_encryption: VolumeTypeEncryptionTable;
+  quota_classes: QuotaClassTable;
+  volume_services: VolumeServiceTable;
+  user_messages: UserMessageTable;
 }

@@ -26,6 +26,8 @@ import { volumeTransferRoutes } from './routes/volume-transfers.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { computeQuotaRoutes } from './routes/compute-quotas.js';
 import { volumeTypeRoutes } from './routes/types.js';
+import { backendAdminRoutes } from './routes/backend-admin.js';
+import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -183,6 +185,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(quotaRoutes(services));
   await app.register(computeQuotaRoutes(services));
   await app.register(volumeTypeRoutes(services));
+  await app.register(backendAdminRoutes(services));
+  await app.register(messageRoutes(services));
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // Administration is at /identity/v3 only: the root's /v3/users ... are block storage's paths.
   await app.register(identityAdminRoutes(services), { prefix: '/identity/v3' });

@@ -180,6 +180,30 @@ for (const db of DB_KINDS) {
       assert.equal(unknown.status, 404);
     });
 
+    it("shows and changes the default quota class (admins only), which every project's defaults follow, new types included", async () => {
+      const cls = `/v3/${server.adminProjectId}/os-quota-class-sets/default`;
+      assert.equal((await call(server, 'GET', `/v3/${owner.projectId}/os-quota-class-sets/default`, { token: owner.token })).status, 403);
+      assert.equal((await call(server, 'PUT', `/v3/${owner.projectId}/os-quota-class-sets/default`, { token: owner.token, body: { quota_class_set: { volumes: 5 } } })).status, 403);
+      const shown = await call(server, 'GET', cls, { token: server.adminToken });
+      assert.equal(shown.body.quota_class_set.id, 'default');
+      assert.equal(shown.body.quota_class_set.volumes, 3);
+      assert.equal(shown.body.quota_class_set.groups, 10);
+      const t = await call(server, 'POST', `/v3/${server.adminProjectId}/types`, { token: server.adminToken, body: { volume_type: { name: 'classy' } } });
+      assert.equal(t.status, 200);
+      const updated = await call(server, 'PUT', cls, { token: server.adminToken, body: { quota_class_set: { volumes: 4, volumes_classy: 2, wheels: 4 } } });
+      assert.equal(updated.status, 200);
+      assert.ok(!('id' in updated.body.quota_class_set));
+      assert.equal(updated.body.quota_class_set.volumes_classy, 2);
+      const p = await projectWithUser(server, 'q-class');
+      const defaults = await call(server, 'GET', `${quotaPath(p.projectId, p.projectId)}/defaults`, { token: p.token });
+      assert.equal(defaults.body.quota_set.volumes, 4);
+      assert.equal(defaults.body.quota_set.volumes_classy, 2);
+      await call(server, 'PUT', cls, { token: server.adminToken, body: { quota_class_set: { volumes: 3 } } });
+      assert.equal((await call(server, 'GET', quotaPath(p.projectId, p.projectId), { token: p.token })).body.quota_set.volumes, 3);
+      assert.equal((await call(server, 'DELETE', `/v3/${server.adminProjectId}/types/${t.body.volume_type.id}`, { token: server.adminToken })).status, 202);
+      assert.ok(!('volumes_classy' in (await call(server, 'GET', quotaPath(p.projectId, p.projectId), { token: p.token })).body.quota_set));
+    });
+
     it("answers openstackclient's compute quota read with an empty set, under the volume quotas' rules", async () => {
       for (const suffix of ['', '/detail', '/defaults']) {
         const own = await call(server, 'GET', `/compute/v2.1/os-quota-sets/${owner.projectId}${suffix}`, { token: owner.token });

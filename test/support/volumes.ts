@@ -52,7 +52,7 @@ export function readAt(file: string, offset: number, length: number): Buffer {
 }
 
 /** Counts rows of a table through the service's own database handle. */
-export async function countRows(server: TestServer, table: 'volumes' | 'snapshots'): Promise<number> {
+export async function countRows(server: TestServer, table: 'volumes' | 'snapshots' | 'volume_types' | 'user_messages'): Promise<number> {
   const r = await server.services.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   return Number(r?.n ?? 0);
 }

@@ -9,6 +9,7 @@ import * as m0021 from './0021_policy_runs.js';
 import * as m0022 from './0022_policy_task_codes.js';
 import * as m0030 from './0030_backup_shares.js';
 import * as m0031 from './0031_identity_admin.js';
+import * as m0040 from './0040_volume_types_and_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
 import * as m0060 from './0060_snapshot_progress.js';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_policy_task_codes': m0022,
   '0030_backup_shares': m0030,
   '0031_identity_admin': m0031,
+  '0040_volume_types_and_admin': m0040,
   '0050_volume_transfers': m0050,
   '0060_snapshot_progress': m0060,
 };

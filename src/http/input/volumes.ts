@@ -159,6 +159,12 @@ export function parseVolumeAction(body: unknown): VolumeAction {
       return { kind: 'force-delete' };
     case 'os-reset_status':
       return { kind: 'reset-status', reset: parseResetStatus(arg) };
+    case 'os-retype': {
+      const newType = arg.new_type;
+      if (typeof newType !== 'string' || newType.length === 0 || newType.length > 255) throw bad("os-retype needs 'new_type', a volume type's id or name.");
+      oneOf(arg, 'migration_policy', ['never', 'on-demand'] as const);
+      return { kind: 'retype', newType };
+    }
     default:
       throw new ApiError('common.0400', `There is no such action: ${name}.`);
   }
@@ -177,4 +183,5 @@ export const VOLUME_ACTION_STATUS: Record<VolumeAction['kind'], 200 | 202> = {
   'set-readonly': 202,
   'force-delete': 202,
   'reset-status': 202,
+  retype: 202,
 };

@@ -3,13 +3,14 @@ import type { Services } from '../../container.js';
 import { parseBoolean } from '../input/listing-query.js';
 import { quotaUpdateRequest } from '../input/quota-sets.js';
 import { ProjectParams } from '../schemas/cinder-common.js';
-import { QuotaParams, QuotaReplies as R, QuotaShowQuery, UpdateQuotaSetBody } from '../schemas/cinder-quotas.js';
+import { QuotaClassParams, QuotaParams, QuotaReplies as R, QuotaShowQuery, UpdateQuotaClassBody, UpdateQuotaSetBody } from '../schemas/cinder-quotas.js';
 import { limitsView, quotaSet } from '../views/cinder-quotas.js';
 import { CINDER_PREFIXES, callerOf, viewContext, type Query } from './cinder-context.js';
 
 type Params = { project_id: string; target_id: string };
+type ClassParams = { project_id: string; class_name: string };
 
-/** os-quota-sets (show, usage, defaults, admin update and reset) and limits, at /v2 and /v3. */
+/** os-quota-sets (show, usage, defaults, admin update and reset), os-quota-class-sets (admin) and limits, at /v2 and /v3. */
 export function quotaRoutes(services: Services): FastifyPluginAsync {
   const negotiate = (request: FastifyRequest, reply: FastifyReply) => viewContext(services.config.publicUrl, request, reply);
   const tags = ['quotas'];
@@ -37,6 +38,16 @@ export function quotaRoutes(services: Services): FastifyPluginAsync {
         negotiate(request, reply);
         await services.quotaSets.reset(callerOf(request), request.params.target_id);
         return reply.status(200).send();
+      });
+      app.get<{ Params: ClassParams }>(`${prefix}/os-quota-class-sets/:class_name`, { schema: { tags, summary: "Show a quota class's limits; 'default' holds every project's defaults (admin)", params: QuotaClassParams, response: R.quotaClass } }, async (request, reply) => {
+        negotiate(request, reply);
+        return { quota_class_set: { id: request.params.class_name, ...(await services.quotaSets.showClass(callerOf(request), request.params.class_name)) } };
+      });
+      app.put<{ Params: ClassParams }>(`${prefix}/os-quota-class-sets/:class_name`, { schema: { tags, summary: "Update a quota class's limits (admin)", params: QuotaClassParams, body: UpdateQuotaClassBody, response: R.quotaClass } }, async (request, reply) => {
+        negotiate(request, reply);
+        const caller = callerOf(request);
+        services.quotaSets.authorizeChange(caller);
+        return { quota_class_set: await services.quotaSets.updateClass(caller, request.params.class_name, quotaUpdateRequest(request.body, 'quota_class_set')) };
       });
       app.get(`${prefix}/limits`, { schema: { tags, summary: "The project's absolute limits and usage", params: ProjectParams, response: R.absolute } }, async (request, reply) => {
         negotiate(request, reply);

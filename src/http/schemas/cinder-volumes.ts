@@ -107,6 +107,12 @@ export const VolumeActionBody = Type.Union(
         migration_status: Type.Optional(Nullable(Type.String({ description: 'migrating, error, success, completing, starting, or none to clear it' }))),
       }),
     }),
+    Type.Object({
+      'os-retype': Type.Object({
+        new_type: Type.String({ description: "a volume type's id or name" }),
+        migration_policy: Type.Optional(Nullable(Type.Union([Type.Literal('never'), Type.Literal('on-demand')]))),
+      }),
+    }),
   ],
   { description: 'exactly one action' },
 );

@@ -6,7 +6,7 @@
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
   | 'metadata' | 'attachment' | 'tag' | 'transfer' | 'marker'
-  | 'domain' | 'user' | 'role' | 'role_assignment';
+  | 'domain' | 'user' | 'role' | 'role_assignment' | 'service' | 'host' | 'message';
 
 /**
  * Situations for which an API family documents a code of its own (the VBS and AutoBackup
@@ -87,6 +87,9 @@ const LABELS: Record<Entity, string> = {
   role: 'Role',
   role_assignment: 'Role assignment',
   marker: 'Marker',
+  service: 'Service',
+  host: 'Host',
+  message: 'Message',
 };
 
 /** The entity does not exist, or not where the caller may see it (the two answer alike). */

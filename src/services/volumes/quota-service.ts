@@ -2,17 +2,21 @@ import type { Kysely } from 'kysely';
 import type { QuotaDefaults } from '../../common/config.js';
 import type { Database } from '../../db/schema.js';
 import { QuotaExceeded, type QuotaResource } from '../common/errors.js';
-import { VOLUME_TYPES } from './volume-types.js';
 
 export type Executor = Kysely<Database>;
 
-const GLOBAL_RESOURCES = ['volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'per_volume_gigabytes'] as const;
+/** The quotas every project has; groups is always 0 in use, as this service makes no groups. */
+export const GLOBAL_RESOURCES = ['volumes', 'gigabytes', 'snapshots', 'backups', 'backup_gigabytes', 'per_volume_gigabytes', 'groups'] as const;
 const PER_TYPE = ['volumes', 'gigabytes', 'snapshots'] as const;
-/** Every quota key a project has, in the order Cinder lists them. */
-export const QUOTA_RESOURCES: readonly string[] = [
-  ...GLOBAL_RESOURCES,
-  ...VOLUME_TYPES.flatMap((t) => PER_TYPE.map((r) => `${r}_${t.name}`)),
-];
+/** Cinder's default for a resource no setting names. */
+const BUILT_IN_DEFAULTS: Record<string, number> = { groups: 10 };
+/** The quota class whose limits are every project's defaults. */
+export const DEFAULT_QUOTA_CLASS = 'default';
+
+/** Every quota key a project has: the totals, then volumes, gigabytes and snapshots of each volume type. */
+export function quotaResources(typeNames: readonly string[]): string[] {
+  return [...GLOBAL_RESOURCES, ...typeNames.flatMap((t) => PER_TYPE.map((r) => `${r}_${t}`))];
+}
 
 export type QuotaValues = Record<string, number>;
 
@@ -31,6 +35,8 @@ export interface QuotaDelta {
   backup_gigabytes?: number;
   /** The volume type that per-type quotas charge. */
   volumeType?: string;
+  /** Only the per-type quotas change: the volume changes type, the totals stay. */
+  typeOnly?: boolean;
   /** Size of one new volume, for per_volume_gigabytes. */
   volumeSize?: number;
 }
@@ -48,23 +54,51 @@ export class QuotaService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly defaultsConfig: QuotaDefaults,
+    /** Every volume type's name: each has its own volumes, gigabytes and snapshots quotas. */
+    private readonly typeNames: (ex: Executor) => Promise<string[]>,
   ) {}
 
-  defaults(): QuotaValues {
+  async resources(ex: Executor = this.db): Promise<string[]> {
+    return quotaResources(await this.typeNames(ex));
+  }
+
+  /** A quota class's limits: the settings (VBS_QUOTA_*), then what the class sets. */
+  async classLimits(className: string, ex: Executor = this.db): Promise<QuotaValues> {
     const out: QuotaValues = {};
-    for (const r of QUOTA_RESOURCES) out[r] = (this.defaultsConfig as unknown as Record<string, number | undefined>)[r] ?? -1;
+    const configured = this.defaultsConfig as unknown as Record<string, number | undefined>;
+    for (const r of await this.resources(ex)) out[r] = configured[r] ?? BUILT_IN_DEFAULTS[r] ?? -1;
+    const rows = await ex.selectFrom('quota_classes').selectAll().where('class_name', '=', className).execute();
+    for (const row of rows) if (row.resource in out) out[row.resource] = Number(row.hard_limit);
     return out;
   }
 
+  /** Every project's default limits: those of the default quota class. */
+  async defaults(ex: Executor = this.db): Promise<QuotaValues> {
+    return this.classLimits(DEFAULT_QUOTA_CLASS, ex);
+  }
+
+  /** Sets some limits of a quota class; values are checked by the caller. */
+  async setClass(className: string, values: QuotaValues): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [resource, hard] of Object.entries(values)) {
+        await tx
+          .insertInto('quota_classes')
+          .values({ class_name: className, resource, hard_limit: hard })
+          .onConflict((oc) => oc.columns(['class_name', 'resource']).doUpdateSet({ hard_limit: hard }))
+          .execute();
+      }
+    });
+  }
+
   async limits(projectId: string, ex: Executor = this.db): Promise<QuotaValues> {
-    const out = this.defaults();
+    const out = await this.defaults(ex);
     const rows = await ex.selectFrom('quotas').selectAll().where('project_id', '=', projectId).execute();
     for (const row of rows) if (row.resource in out) out[row.resource] = Number(row.hard_limit);
     return out;
   }
 
   async usage(projectId: string, ex: Executor = this.db): Promise<QuotaValues> {
-    const used: QuotaValues = Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, 0]));
+    const used: QuotaValues = Object.fromEntries((await this.resources(ex)).map((r) => [r, 0]));
     delete used.per_volume_gigabytes;
     const volumes = await ex
       .selectFrom('volumes')
@@ -135,7 +169,7 @@ export class QuotaService {
     const used = await this.usage(projectId, tx);
     const wanted: Array<{ resource: QuotaResource; volumeType: string | null; amount: number }> = [];
     for (const resource of ['volumes', 'snapshots', 'gigabytes', 'backups', 'backup_gigabytes'] as const) {
-      const amount = delta[resource] ?? 0;
+      const amount = delta.typeOnly ? 0 : (delta[resource] ?? 0);
       if (amount > 0) wanted.push({ resource, volumeType: null, amount });
     }
     if (delta.volumeType) {

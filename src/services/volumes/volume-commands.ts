@@ -44,7 +44,9 @@ export type VolumeAction =
   | { kind: 'set-bootable'; bootable: boolean }
   | { kind: 'set-readonly'; readonly: boolean }
   | { kind: 'force-delete' }
-  | { kind: 'reset-status'; reset: ResetVolume };
+  | { kind: 'reset-status'; reset: ResetVolume }
+  /** os-retype: to another type of the same back end, so no data moves whatever the migration policy. */
+  | { kind: 'retype'; newType: string };
 
 /** An administrator's os-reset_status: at least one of the three. */
 export interface ResetVolume {

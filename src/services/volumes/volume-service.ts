@@ -11,7 +11,7 @@ import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '.
 import type { Attachment, Volume } from './volume-records.js';
 import type { Executor, VolumeChanges, VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, VOLUME_STATUSES, type VolumeStatus } from './volume-state.js';
-import { findVolumeType, resolveVolumeType } from './volume-types.js';
+import type { VolumeType, VolumeTypes } from './volume-types.js';
 
 /** What a volume listing filters and sorts by. */
 export const VOLUME_LISTING = {
@@ -21,6 +21,15 @@ export const VOLUME_LISTING = {
 
 export interface VolumeServiceOptions {
   availabilityZone: string;
+  /** Volume types: which a caller may use, the default one. */
+  types: VolumeTypes;
+  /**
+   * Where a new volume of a type can go: undefined when the back end satisfies the type's extra
+   * specs, else why not; such a volume is recorded in error, as Cinder's scheduler leaves it.
+   */
+  unschedulable?: (caller: Caller, volume: Volume, type: VolumeType) => Promise<string | undefined>;
+  /** Whether the back end can hold volumes of a type (os-retype). */
+  fits?: (type: VolumeType) => Promise<boolean>;
   log?: (message: string, err: unknown) => void;
   /** Makes a volume from a backup of the caller's project or one shared with it, restoring into it. */
   fromBackup?: (caller: Caller, backupId: string, volume: { name: string | null; description?: string | null; size?: number; volumeType?: string; metadata: Record<string, string> }) => Promise<Volume>;
@@ -75,7 +84,7 @@ export class VolumeService {
 
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Volume>> {
     // A type named by id or in any case filters by its name; an unknown one matches nothing.
-    if (q.exact.volume_type) q.exact.volume_type = findVolumeType(q.exact.volume_type)?.name ?? q.exact.volume_type;
+    if (q.exact.volume_type) q.exact.volume_type = (await this.options.types.find(q.exact.volume_type))?.name ?? q.exact.volume_type;
     return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q, { markerEntity: 'volume', nextWhenFull: true });
   }
 
@@ -109,7 +118,8 @@ export class VolumeService {
     }
     const askedSize = cmd.size;
     if (askedSize === undefined && snapshotId === null && sourceVolid === null && backupId === null) throw bad('size is required.');
-    const askedType = cmd.volumeType === undefined ? undefined : resolveVolumeType(cmd.volumeType).name;
+    const askedType = cmd.volumeType === undefined ? undefined : (await this.options.types.forNewVolume(caller, cmd.volumeType)).name;
+    const defaultType = (await this.options.types.defaultType()).name;
     if (backupId !== null) {
       if (!this.options.fromBackup) throw bad('this service makes no volumes from backups.');
       if (!isUuid(backupId)) throw new NotFound('backup', backupId);
@@ -151,7 +161,7 @@ export class VolumeService {
         description: cmd.description,
         size: size!,
         status: 'creating',
-        volumeType: type ?? resolveVolumeType(undefined).name,
+        volumeType: type ?? defaultType,
         availabilityZone: this.options.availabilityZone,
         bootable: bootable ?? inheritedBootable,
         encrypted: false,
@@ -169,6 +179,12 @@ export class VolumeService {
       return v;
     });
 
+    const unschedulable = populate ? undefined : await this.unschedulable(caller, volume);
+    if (unschedulable) {
+      const failed = { status: 'error' as const, updatedAt: this.clock.now() };
+      await this.repo.moveVolume(volume.id, 'creating', failed.status, { updatedAt: failed.updatedAt });
+      return { ...volume, ...failed };
+    }
     try {
       if (populate) await populate(volume.id, volume.size);
       else if (volume.snapshotId) await this.driver.createVolumeFromSnapshot(volume.id, volume.snapshotId, volume.size);
@@ -184,6 +200,12 @@ export class VolumeService {
     const done = { status: 'available' as const, updatedAt: this.clock.now() };
     await this.repo.moveVolume(volume.id, 'creating', done.status, { updatedAt: done.updatedAt });
     return { ...volume, ...done };
+  }
+
+  private async unschedulable(caller: Caller, volume: Volume): Promise<string | undefined> {
+    const check = this.options.unschedulable;
+    const type = check && (await this.options.types.find(volume.volumeType));
+    return type ? check(caller, volume, type) : undefined;
   }
 
   /** A volume of any project by id, for the operator's command line. */
@@ -304,6 +326,8 @@ export class VolumeService {
         if (!caller.admin) throw new Forbidden('Policy does not allow os-reset_status to be performed: it is for administrators.');
         return this.resetStatus(caller, id, action.reset);
       }
+      case 'retype':
+        return this.retype(caller, id, action.newType);
     }
   }
 
@@ -336,6 +360,28 @@ export class VolumeService {
     if (!(await this.repo.moveVolume(v.id, v.status, to, { updatedAt: this.clock.now() }))) {
       throw invalidVolume(v, from, `Volume ${id} changed status meanwhile; retry.`);
     }
+  }
+
+  /**
+   * Gives a volume another type the caller may use. The one back end keeps the data where it is,
+   * so only the per-type quotas move; a type the back end does not satisfy is refused.
+   */
+  private async retype(caller: Caller, id: string, newType: string): Promise<void> {
+    const type = await this.options.types.visible(caller, newType);
+    if (this.options.fits && !(await this.options.fits(type))) throw bad(`No valid back end was found for volume type ${type.name}.`);
+    await this.db.transaction().execute(async (tx) => {
+      const found = await this.get(caller, id, tx);
+      await this.quotas.lock(found.projectId, tx);
+      const cur = await this.get(caller, id, tx);
+      if (!(VOLUME_ACTION_FROM.retype as readonly string[]).includes(cur.status)) {
+        throw invalidVolume(cur, VOLUME_ACTION_FROM.retype, `Volume ${id} status must be available or in-use to retype, but current status is: ${cur.status}.`);
+      }
+      if (cur.volumeType === type.name) throw bad(`New volume_type same as original: ${type.name}.`);
+      await this.quotas.check(cur.projectId, { volumes: 1, gigabytes: cur.size, volumeType: type.name, typeOnly: true }, tx);
+      if (!(await this.repo.updateVolume(cur.id, [cur.status], { volumeType: type.name, updatedAt: this.clock.now() }, tx))) {
+        throw invalidVolume(cur, VOLUME_ACTION_FROM.retype, `Volume ${id} changed status meanwhile; retry.`);
+      }
+    });
   }
 
   private async extend(caller: Caller, id: string, newSize: number): Promise<void> {

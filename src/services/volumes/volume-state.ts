@@ -75,6 +75,7 @@ export const VOLUME_ACTION_FROM = {
   snapshotForced: ['available', 'in-use'],
   clone: ['available', 'in-use'],
   import: ['available'],
+  retype: ['available', 'in-use'],
 } as const satisfies Record<string, readonly VolumeStatus[]>;
 
 export function canMoveVolume(from: VolumeStatus, to: VolumeStatus): boolean {
