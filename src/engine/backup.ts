@@ -5,10 +5,10 @@
  */
 import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import { StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
-import { checkName, encodeManifest, ID_BYTES, idKeyAt, keys, ZERO_ID, type IndexEntry, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { checkName, decodeMarker, encodeManifest, encodeMarker, ID_BYTES, idKeyAt, keys, ZERO_ID, type IndexEntry, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { collectAbandoned } from './gc.js';
 import { IdTable } from './id-table.js';
 import { PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
@@ -72,13 +72,21 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
   const startedAt = new Date();
   const startNs = BigInt(startedAt.getTime()) * 1_000_000n;
   const marker = keys.inflight(repo.project, backupId);
-  const markerBody = () =>
-    Buffer.from(JSON.stringify({ backupId, volumeId, pid: process.pid, host: os.hostname(), startedAt: startedAt.toISOString(), heartbeat: new Date().toISOString() }));
+  const markerBody = (ended = false) => encodeMarker({ backupId, volumeId, startedAt: startedAt.toISOString(), ended });
   await repo.store.put(marker, markerBody());
-  const heartbeat = setInterval(() => void repo.store.put(marker, markerBody()).catch(() => undefined), repo.settings.heartbeatMs);
+  // The last refresh is awaited before the marker is ended or removed, so none lands after it.
+  let beat: Promise<void> = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    beat = beat.then(() => repo.store.put(marker, markerBody())).catch(() => undefined);
+  }, repo.settings.heartbeatMs);
   heartbeat.unref();
+  const stopHeartbeat = async (): Promise<void> => {
+    clearInterval(heartbeat);
+    await beat;
+  };
   // Each scan thread fills one pack while another of its own is written.
-  const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize, 2 * repo.settings.scanThreads);
+  const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize, 2 * repo.settings.scanThreads, backupId);
+  let failed = false;
   let handle: fs.FileHandle | undefined;
   let threads: ScanThreads | undefined;
   try {
@@ -169,17 +177,46 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       reusedFrom,
     };
     const manifest: Manifest = { header, ids };
+    // Declared dead meanwhile (recovery, or gc finding the marker stale), its packs may be gone.
+    const own = await repo.store.get(marker).then(decodeMarker, () => null);
+    if (!own || own.ended) throw new EngineError(`the backup was declared dead while it ran (its in-flight marker ${own ? 'ended' : 'vanished'}); run it again`);
     await repo.store.put(keys.manifest(repo.project, volumeId, backupId), encodeManifest(manifest));
     report(size, bytesRead, writer.bytesWritten, true);
     return { header, unchangedShortcut: reusedFrom !== null };
   } catch (err) {
+    failed = true;
+    await threads?.close();
     await writer.abandon().catch(() => undefined);
-    if (err instanceof BackupExistsError) throw err;
+    await stopHeartbeat();
+    await abandonBackup(repo, backupId, markerBody(true)).catch(() => undefined);
     throw new BackupFailedError(backupId, reasonOf(err), err);
   } finally {
     await threads?.close();
-    clearInterval(heartbeat);
+    await stopHeartbeat();
     await handle?.close().catch(() => undefined);
-    await repo.store.delete(marker).catch(() => undefined);
+    if (!failed) {
+      await repo.store.delete(marker).catch(() => undefined);
+      // Backups that failed while this one ran left their packs to whichever ends last.
+      await collectAbandoned(repo).catch(() => undefined);
+    }
   }
+}
+
+/**
+ * A backup that will never finish (it failed, or recovery found its process dead) removes what
+ * it wrote: its marker rewritten as ended first (a crash from here on leaves the rest to gc, the
+ * end of the next backup or recovery, none of which waits for the grace period then), its
+ * manifest if one landed, the packs named after it that no manifest needs, then the marker. A
+ * store too full to take the ended marker still has the running one, whose heartbeat has
+ * stopped: this collection knows better, and anyone else sees it go stale. While another backup
+ * of the project runs, the packs and the ended marker stay for whichever ends last.
+ */
+export async function abandonBackup(repo: Repository, backupId: string, endedMarker?: Buffer): Promise<void> {
+  checkName('backup id', backupId);
+  const marker = keys.inflight(repo.project, backupId);
+  const body = endedMarker ?? encodeMarker({ backupId, volumeId: '', startedAt: '', ended: true });
+  await repo.store.put(marker, body).catch(() => undefined);
+  const manifest = await repo.findManifestKey(backupId);
+  if (manifest) await repo.store.delete(manifest);
+  await collectAbandoned(repo, [backupId]);
 }

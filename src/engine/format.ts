@@ -6,9 +6,15 @@
  *   manifests/<project>/<volume>/<backup>   one backup: header + ordered block ids
  *   index/<project>/<pack>                   the blocks one pack holds and where
  *   packs/<project>/<pack[0..2]>/<pack>      stored blocks back to back + a copy of the index
- *   inflight/<project>/<backup>              a running backup (protects its blocks from gc)
+ *   inflight/<project>/<backup>              a running backup (protects its blocks from gc), or
+ *                                            one that ended without a manifest (its packs go now)
+ *
+ * A pack a backup writes is named `<32 hex digits>.<backup id>`, so what a backup that never
+ * finished wrote is found by name, index or not; packs gc rewrites, and every pack of stores
+ * older than this, are named by the 32 hex digits alone.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export const ID_BYTES = 32;
 /** The id of an all-zero block in a manifest: never stored (SHA-256 cannot plausibly be all zeros). */
@@ -41,6 +47,58 @@ export const keys = {
   inflightOf: (project: string) => `inflight/${project}/`,
   inflight: (project: string, backup: string) => `inflight/${project}/${backup}`,
 };
+
+const PACK_ID = /^[0-9a-f]{32}(?:\.([A-Za-z0-9._-]{1,128}))?$/;
+
+/** A new pack's id; `owner`: the backup writing it. */
+export function newPackId(owner?: string): string {
+  const random = randomBytes(16).toString('hex');
+  return owner === undefined ? random : `${random}.${checkName('backup id', owner)}`;
+}
+
+/** The backup that wrote the pack, when its name says so (undefined for gc's packs, old packs and foreign names). */
+export function packOwner(packId: string): string | undefined {
+  const owner = PACK_ID.exec(packId)?.[1];
+  return owner === '.' || owner === '..' ? undefined : owner;
+}
+
+/**
+ * The body of an in-flight marker. `ended`: the backup will never write its manifest (it failed,
+ * was cancelled, or recovery found its process dead), so the packs it wrote that no manifest
+ * needs are collected without waiting for gc's grace period. Markers before this field are
+ * running ones.
+ */
+export interface InflightMarker {
+  backupId: string;
+  volumeId: string;
+  startedAt: string;
+  ended: boolean;
+}
+
+/** The marker's bytes, with who writes it and when (for an operator reading the store). */
+export function encodeMarker(m: InflightMarker): Buffer {
+  const { ended, ...rest } = m;
+  return Buffer.from(JSON.stringify({ ...rest, pid: process.pid, host: hostname(), heartbeat: new Date().toISOString(), ...(ended ? { state: 'ended' } : {}) }));
+}
+
+/** The marker's fields; null for bytes that are not a marker (damaged, or cut by a crash on a store without atomic writes). */
+export function decodeMarker(data: Buffer): InflightMarker | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(data.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null) return null;
+  const b = body as Record<string, unknown>;
+  if (typeof b.backupId !== 'string' || (b.state !== undefined && b.state !== 'ended')) return null;
+  return {
+    backupId: b.backupId,
+    volumeId: typeof b.volumeId === 'string' ? b.volumeId : '',
+    startedAt: typeof b.startedAt === 'string' ? b.startedAt : '',
+    ended: b.state === 'ended',
+  };
+}
 
 /** Identity of the source file when the backup started, recorded only when it is safe to trust. */
 export interface SourceIdentity {

@@ -4,17 +4,23 @@
  * their live blocks only; index first, then pack, so an index never names a missing pack.
  *
  * What protects a running backup: (1) it writes an in-flight marker before it looks at the
- * index, and gc sweeps nothing while a fresh marker exists (checked again before every
+ * index, and gc sweeps nothing while a running marker exists (checked again before every
  * deletion); (2) packs younger than the grace period are never touched, so the new blocks of a
  * backup gc cannot see yet survive; (3) before writing its manifest a backup re-reads the index
- * and fails rather than reference a block that vanished.
+ * and its own marker, and fails rather than reference a block that vanished.
+ *
+ * The grace protects running backups, not dead ones: the packs of a backup whose marker has
+ * ended (it failed, was cancelled, or recovery found its process dead) or gone stale are named
+ * after it, and are collected at once, whatever their age, once no backup runs (a running one
+ * may have deduplicated against them). `collectAbandoned` does only that part, cheaply, for the
+ * backup that fails and for recovery.
  */
 import { copyBytes } from '../common/bytes.js';
-import { decodeManifest, entryKey, ID_BYTES, idKey, indexLength, keys, ZERO_ID } from './format.js';
+import { decodeManifest, encodeMarker, entryKey, ID_BYTES, idKey, indexLength, keys, packOwner, ZERO_ID } from './format.js';
 import { PackWriter, type PackInfo } from './packs.js';
 import { unpackInWorker } from './pool.js';
 import { UnpackEntries } from './unpack-protocol.js';
-import type { Repository } from './repository.js';
+import type { InflightBackup, Repository } from './repository.js';
 import { NotFoundError } from '../stores/block-store.js';
 
 export interface GcOptions {
@@ -35,7 +41,7 @@ export interface GcResult {
   orphanPacksDeleted: number;
   bytesFreed: number;
   bytesRewritten: number;
-  /** Backups found interrupted (their markers were removed). */
+  /** Backups that ended without a manifest, or whose process died, cleared: their packs collected, their markers removed. */
   interrupted: string[];
   /** Packs that could not be rewritten because a live block in them is damaged. */
   problems: string[];
@@ -79,36 +85,61 @@ class RewriteBuffers {
 }
 
 export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcResult> {
+  return sweep(repo, opts, { abandonedOnly: false, dead: [] });
+}
+
+/**
+ * Collects only what backups that will never write a manifest left: the packs named after a
+ * backup whose marker ended or went stale (and after the backups in `dead`, whose markers may
+ * still look running: the caller knows better) that no manifest needs, whatever their age;
+ * then their markers. Nothing while another backup runs: it may have deduplicated against
+ * those packs. Then the markers stay, and the next collection (gc, or the end of a backup) does it.
+ */
+export async function collectAbandoned(repo: Repository, dead: string[] = []): Promise<GcResult> {
+  return sweep(repo, {}, { abandonedOnly: true, dead });
+}
+
+function emptyResult(): GcResult {
+  return { skipped: null, manifests: 0, liveBlocks: 0, packsDeleted: 0, packsRepacked: 0, orphanPacksDeleted: 0, bytesFreed: 0, bytesRewritten: 0, interrupted: [], problems: [] };
+}
+
+async function sweep(repo: Repository, opts: GcOptions, scope: { abandonedOnly: boolean; dead: string[] }): Promise<GcResult> {
   const grace = opts.graceMs ?? 3_600_000;
   const threshold = opts.repackThreshold ?? 0.25;
-  const now = (opts.now ?? new Date()).getTime();
-  const result: GcResult = {
-    skipped: null,
-    manifests: 0,
-    liveBlocks: 0,
-    packsDeleted: 0,
-    packsRepacked: 0,
-    orphanPacksDeleted: 0,
-    bytesFreed: 0,
-    bytesRewritten: 0,
-    interrupted: [],
-    problems: [],
-  };
+  const nowDate = opts.now ?? new Date();
+  const now = nowDate.getTime();
+  const result = emptyResult();
+  const declaredDead = new Set(scope.dead);
   const running = async (): Promise<string | null> => {
     for (const m of await repo.inflight()) {
-      if (now - m.lastHeartbeat.getTime() <= repo.settings.staleAfterMs && Date.now() - m.lastHeartbeat.getTime() <= repo.settings.staleAfterMs) {
-        return `backup ${m.backupId} is running`;
-      }
+      if (!declaredDead.has(m.backupId) && repo.running(m, nowDate)) return `backup ${m.backupId} is running`;
     }
     return null;
   };
-  for (const m of await repo.inflight()) {
-    if (Date.now() - m.lastHeartbeat.getTime() > repo.settings.staleAfterMs) {
-      result.interrupted.push(m.backupId);
-      await repo.store.delete(m.key);
-    }
-  }
+  const markers = await repo.inflight();
+  const dead = markers.filter((m) => declaredDead.has(m.backupId) || !repo.running(m, nowDate));
+  const deadOwners = new Set([...scope.dead, ...dead.map((m) => m.backupId)]);
   if ((result.skipped = await running())) return result;
+  if (scope.abandonedOnly && deadOwners.size === 0) return result;
+  // A stale marker may belong to a backup that is only paused: ended first, it finds out before
+  // writing a manifest that its packs may be gone (and fails) instead of trusting them.
+  for (const m of dead) if (!m.ended) await endMarker(repo, m);
+  const ownedByDead = (packId: string): boolean => deadOwners.has(packOwner(packId) ?? '');
+
+  // Listed before the mark and the index: a pack written since is not looked at, and one whose
+  // index appears later than the listing is seen with it.
+  const packSizes = new Map<string, { size: number; modified: Date }>();
+  const packsPrefix = keys.packsOf(repo.project);
+  for await (const o of repo.store.list(packsPrefix)) packSizes.set(o.key.slice(o.key.lastIndexOf('/') + 1), o);
+  const clearMarkers = async (): Promise<GcResult> => {
+    for (const m of dead) {
+      if ((result.skipped = await running())) return result;
+      await repo.store.delete(m.key);
+      result.interrupted.push(m.backupId);
+    }
+    return result;
+  };
+  if (scope.abandonedOnly && ![...packSizes.keys()].some(ownedByDead)) return clearMarkers();
 
   // Mark. A manifest that cannot be read stops gc: sweeping on partial knowledge could destroy a
   // backup. One deleted since the listing (another delete's gc runs beside this one) holds
@@ -130,10 +161,6 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
   result.liveBlocks = live.size;
   await repo.index.refresh();
 
-  const packSizes = new Map<string, { size: number; modified: Date }>();
-  const packsPrefix = keys.packsOf(repo.project);
-  for await (const o of repo.store.list(packsPrefix)) packSizes.set(o.key.slice(o.key.lastIndexOf('/') + 1), o);
-
   // Rewritten packs go through one writer and two buffers reused from pack to pack.
   const writer = new PackWriter(repo.store, repo.project, repo.settings.packSize);
   const rewriteBuffers = new RewriteBuffers(repo);
@@ -147,7 +174,8 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
   };
 
   for (const pack of [...repo.index.packs.values()]) {
-    if (now - pack.modified.getTime() < grace) continue;
+    const exempt = ownedByDead(pack.id);
+    if (exempt ? false : scope.abandonedOnly || now - pack.modified.getTime() < grace) continue;
     const liveEntries = pack.entries.filter((e) => {
       const k = entryKey(e);
       return live.has(k) && repo.index.blocks.get(k)?.pack === pack;
@@ -161,7 +189,7 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
       result.packsDeleted += 1;
       continue;
     }
-    if (total === 0 || (total - liveBytes) / total < threshold) continue;
+    if (scope.abandonedOnly || total === 0 || (total - liveBytes) / total < threshold) continue;
     // Rewrite: copy the live blocks' stored bytes, after checking them, into a new pack.
     const packed = await rewriteBuffers.read(pack.id, packSizes.get(pack.id)?.size);
     const toCheck = new UnpackEntries(liveEntries.length);
@@ -193,13 +221,21 @@ export async function runGc(repo: Repository, opts: GcOptions = {}): Promise<GcR
 
   // Packs without an index: written by a backup that died before indexing them.
   for (const [id, o] of packSizes) {
-    if (repo.index.packs.has(id) || now - o.modified.getTime() < grace) continue;
+    if (repo.index.packs.has(id)) continue;
+    if (ownedByDead(id) ? false : scope.abandonedOnly || now - o.modified.getTime() < grace) continue;
     if ((result.skipped = await running())) return result;
     await repo.store.delete(repo.index.packKey(id));
     result.orphanPacksDeleted += 1;
     result.bytesFreed += o.size;
   }
-  const store = repo.store as Store;
-  if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(grace);
-  return result;
+  if (!scope.abandonedOnly) {
+    const store = repo.store as Store;
+    if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(grace);
+  }
+  return clearMarkers();
+}
+
+/** Rewrites a marker as ended; a store too full to take it still has the stale marker, which says as much. */
+async function endMarker(repo: Repository, m: InflightBackup): Promise<void> {
+  await repo.store.put(m.key, encodeMarker({ backupId: m.backupId, volumeId: m.volumeId, startedAt: m.startedAt, ended: true })).catch(() => undefined);
 }

@@ -9,6 +9,7 @@
  *   await runVerify(repo, backupId);                        // throws CorruptBackupError
  *   await repo.deleteBackup(backupId);                      // other backups untouched
  *   await runGc(repo, { graceMs });                         // mark and sweep
+ *   await abandonBackup(repo, backupId);                    // a backup that will never finish: remove what it wrote
  *   repo.listManifests(volumeId?) / repo.readManifest(id)   // the catalogue, from the store
  *   await closeEngine();                                    // stop the worker threads
  *
@@ -16,10 +17,10 @@
  * its own and can be deleted at any time. See docs/engine.md for the layout and its reasons.
  */
 export { openRepository, Repository, DEFAULT_SETTINGS, findBackupProject, listProjects } from './repository.js';
-export type { EngineSettings, InterruptedBackup } from './repository.js';
-export { runBackup, type BackupOptions, type BackupResult } from './backup.js';
+export type { EngineSettings, InflightBackup, InterruptedBackup } from './repository.js';
+export { abandonBackup, runBackup, type BackupOptions, type BackupResult } from './backup.js';
 export { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
-export { runGc, type GcOptions, type GcResult } from './gc.js';
+export { collectAbandoned, runGc, type GcOptions, type GcResult } from './gc.js';
 export type { ManifestHeader, Manifest } from './format.js';
 export { FormatError } from './format.js';
 export type { Progress, ProgressListener } from './progress.js';

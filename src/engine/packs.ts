@@ -3,9 +3,8 @@
  * pack, loaded from the project's index objects, and the writer that groups new blocks into
  * pack objects (one store write and one fsync per ~16 MiB instead of one per block).
  */
-import { randomBytes } from 'node:crypto';
 import type { BlockStore } from '../stores/block-store.js';
-import { decodeIndex, encodeIndex, entryKey, keys, type IndexEntry } from './format.js';
+import { decodeIndex, encodeIndex, entryKey, keys, newPackId, type IndexEntry } from './format.js';
 
 export interface PackInfo {
   id: string;
@@ -100,6 +99,7 @@ export class PackWriter {
   private readonly spare: Buffer[] = [];
   private pending = new Set<Promise<void>>();
   private failure: Error | undefined;
+  private abandoned = false;
   bytesWritten = 0;
   readonly written: PackInfo[] = [];
 
@@ -108,6 +108,8 @@ export class PackWriter {
     private readonly project: string,
     private readonly target: number,
     private readonly maxPending = 2,
+    /** The backup writing the packs, named in their ids so that what it leaves can be found if it never finishes. */
+    private readonly owner?: string,
   ) {}
 
   /** Adds one stored block (copied: the caller may reuse `stored`); waits when packs queue up. */
@@ -158,11 +160,12 @@ export class PackWriter {
     try {
       while (this.pending.size >= this.maxPending) await Promise.race(this.pending);
       if (this.failure) throw this.failure;
+      if (this.abandoned) throw new Error('the pack writer was abandoned');
     } catch (err) {
       release();
       throw err;
     }
-    const packId = randomBytes(16).toString('hex');
+    const packId = newPackId(this.owner);
     const job = (async () => {
       await this.store.put(keys.pack(this.project, packId), body);
       await this.store.put(keys.index(this.project, packId), index);
@@ -191,8 +194,12 @@ export class PackWriter {
     return this.written;
   }
 
-  /** Waits for in-flight writes without writing the rest (after a failure or abort). */
+  /**
+   * Waits for in-flight writes without writing the rest (after a failure or abort); a write
+   * still waiting for its turn writes nothing, so once this resolves no pack appears any more.
+   */
   async abandon(): Promise<void> {
+    this.abandoned = true;
     await Promise.all(this.pending);
   }
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { BackupNotFoundError } from './errors.js';
-import { checkName, decodeManifest, keys, type Manifest, type ManifestHeader } from './format.js';
+import { checkName, decodeManifest, decodeMarker, keys, type Manifest, type ManifestHeader } from './format.js';
 import { PackIndex } from './packs.js';
 
 export interface EngineSettings {
@@ -42,6 +42,12 @@ export interface InterruptedBackup {
   volumeId: string;
   startedAt: string;
   lastHeartbeat: Date;
+}
+
+export interface InflightBackup extends InterruptedBackup {
+  key: string;
+  /** The backup ended without a manifest: it no longer runs, whatever the marker's age. */
+  ended: boolean;
 }
 
 export class Repository {
@@ -121,28 +127,37 @@ export class Repository {
 
   /** Backups that started and neither finished nor failed cleanly (their process died). */
   async listInterrupted(now = new Date()): Promise<InterruptedBackup[]> {
-    return (await this.inflight()).filter((m) => now.getTime() - m.lastHeartbeat.getTime() > this.settings.staleAfterMs);
+    return (await this.inflight()).filter((m) => !m.ended && !this.fresh(m, now));
   }
 
-  /** Every in-flight marker, fresh or stale. */
-  async inflight(): Promise<Array<InterruptedBackup & { key: string }>> {
-    const out: Array<InterruptedBackup & { key: string }> = [];
+  /** Every in-flight marker: running, stale or ended. */
+  async inflight(): Promise<InflightBackup[]> {
+    const out: InflightBackup[] = [];
     for await (const o of this.store.list(keys.inflightOf(this.project))) {
-      let body: { backupId?: string; volumeId?: string; startedAt?: string } = {};
-      try {
-        body = JSON.parse((await this.store.get(o.key)).toString('utf8')) as typeof body;
-      } catch {
-        // unreadable or just removed: still a marker by its key
-      }
+      const fromKey = o.key.slice(o.key.lastIndexOf('/') + 1);
+      // Unreadable or just removed: still a marker by its key, and a running one until it goes stale.
+      const body = await this.store.get(o.key).then(decodeMarker, () => null);
       out.push({
         key: o.key,
-        backupId: body.backupId ?? o.key.slice(o.key.lastIndexOf('/') + 1),
-        volumeId: body.volumeId ?? '',
-        startedAt: body.startedAt ?? '',
+        backupId: fromKey,
+        volumeId: body?.volumeId ?? '',
+        startedAt: body?.startedAt ?? '',
         lastHeartbeat: o.modified,
+        ended: body?.ended ?? false,
       });
     }
     return out;
+  }
+
+  /** Refreshed within `staleAfterMs` (of `now` and of this moment alike, so a `now` in the future cannot make a marker look stale). */
+  fresh(marker: InterruptedBackup, now = new Date()): boolean {
+    const age = Math.max(now.getTime(), Date.now()) - marker.lastHeartbeat.getTime();
+    return age <= this.settings.staleAfterMs;
+  }
+
+  /** The marker of a backup that may still write packs and read the index: gc and collection wait for it. */
+  running(marker: InflightBackup, now = new Date()): boolean {
+    return !marker.ended && this.fresh(marker, now);
   }
 }
 

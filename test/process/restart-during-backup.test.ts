@@ -1,5 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { FsBlockStore } from '../../src/stores/fs-store.js';
 import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
 import { freePort } from '../support/net.js';
 import { runCli, startServe } from '../support/cli.js';
@@ -7,7 +9,7 @@ import { until } from '../support/wait.js';
 import { fillDistinct } from '../support/volume-data.js';
 import { createAvailableVolume } from '../support/volumes.js';
 
-for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck (${db})`, async () => {
+for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCCESS or FAIL with a reason after the restart, never stuck, and leaves nothing that holds gc back (${db})`, async () => {
   const port = await freePort();
   const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
   if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
@@ -58,8 +60,11 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
       60_000,
     );
     assert.equal(job.entities.backup_id, backupId);
-    const backup = await backupOf(backupId);
-    assert.notEqual(backup.status, 'creating', 'the backup is not left creating');
+    // Recovery fails the job first, then puts its records right.
+    const backup = await until('the backup to leave creating', async () => {
+      const b = await backupOf(backupId);
+      return b.status === 'creating' ? undefined : b;
+    }, 30_000);
     if (job.status === 'FAIL') {
       assert.ok(job.fail_reason, 'a failed job says why');
       assert.equal(job.error_code, 'VolumeBackup.0027', 'the code of a failed backup job');
@@ -71,6 +76,25 @@ for (const db of DB_KINDS) it(`a backup interrupted by a killed server ends SUCC
     }
     const volume = (await call(server, 'GET', `/v3/${projectId}/volumes/${volumeId}`, { token })).body.volume;
     assert.equal(volume.status, 'available', 'the volume is not left backing-up');
+
+    // Recovery ended the dead backup in the store too: its marker is gone (gc no longer waits
+    // for it to go stale), and so is every pack it wrote (no other backup exists to need one).
+    const store = new FsBlockStore(path.join(env.VBS_DATA_DIR, 'store'));
+    const keysOf = async (kind: string) => {
+      const out: string[] = [];
+      for await (const o of store.list(`${kind}/${projectId}/`)) out.push(o.key);
+      return out;
+    };
+    await until('the dead backup\'s in-flight marker to be removed', async () => ((await keysOf('inflight')).length === 0 ? true : undefined), 30_000);
+    if (job.status === 'FAIL') {
+      assert.deepEqual(await keysOf('manifests'), []);
+      assert.deepEqual(await keysOf('packs'), [], 'the dead backup\'s packs are removed');
+      assert.deepEqual(await keysOf('index'), []);
+    }
+    const gc = await runCli(['gc'], env);
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.doesNotMatch(gc.stdout, /skipped/, gc.stdout);
+    assert.doesNotMatch(gc.stdout, /deleted [1-9]/, `nothing was left for gc: ${gc.stdout}`);
     // The volume can be backed up again at once.
     const again = await call(server, 'POST', `/v2/${projectId}/cloudbackups`, { token, body: { backup: { volume_id: volumeId, name: 'again' } } });
     assert.equal(again.status, 200, again.text);

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata } from '../../engine/index.js';
+import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata } from '../../engine/index.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
@@ -52,17 +52,31 @@ function stopping(signal: AbortSignal): boolean {
 export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   const now = () => d.clock.now().toISOString();
 
+  /**
+   * A backup that failed outside the engine (after its manifest was written, or in a process
+   * that died) keeps nothing in the store: its manifest, the packs only it needed and its
+   * in-flight marker go. Only once its record says error, so that a process still finishing it
+   * (its lease lost) cannot make it available over data being removed. A store that cannot be
+   * reached now leaves the marker ended or stale, and gc finishes then.
+   */
+  async function abandonInStore(projectId: string, backupId: string): Promise<void> {
+    await abandonBackup(openRepository(d.store, projectId), backupId).catch(() => undefined);
+  }
+
   // ---- create ----
-  async function failCreate(p: CreatePayload, reason: string): Promise<void> {
+  /** `inStore`: the engine may have left something of the backup in the store (it cleans up after its own failures). */
+  async function failCreate(p: CreatePayload, reason: string, inStore: boolean): Promise<void> {
     const backup = await d.backups.get(p.backupId);
-    await d.db.transaction().execute(async (tx) => {
-      await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() }, tx);
-      if (!backup) return;
+    const failed = await d.db.transaction().execute(async (tx) => {
+      const moved = await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() }, tx);
+      if (!backup) return moved;
       if (p.volumeStatusBefore) await d.volumes.moveVolume(backup.volumeId, 'backing-up', p.volumeStatusBefore, { updatedAt: d.clock.now() }, tx);
       if (backup.snapshotId) await d.volumes.moveSnapshot(backup.snapshotId, 'backing-up', 'available', { updatedAt: d.clock.now() }, tx);
+      return moved;
     });
     // The temporary snapshot of an in-use volume, if any, is named after the backup.
     if (p.volumeStatusBefore === 'in-use') await d.driver.deleteSnapshot(p.backupId).catch(() => undefined);
+    if (failed && inStore && backup) await abandonInStore(backup.projectId, backup.id);
   }
 
   const create: JobHandler = {
@@ -72,6 +86,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       const backup = await d.backups.get(p.backupId);
       if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being created`);
       let temporarySnapshot = false;
+      let manifestWritten = false;
       const images: Array<[string, string]> = [
         [d.driver.path('volume', backup.volumeId), `the image of volume ${backup.volumeId}`],
         backup.snapshotId
@@ -101,6 +116,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
             void d.db.updateTable('backups').set({ service_metadata: JSON.stringify(meta) }).where('id', '=', backup.id).where('status', '=', 'creating').execute().catch(() => undefined);
           },
         });
+        manifestWritten = true;
         // Gone before the backup shows available: nothing of it outlives the job.
         if (temporarySnapshot) {
           await d.driver.deleteSnapshot(backup.id);
@@ -131,13 +147,13 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       } catch (err) {
         if (stopping(signal)) throw err;
         const reason = reasonOf(err, images);
-        await failCreate(p, reason);
+        await failCreate(p, reason, manifestWritten);
         throw new JobFailure('backup.create-failed', `fsp cinder or ebackup create backup exception: ${reason}`);
       } finally {
         if (temporarySnapshot) await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
       }
     },
-    onAbandoned: (job: Job) => failCreate(job.payload as unknown as CreatePayload, INTERRUPTED),
+    onAbandoned: (job: Job) => failCreate(job.payload as unknown as CreatePayload, INTERRUPTED, true),
   };
 
   // ---- delete ----
@@ -249,8 +265,10 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   };
 
   // ---- import ----
-  async function failImport(p: ImportPayload, reason: string): Promise<void> {
-    await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() });
+  async function failImport(p: ImportPayload, reason: string, inStore: boolean): Promise<void> {
+    const failed = await d.backups.moveBackup(p.backupId, 'creating', 'error', { fail_reason: reason, updated_at: now() });
+    const backup = failed && inStore ? await d.backups.get(p.backupId) : undefined;
+    if (backup) await abandonInStore(backup.projectId, backup.id);
   }
 
   /**
@@ -265,6 +283,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       const backup = await d.backups.get(p.backupId);
       if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being imported`);
       const staging = d.driver.path('snapshot', backup.id);
+      let manifestWritten = false;
       try {
         const source = openRepository(d.store, p.source.project);
         if (manifestDigest(await source.readManifest(p.source.backup)) !== p.source.manifest_sha256) {
@@ -273,6 +292,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         await fs.mkdir(path.dirname(staging), { recursive: true });
         await runRestore(source, { backupId: p.source.backup, target: staging, signal, durable: false });
         const result = await runBackup(openRepository(d.store, backup.projectId), { source: staging, backupId: backup.id, volumeId: backup.volumeId, signal, fullScan: true });
+        manifestWritten = true;
         const h = result.header;
         const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
         const moved = await d.backups.moveBackup(backup.id, 'creating', 'available', {
@@ -286,13 +306,13 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
       } catch (err) {
         if (stopping(signal)) throw err;
         const reason = reasonOf(err, [[staging, 'the staging image of the import']]);
-        await failImport(p, reason);
+        await failImport(p, reason, manifestWritten);
         throw new JobFailure('backup.create-failed', `import of the backup record failed: ${reason}`);
       } finally {
         await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
       }
     },
-    onAbandoned: (job: Job) => failImport(job.payload as unknown as ImportPayload, INTERRUPTED),
+    onAbandoned: (job: Job) => failImport(job.payload as unknown as ImportPayload, INTERRUPTED, true),
   };
 
   runner.register(JOB_TYPES.create, create);
