@@ -5,7 +5,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
-import { StoreUnavailableError } from '../stores/block-store.js';
+import { NotFoundError, StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
 import { checkName, decodeMarker, encodeManifest, encodeMarker, ID_BYTES, idKeyAt, keys, ZERO_ID, type IndexEntry, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
 import { collectAbandoned } from './gc.js';
@@ -178,8 +178,11 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     };
     const manifest: Manifest = { header, ids };
     // Declared dead meanwhile (recovery, or gc finding the marker stale), its packs may be gone.
-    const own = await repo.store.get(marker).then(decodeMarker, () => null);
-    if (!own || own.ended) throw new EngineError(`the backup was declared dead while it ran (its in-flight marker ${own ? 'ended' : 'vanished'}); run it again`);
+    const own = await repo.store.get(marker).then(decodeMarker, (err: unknown) => {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    });
+    if (!own || own.ended) throw new EngineError(`the backup was declared dead while it ran (its in-flight marker ${own ? 'ended' : 'vanished or is unreadable'}); run it again`);
     await repo.store.put(keys.manifest(repo.project, volumeId, backupId), encodeManifest(manifest));
     report(size, bytesRead, writer.bytesWritten, true);
     return { header, unchangedShortcut: reusedFrom !== null };
