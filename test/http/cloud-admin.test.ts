@@ -135,6 +135,11 @@ for (const db of DB_KINDS) {
       assert.equal(created.status, 201, created.text);
       assert.equal((await call(server, 'GET', `/v3/${victim.projectId}/volumes`, { token: domainToken })).status, 401, 'a domain token is not for a project');
 
+      // An unscoped token grants nothing, whoever holds it.
+      const unscoped = await call(server, 'POST', `${V3}/auth/tokens`, { body: { auth: { identity: { methods: ['token'], token: { id: padmin.token } }, scope: 'unscoped' } } });
+      assert.equal(unscoped.status, 201, unscoped.text);
+      assert.equal((await call(server, 'GET', `${V3}/users`, { token: unscoped.headers.get('x-subject-token')! })).status, 403);
+
       // Revoked: back to a project admin, and the domain token ends.
       assert.equal((await admin('DELETE', grant)).status, 204);
       assert.equal((await admin('DELETE', grant)).status, 404);

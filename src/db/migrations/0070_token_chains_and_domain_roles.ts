@@ -9,7 +9,9 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('tokens').addColumn('audit_chain_id', 'varchar(64)').execute();
   await db.schema.alterTable('tokens').addColumn('domain_id', 'varchar(64)').execute();
+  // A chain is revoked and checked by audit ids.
   await db.schema.createIndex('tokens_audit_chain').on('tokens').column('audit_chain_id').execute();
+  await db.schema.createIndex('tokens_audit').on('tokens').column('audit_id').execute();
   await db.schema
     .createTable('domain_role_assignments')
     .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -23,6 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('domain_role_assignments').execute();
+  await db.schema.dropIndex('tokens_audit').execute();
   await db.schema.dropIndex('tokens_audit_chain').execute();
   await db.schema.alterTable('tokens').dropColumn('domain_id').execute();
   await db.schema.alterTable('tokens').dropColumn('audit_chain_id').execute();

@@ -230,7 +230,7 @@ export class IdentityService {
     if (scope && roles.length === 0 && gone) throw gone();
     const adminProject = await this.findProject(this.adminProject);
     const isAdminProject = adminProject !== undefined && scope?.project?.id === adminProject.id;
-    const adminDomainRoles = await this.records.rolesOnDomain(user.id, adminProject?.domain_id ?? DEFAULT_DOMAIN.id);
+    const adminDomainRoles = scope ? await this.records.rolesOnDomain(user.id, adminProject?.domain_id ?? DEFAULT_DOMAIN.id) : [];
     return {
       userId: user.id,
       userName: user.name,
@@ -240,7 +240,7 @@ export class IdentityService {
       scopeDomainId: scope?.domain?.id ?? null,
       roles,
       isAdminProject,
-      cloudAdmin: cloudAdministration({ scopeRoles: roles, isAdminProject, adminDomainRoles }),
+      cloudAdmin: cloudAdministration({ scoped: scope !== null, scopeRoles: roles, isAdminProject, adminDomainRoles }),
       method,
     };
   }

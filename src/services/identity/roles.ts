@@ -48,10 +48,12 @@ export interface Principal {
 
 /**
  * The one rule of cloud administration (Keystone's policy.v3cloudsample): the admin role on
- * the admin project, or the admin role on the admin project's domain. The admin role on any
- * other project makes a project administrator, whose rights end at its project.
+ * the admin project, or the admin role on the admin project's domain, in a scoped token (an
+ * unscoped one grants nothing). The admin role on any other project makes a project
+ * administrator, whose rights end at its project.
  */
-export function cloudAdministration(grounds: { scopeRoles: Role[]; isAdminProject: boolean; adminDomainRoles: Role[] }): boolean {
+export function cloudAdministration(grounds: { scoped: boolean; scopeRoles: Role[]; isAdminProject: boolean; adminDomainRoles: Role[] }): boolean {
+  if (!grounds.scoped) return false;
   return (grounds.isAdminProject && grounds.scopeRoles.includes('admin')) || grounds.adminDomainRoles.includes('admin');
 }
 
