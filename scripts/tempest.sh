@@ -34,6 +34,21 @@ for _ in $(seq 1 100); do
 done
 max="$(curl -fsS "$url/v3/" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).versions[0].version))')"
 
+# Tempest's dynamic admin is a new project's admin: a project administrator here. With
+# [identity] admin_domain_scope Tempest also grants it the admin role on the Default domain
+# (cloud administration), through a domain-scoped token of the configured admin, who therefore
+# needs that role too: granted here, as an operator would.
+auth="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},\"password\":\"$password\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"}}}}}"
+# The server bootstraps its admin just after it starts listening: the first tries may come before.
+for _ in $(seq 1 50); do
+  token_reply="$(curl -fsS -D - -o "$out/admin-token.json" -H 'content-type: application/json' -d "$auth" "$url/identity/v3/auth/tokens" 2>/dev/null)" && break
+  sleep 0.2
+done
+admin_token="$(printf '%s\n' "$token_reply" | tr -d '\r' | awk 'tolower($1) == "x-subject-token:" { print $2 }')"
+read -r admin_user admin_role < <(node -e 'const t=require(process.argv[1]).token; console.log(t.user.id, t.roles.find((r)=>r.name==="admin").id)' "$out/admin-token.json")
+curl -fsS -X PUT -H "X-Auth-Token: $admin_token" "$url/identity/v3/domains/default/users/$admin_user/roles/$admin_role"
+rm -f "$out/admin-token.json"
+
 cd "$out"
 # Its workspace registry lives in OUT_DIR, not in the caller's home.
 export HOME="$out/home"
@@ -54,6 +69,7 @@ create_isolated_networks = False
 
 [identity]
 uri_v3 = $url/identity/v3
+admin_domain_scope = True
 auth_version = v3
 region = RegionOne
 

@@ -13,6 +13,8 @@ export interface Config {
   storeUrl: string | undefined;
   adminPassword: string | undefined;
   tokenTtlSeconds: number;
+  /** The admin project (an id, or a name in the Default domain): the admin role on it administers the cloud. */
+  adminProject: string;
   region: string;
   workers: number;
   /** How long a job's claim lasts without a heartbeat: how soon a dead worker's job is recovered. */
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeUrl: env.VBS_STORE_URL || undefined,
     adminPassword: env.VBS_ADMIN_PASSWORD || undefined,
     tokenTtlSeconds: intSetting(env, 'VBS_TOKEN_TTL', 24 * 3600, 1, 365 * 24 * 3600),
+    adminProject: env.VBS_ADMIN_PROJECT || 'admin',
     region: env.VBS_REGION || 'RegionOne',
     workers: intSetting(env, 'VBS_WORKERS', 2, 0, 64),
     jobLeaseSeconds: intSetting(env, 'VBS_JOB_LEASE_SECONDS', 30, 1, 3600),

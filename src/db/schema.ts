@@ -59,6 +59,16 @@ export interface TokenTable {
   issued_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** The audit id of the token its chain began with; null: this token began it. */
+  audit_chain_id: string | null;
+  /** The domain of a domain-scoped token. */
+  domain_id: string | null;
+}
+
+export interface DomainRoleAssignmentTable {
+  user_id: string;
+  domain_id: string;
+  role_id: string;
 }
 
 export interface CredentialTable {
@@ -356,6 +366,7 @@ export interface Database {
   users: UserTable;
   roles: RoleTable;
   role_assignments: RoleAssignmentTable;
+  domain_role_assignments: DomainRoleAssignmentTable;
   tokens: TokenTable;
   credentials: CredentialTable;
   volumes: VolumeTable;

@@ -3,7 +3,7 @@ import { ApiError } from '../common/errors.js';
 import type { Clock } from '../common/clock.js';
 import { IdentityError, type IdentityService } from '../services/identity/identity.js';
 import { verifySignedRequest } from '../services/identity/aksk.js';
-import { canWrite, isAdmin, type Principal } from '../services/identity/roles.js';
+import { canWrite, isCloudAdmin, type Principal } from '../services/identity/roles.js';
 import { familyOf } from './families.js';
 import { genericCode } from './errors.js';
 
@@ -26,7 +26,7 @@ async function authenticate(request: FastifyRequest, identity: IdentityService, 
       );
       // X-Project-Id selects the project of a multi-project signature; it may not widen rights.
       const asked = header(request, 'x-project-id');
-      if (asked && asked !== principal.projectId && !isAdmin(principal)) {
+      if (asked && asked !== principal.projectId && !isCloudAdmin(principal)) {
         throw new ApiError('common.0403', `The access key is not valid for project ${asked}.`);
       }
       return principal;
@@ -51,7 +51,7 @@ async function authorize(request: FastifyRequest, identity: IdentityService): Pr
     const family = familyOf(request.url);
     if (!p.projectId) throw new ApiError(genericCode(family, 'unscoped'), 'The token is not scoped to a project.');
     if (p.projectId !== projectId) {
-      if (!isAdmin(p)) throw new ApiError('common.0403', `The credentials are scoped to project ${p.projectId}, not ${projectId}.`);
+      if (!isCloudAdmin(p)) throw new ApiError('common.0403', `The credentials are scoped to project ${p.projectId}, not ${projectId}.`);
       if (!(await identity.getProject(projectId))) throw new ApiError('common.0404', `Project ${projectId} does not exist.`);
     }
   }

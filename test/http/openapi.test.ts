@@ -72,4 +72,6 @@ const BODILESS = new Set<string>([
   'POST /v2/:project_id/cloudbackups/:backup_id',
   // Keystone's role grant: the path names the project, the user and the role.
   'PUT /identity/v3/projects/:id/users/:user_id/roles/:role_id',
+  // The same on a domain.
+  'PUT /identity/v3/domains/:id/users/:user_id/roles/:role_id',
 ]);

@@ -69,6 +69,10 @@ export function parseAuthBody(body: unknown): AuthBody {
   if (scope === undefined) return { auth: { identity } };
   if (scope === 'unscoped') return { auth: { identity, scope } };
   if (!isObject(scope)) throw invalid('auth.scope', 'must be an object or "unscoped"');
+  if (scope.project === undefined && scope.domain !== undefined) {
+    const domain = object(scope.domain, 'auth.scope.domain');
+    return { auth: { identity, scope: { domain: { id: optionalText(domain, 'id', 'auth.scope.domain'), name: optionalText(domain, 'name', 'auth.scope.domain') } } } };
+  }
   if (scope.project === undefined) return { auth: { identity, scope } };
   const where = 'auth.scope.project';
   const project = object(scope.project, where);
@@ -198,8 +202,8 @@ export function parseAssignmentsQuery(query: Query): { filter: AssignmentFilter;
   if (has('user.id') && has('group.id')) throw invalid('query', 'names a user and a group: specify one');
   if (flag(query, 'effective') && has('group.id')) throw invalid('query', 'combines effective and a group, which always selects nothing');
   return {
-    filter: { userId: queryValue(query, 'user.id'), projectId: queryValue(query, 'scope.project.id'), roleId: queryValue(query, 'role.id') },
+    filter: { userId: queryValue(query, 'user.id'), projectId: queryValue(query, 'scope.project.id'), domainId: queryValue(query, 'scope.domain.id'), roleId: queryValue(query, 'role.id') },
     includeNames: flag(query, 'include_names'),
-    none: has('group.id') || has('scope.domain.id') || has('scope.system'),
+    none: has('group.id') || has('scope.system'),
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isAdmin } from '../../services/identity/roles.js';
+import { isCloudAdmin } from '../../services/identity/roles.js';
 import type { Caller } from '../../services/common/caller.js';
 import { atLeast, negotiate } from '../microversion.js';
 import type { CinderViewContext } from '../views/cinder-links.js';
@@ -14,12 +14,12 @@ export type Query = Record<string, unknown>;
 /** Who acts in which project, from the authenticated principal and the path. */
 export function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;
-  return { projectId: (request.params as ProjectParams).project_id, userId: p.userId, admin: isAdmin(p) };
+  return { projectId: (request.params as ProjectParams).project_id, userId: p.userId, admin: isCloudAdmin(p) };
 }
 
 /** The microversion (negotiated and echoed on /v3) and what views need to render. */
 export function viewContext(publicUrl: string, request: FastifyRequest, reply: FastifyReply): CinderViewContext {
-  return { publicUrl, projectId: (request.params as ProjectParams).project_id, version: negotiate(request, reply), admin: isAdmin(request.principal) };
+  return { publicUrl, projectId: (request.params as ProjectParams).project_id, version: negotiate(request, reply), admin: isCloudAdmin(request.principal) };
 }
 
 /**
@@ -37,6 +37,6 @@ export function listingQuery(
     ...listing,
     fuzzy: v3 && atLeast(ctx.version, fuzzySince),
     withCount: v3 && atLeast(ctx.version, '3.45'),
-    admin: isAdmin(request.principal),
+    admin: isCloudAdmin(request.principal),
   });
 }

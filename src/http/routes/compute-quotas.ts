@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../../container.js';
-import { isAdmin } from '../../services/identity/roles.js';
+import { isCloudAdmin } from '../../services/identity/roles.js';
 import type { Caller } from '../../services/common/caller.js';
 import { ComputeQuotaParams, QuotaReplies } from '../schemas/cinder-quotas.js';
 
@@ -11,7 +11,7 @@ type Params = { target_id: string };
 
 function callerOf(request: FastifyRequest): Caller {
   const p = request.principal;
-  return { projectId: p.projectId ?? '', userId: p.userId, admin: isAdmin(p) };
+  return { projectId: p.projectId ?? '', userId: p.userId, admin: isCloudAdmin(p) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../../common/errors.js';
 import type { Services } from '../../container.js';
-import { isAdmin } from '../../services/identity/roles.js';
+import { isCloudAdmin } from '../../services/identity/roles.js';
 import {
   parseAssignmentsQuery,
   parseNameFilter,
@@ -12,6 +12,8 @@ import {
   parseUserUpdate,
 } from '../input/identity.js';
 import {
+  DomainGrantParams,
+  DomainUserParams,
   DomainsQuery,
   GrantParams,
   IdParams,
@@ -33,13 +35,13 @@ type Id = { id: string };
 type Grant = { id: string; user_id: string; role_id: string };
 
 /**
- * Keystone's default policy for administration: the admin role, or where Keystone lets a user
+ * Keystone's policy for administration: a cloud administrator, or where Keystone lets a user
  * see its own records, that user. Checked before the body is read, as Keystone does, so a
  * refused caller learns nothing of it.
  */
 function enforce(request: FastifyRequest, action: string, self?: string): void {
   const p = request.principal;
-  if (isAdmin(p) || (self !== undefined && p.userId === self)) return;
+  if (isCloudAdmin(p) || (self !== undefined && p.userId === self)) return;
   throw new ApiError('common.0403', `You are not authorized to perform the requested action: identity:${action}.`);
 }
 
@@ -208,6 +210,51 @@ export function identityAdminRoutes(services: Services): FastifyPluginAsync {
       async (request) => {
         enforce(request, 'list_grants');
         const roles = await admin.rolesOf(request.params.id, request.params.user_id);
+        return { roles: roles.map((r) => roleView(r, url)), links: links(request) };
+      },
+    );
+
+    // ---- domain role assignments: the admin role on the admin project's domain administers the cloud ----
+
+    const domainGrantOf = (p: Grant) => ({ domainId: p.id, userId: p.user_id, roleId: p.role_id });
+    const domainGrantPath = '/domains/:id/users/:user_id/roles/:role_id';
+
+    app.put<{ Params: Grant }>(
+      domainGrantPath,
+      { ...write, schema: { tags, summary: 'Grant a role to a user on a domain', params: DomainGrantParams, response: R.grant } },
+      async (request, reply) => {
+        enforce(request, 'create_grant');
+        await admin.grantOnDomain(domainGrantOf(request.params));
+        return reply.status(204).send();
+      },
+    );
+
+    app.get<{ Params: Grant }>(
+      domainGrantPath,
+      { schema: { tags, summary: 'Check a role of a user on a domain (also HEAD)', params: DomainGrantParams, response: R.grant } },
+      async (request, reply) => {
+        enforce(request, 'check_grant');
+        await admin.checkDomainGrant(domainGrantOf(request.params));
+        return reply.status(204).send();
+      },
+    );
+
+    app.delete<{ Params: Grant }>(
+      domainGrantPath,
+      { ...write, schema: { tags, summary: 'Revoke a role of a user on a domain', params: DomainGrantParams, response: R.grant } },
+      async (request, reply) => {
+        enforce(request, 'revoke_grant');
+        await admin.revokeDomainGrant(domainGrantOf(request.params));
+        return reply.status(204).send();
+      },
+    );
+
+    app.get<{ Params: { id: string; user_id: string } }>(
+      '/domains/:id/users/:user_id/roles',
+      { schema: { tags, summary: 'Roles of a user on a domain', params: DomainUserParams, response: R.roles } },
+      async (request) => {
+        enforce(request, 'list_grants');
+        const roles = await admin.domainRolesOf(request.params.id, request.params.user_id);
         return { roles: roles.map((r) => roleView(r, url)), links: links(request) };
       },
     );

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ApiError } from '../../common/errors.js';
 import type { Services } from '../../container.js';
-import { IdentityError, type UserRecord } from '../../services/identity/identity.js';
-import { isAdmin } from '../../services/identity/roles.js';
+import { IdentityError, type IssuedToken, type ScopeRequest, type UserRecord } from '../../services/identity/identity.js';
+import { isCloudAdmin } from '../../services/identity/roles.js';
 import { parseAuthBody, parseNameFilter } from '../input/identity.js';
 import { AuthBody, CatalogQuery, ProjectParams, ProjectsQuery, SubjectTokenHeaders, identityReplies } from '../schemas/identity.js';
-import { catalog, collectionLinks, projectView, tokenView, versionView } from '../views/identity.js';
+import { catalog, collectionLinks, domainView, projectView, tokenView, versionView } from '../views/identity.js';
 
 function subjectToken(request: FastifyRequest): string {
   const v = request.headers['x-subject-token'];
@@ -19,35 +19,38 @@ export function identityRoutes(services: Services, options: { versionDocument: b
   const { identity, identityAdmin, config } = services;
   const settings = { publicUrl: config.publicUrl, region: config.region };
 
-  /** The user and project a token request names, after checking the credentials. */
-  async function resolve(body: AuthBody): Promise<{ user: UserRecord; projectId: string | null }> {
+  /** The user a token request names, after checking the credentials, the scope it asks for and the token it comes from. */
+  async function resolve(body: AuthBody): Promise<{ user: UserRecord; scope: ScopeRequest | null; parent?: IssuedToken }> {
     const { identity: who, scope } = body.auth;
     let user: UserRecord;
-    let defaultProject: string | null = null;
+    let parent: IssuedToken | undefined;
+    let defaultScope: ScopeRequest | null = null;
     if (who.methods.includes('password') && who.password) {
       const u = who.password.user;
       if (!u.id && !u.name) throw new ApiError('common.0400', 'auth.identity.password.user needs an id or a name.');
       user = await identity.authenticatePassword({ id: u.id, name: u.name, domainId: u.domain?.id, domainName: u.domain?.name }, u.password);
-      defaultProject = user.default_project_id;
+      if (user.default_project_id) defaultScope = { project: { id: user.default_project_id } };
     } else if (who.methods.includes('token') && who.token) {
-      const t = await identity.validateToken(who.token.id);
-      const found = await identity.getUser(t.principal.userId);
+      parent = await identity.validateToken(who.token.id);
+      const found = await identity.getUser(parent.principal.userId);
       if (!found) throw new IdentityError('unauthorized', 'The token owner is gone.');
       user = found;
-      defaultProject = t.principal.projectId;
+      const { projectId } = parent.principal;
+      defaultScope = projectId ? { project: { id: projectId } } : parent.scopeDomain ? { domain: { id: parent.scopeDomain.id } } : null;
     } else {
       throw new ApiError('common.0400', 'Only the password and token methods are supported.');
     }
-    if (scope === undefined) return { user, projectId: defaultProject };
-    if (scope === 'unscoped') return { user, projectId: null };
-    if (!('project' in scope)) throw new ApiError('common.0400', 'Only project scope is supported.');
-    const p = scope.project as { id?: string; name?: string; domain?: { id?: string; name?: string } };
-    if (p.id) return { user, projectId: p.id };
-    if (!p.name) throw new ApiError('common.0400', 'scope.project needs an id or a name.');
-    const domainId = p.domain?.id ?? (p.domain?.name && p.domain.name !== 'Default' ? p.domain.name : 'default');
-    const project = await identity.projectByName(p.name, domainId);
-    if (!project) throw new IdentityError('unauthorized', `Project "${p.name}" is not available to this user.`);
-    return { user, projectId: project.id };
+    if (scope === undefined) return { user, scope: defaultScope, parent };
+    if (scope === 'unscoped') return { user, scope: null, parent };
+    if ('project' in scope) {
+      if (!scope.project.id && !scope.project.name) throw new ApiError('common.0400', 'scope.project needs an id or a name.');
+      return { user, scope: { project: scope.project }, parent };
+    }
+    if ('domain' in scope) {
+      if (!scope.domain.id && !scope.domain.name) throw new ApiError('common.0400', 'scope.domain needs an id or a name.');
+      return { user, scope: { domain: scope.domain }, parent };
+    }
+    throw new ApiError('common.0400', 'Only project and domain scopes are supported.');
   }
 
   return async (app) => {
@@ -67,8 +70,8 @@ export function identityRoutes(services: Services, options: { versionDocument: b
       { ...open, schema: { tags, summary: 'Issue a token', security, querystring: CatalogQuery, body: AuthBody, response: R.issued } },
       async (request, reply) => {
         const body = parseAuthBody(request.body);
-        const { user, projectId } = await resolve(body);
-        const issued = await identity.issueToken(user, projectId, body.auth.identity.methods);
+        const { user, scope, parent } = await resolve(body);
+        const issued = await identity.issueToken(user, scope, body.auth.identity.methods, parent);
         const nocatalog = 'nocatalog' in request.query;
         return reply.status(201).header('X-Subject-Token', issued.token).send(tokenView(issued, settings, !nocatalog));
       },
@@ -82,7 +85,7 @@ export function identityRoutes(services: Services, options: { versionDocument: b
         const issued = await identity.validateToken(subject).catch(() => {
           throw new ApiError('common.0404', 'Could not find token.');
         });
-        if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+        if (issued.principal.userId !== request.principal.userId && !isCloudAdmin(request.principal)) {
           throw new ApiError('common.0403', 'You are not authorized to validate another user\'s token.');
         }
         return reply.header('X-Subject-Token', subject).send(tokenView(issued, settings, !('nocatalog' in request.query)));
@@ -97,7 +100,7 @@ export function identityRoutes(services: Services, options: { versionDocument: b
         const issued = await identity.validateToken(subject).catch(() => {
           throw new ApiError('common.0404', 'Could not find token.');
         });
-        if (issued.principal.userId !== request.principal.userId && !isAdmin(request.principal)) {
+        if (issued.principal.userId !== request.principal.userId && !isCloudAdmin(request.principal)) {
           throw new ApiError('common.0403', 'You are not authorized to revoke another user\'s token.');
         }
         await identity.revokeToken(subject);
@@ -115,9 +118,8 @@ export function identityRoutes(services: Services, options: { versionDocument: b
       links: collectionLinks(config.publicUrl, request.url),
     }));
 
-    // Every role is a project's: no user has a role on a domain to scope a token to.
-    app.get('/auth/domains', { schema: { tags, summary: 'Domains the caller has a role on (none: roles are on projects)', response: R.authDomains } }, async (request) => ({
-      domains: [],
+    app.get('/auth/domains', { schema: { tags, summary: 'Domains the caller has a role on', response: R.authDomains } }, async (request) => ({
+      domains: (await identity.domainsOfUser(request.principal.userId)).map((d) => domainView(d, config.publicUrl)),
       links: collectionLinks(config.publicUrl, request.url),
     }));
 
@@ -126,7 +128,7 @@ export function identityRoutes(services: Services, options: { versionDocument: b
       { schema: { tags, summary: "All projects (admin) or the caller's", querystring: ProjectsQuery, response: R.projects } },
       async (request) => {
         const filter = parseNameFilter(request.query);
-        const projects = await identityAdmin.listProjects(isAdmin(request.principal) ? filter : { ...filter, memberOf: request.principal.userId });
+        const projects = await identityAdmin.listProjects(isCloudAdmin(request.principal) ? filter : { ...filter, memberOf: request.principal.userId });
         return { projects: projects.map((p) => projectView(p, config.publicUrl)), links: collectionLinks(config.publicUrl, request.url) };
       },
     );
@@ -134,7 +136,7 @@ export function identityRoutes(services: Services, options: { versionDocument: b
     // Keystone lets a member read its own project; another's is as unknown to it as a missing one.
     app.get<{ Params: { id: string } }>('/projects/:id', { schema: { tags, summary: 'Show a project', params: ProjectParams, response: R.project } }, async (request) => {
       const { id } = request.params;
-      const mine = isAdmin(request.principal) || (await identity.projectsOfUser(request.principal.userId)).some((p) => p.id === id);
+      const mine = isCloudAdmin(request.principal) || (await identity.projectsOfUser(request.principal.userId)).some((p) => p.id === id);
       if (!mine) throw new ApiError('common.0404', `Could not find project: ${id}.`);
       return { project: projectView(await identityAdmin.getProject(id), config.publicUrl) };
     });

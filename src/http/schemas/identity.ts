@@ -10,7 +10,7 @@ import { familyOf } from '../families.js';
 
 const DomainRef = Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()) });
 
-/** What POST /auth/tokens takes: the password or token method, and an optional project scope. */
+/** What POST /auth/tokens takes: the password or token method, and an optional project or domain scope. */
 export const AuthBody = Type.Object({
   auth: Type.Object({
     identity: Type.Object({
@@ -33,8 +33,9 @@ export const AuthBody = Type.Object({
           Type.Object({
             project: Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), domain: Type.Optional(DomainRef) }),
           }),
+          Type.Object({ domain: DomainRef }, { description: 'a domain the user holds a role on' }),
           Type.Literal('unscoped'),
-          Type.Object({}, { additionalProperties: true, description: 'other scopes (domain, system) are refused' }),
+          Type.Object({}, { additionalProperties: true, description: 'other scopes (system) are refused' }),
         ],
         { description: "absent: the user's default project" },
       ),
@@ -84,9 +85,11 @@ export const Token = Type.Object({
   issued_at: Timestamp,
   expires_at: Timestamp,
   project: Type.Optional(Type.Object({ id: Type.String(), name: Nullable(Type.String()), domain: Domain }, { description: 'project-scoped tokens' })),
+  domain: Type.Optional(Type.Object({ id: Type.String(), name: Type.String() }, { description: 'domain-scoped tokens' })),
   is_domain: Type.Optional(Type.Boolean()),
+  is_admin_project: Type.Optional(Type.Boolean({ description: 'project-scoped tokens: whether the project is the admin project, whose admins administer the cloud' })),
   roles: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String() }))),
-  catalog: Type.Optional(Type.Array(CatalogEntry, { description: 'project-scoped tokens, unless nocatalog' })),
+  catalog: Type.Optional(Type.Array(CatalogEntry, { description: 'scoped tokens, unless nocatalog' })),
 });
 export const TokenBody = Type.Object({ token: Token });
 export type TokenBody = Static<typeof TokenBody>;
@@ -150,9 +153,10 @@ export const RoleAssignment = Type.Object({
   role: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })) }),
   user: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })), domain: Type.Optional(NamedInDomain) }),
   scope: Type.Object({
-    project: Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })), domain: Type.Optional(NamedInDomain) }),
-  }),
-  links: Type.Object({ assignment: Type.String({ description: 'the grant: /projects/{id}/users/{id}/roles/{id}' }) }),
+    project: Type.Optional(Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })), domain: Type.Optional(NamedInDomain) })),
+    domain: Type.Optional(Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ description: 'include_names' })) })),
+  }, { description: 'a project or a domain' }),
+  links: Type.Object({ assignment: Type.String({ description: 'the grant: /projects/{id}/users/{id}/roles/{id} or /domains/{id}/users/{id}/roles/{id}' }) }),
 });
 export type RoleAssignment = Static<typeof RoleAssignment>;
 
@@ -207,7 +211,7 @@ export const RoleAssignmentsQuery = Type.Object({
   'scope.project.id': Type.Optional(Type.String()),
   'role.id': Type.Optional(Type.String()),
   'group.id': Type.Optional(Type.String({ description: 'there are no groups: selects nothing' })),
-  'scope.domain.id': Type.Optional(Type.String({ description: 'there are no domain assignments: selects nothing' })),
+  'scope.domain.id': Type.Optional(Type.String({ description: 'only assignments on this domain' })),
   'scope.system': Type.Optional(Type.String({ description: 'there are no system assignments: selects nothing' })),
   effective: Type.Optional(flag('effective assignments (with no groups or inheritance, the direct ones)')),
   include_names: Type.Optional(flag('names of the role, user, project and their domains')),
@@ -216,6 +220,8 @@ export const RoleAssignmentsQuery = Type.Object({
 export const IdParams = Type.Object({ id: Type.String() });
 export const ProjectUserParams = Type.Object({ id: Type.String({ description: 'the project' }), user_id: Type.String() });
 export const GrantParams = Type.Object({ id: Type.String({ description: 'the project' }), user_id: Type.String(), role_id: Type.String() });
+export const DomainUserParams = Type.Object({ id: Type.String({ description: 'the domain' }), user_id: Type.String() });
+export const DomainGrantParams = Type.Object({ id: Type.String({ description: 'the domain' }), user_id: Type.String(), role_id: Type.String() });
 
 const listOf = <T extends TSchema>(key: string, item: T) => Type.Object({ [key]: Type.Array(item), links: CollectionLinks });
 const adminErrors = errorResponses('identity');

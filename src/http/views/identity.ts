@@ -43,15 +43,24 @@ export function tokenView(t: IssuedToken, settings: CatalogSettings, withCatalog
     token: {
       methods: t.methods,
       user: { id: p.userId, name: p.userName, domain, password_expires_at: null },
-      audit_ids: [t.auditId],
+      // Keystone's: the token's own audit id, then the one its chain began with.
+      audit_ids: t.auditChainId ? [t.auditId, t.auditChainId] : [t.auditId],
       issued_at: keystoneTime(t.issuedAt),
       expires_at: keystoneTime(t.expiresAt),
       ...(p.projectId
         ? {
             project: { id: p.projectId, name: p.projectName, domain },
             is_domain: false,
+            is_admin_project: p.isAdminProject,
             roles: p.roles.map((r) => ({ id: roleId(r), name: r })),
             ...(withCatalog ? { catalog: catalog(settings, p.projectId) } : {}),
+          }
+        : {}),
+      ...(t.scopeDomain
+        ? {
+            domain: t.scopeDomain,
+            roles: p.roles.map((r) => ({ id: roleId(r), name: r })),
+            ...(withCatalog ? { catalog: catalog(settings, null) } : {}),
           }
         : {}),
     },
@@ -107,16 +116,14 @@ export function roleView(r: RoleRecord, publicUrl: string): Role {
   };
 }
 
-/** Keystone's assignment: ids, and with include_names the names of the role, user, project and their domains. */
+/** Keystone's assignment: ids, and with include_names the names of the role, user, scope and their domains. */
 export function assignmentView(a: AssignmentRecord, publicUrl: string, includeNames: boolean): RoleAssignment {
   const named = <T extends { id: string; name: string }>(x: T, extra: object = {}) => (includeNames ? { id: x.id, name: x.name, ...extra } : { id: x.id });
   const domain = (d: DomainRecord) => ({ domain: { id: d.id, name: d.name } });
-  return {
-    role: named(a.role),
-    user: named(a.user, domain(a.user.domain)),
-    scope: { project: named(a.project, domain(a.project.domain)) },
-    links: { assignment: `${publicUrl}/identity/v3/projects/${a.project.id}/users/${a.user.id}/roles/${a.role.id}` },
-  };
+  const grant = (scope: string) => `${publicUrl}/identity/v3/${scope}/users/${a.user.id}/roles/${a.role.id}`;
+  const base = { role: named(a.role), user: named(a.user, domain(a.user.domain)) };
+  if (a.project) return { ...base, scope: { project: named(a.project, domain(a.project.domain)) }, links: { assignment: grant(`projects/${a.project.id}`) } };
+  return { ...base, scope: { domain: named(a.domain) }, links: { assignment: grant(`domains/${a.domain.id}`) } };
 }
 
 /** Keystone's v3 version document, at /identity/v3. */

@@ -64,18 +64,27 @@ export interface Grant {
   roleId: string;
 }
 
+/** A role of a user on a domain. */
+export interface DomainGrant {
+  domainId: string;
+  userId: string;
+  roleId: string;
+}
+
 export interface AssignmentFilter {
   userId?: string;
+  /** Only assignments on this project. */
   projectId?: string;
+  /** Only assignments on this domain. */
+  domainId?: string;
   roleId?: string;
 }
 
-/** An assignment with what it names, so a view can show names (include_names). */
-export interface AssignmentRecord {
+/** An assignment with what it names, so a view can show names (include_names): on a project or on a domain. */
+export type AssignmentRecord = {
   role: RoleRecord;
   user: { id: string; name: string; domain: DomainRecord };
-  project: { id: string; name: string; domain: DomainRecord };
-}
+} & ({ project: { id: string; name: string; domain: DomainRecord }; domain?: undefined } | { domain: DomainRecord; project?: undefined });
 
 const PROJECT_NAME_MAX = 64;
 const USER_NAME_MAX = 255;
@@ -337,16 +346,18 @@ export class IdentityAdmin {
     return (await this.listRoles({})).filter((r) => held.has(r.id));
   }
 
-  /** Direct assignments of users on projects (there are no groups, inherited or domain assignments to expand). */
+  /** Direct assignments of users on projects, then on domains (there are no groups or inherited assignments to expand). */
   async listAssignments(filter: AssignmentFilter): Promise<AssignmentRecord[]> {
-    const rows = await this.records.listAssignments(filter);
-    if (rows.length === 0) return [];
+    const { domainId, ...rest } = filter;
+    const rows = domainId !== undefined ? [] : await this.records.listAssignments(rest);
+    const domainRows = filter.projectId !== undefined ? [] : await this.records.listDomainAssignments(filter);
+    if (rows.length === 0 && domainRows.length === 0) return [];
     const roles = new Map((await this.listRoles({})).map((r) => [r.id, r]));
     const domains = new Map((await this.records.listDomains({})).map((d) => [d.id, d]));
     const projects = new Map((await this.records.listProjects()).map((p) => [p.id, p]));
     const users = new Map((await this.records.listUsers({})).map((u) => [u.id, u]));
     const domain = (id: string): DomainRecord => domains.get(id) ?? { id, name: id, enabled: true };
-    return rows.flatMap((a: AssignmentRow) => {
+    const onProjects = rows.flatMap((a: AssignmentRow) => {
       const role = roles.get(a.role_id);
       const user = users.get(a.user_id);
       const project = projects.get(a.project_id);
@@ -354,6 +365,40 @@ export class IdentityAdmin {
       if (!role || !user || !project) return [];
       return [{ role, user: { id: user.id, name: user.name, domain: domain(user.domain_id) }, project: { id: project.id, name: project.name, domain: domain(project.domain_id) } }];
     });
+    const onDomains = domainRows.flatMap((a) => {
+      const role = roles.get(a.role_id);
+      const user = users.get(a.user_id);
+      if (!role || !user) return [];
+      return [{ role, user: { id: user.id, name: user.name, domain: domain(user.domain_id) }, domain: domain(a.domain_id) }];
+    });
+    return [...onProjects, ...onDomains];
+  }
+
+  // ---- domain role assignments ----
+
+  /** Grants the role on the domain; granting it again is no error. */
+  async grantOnDomain(g: DomainGrant): Promise<void> {
+    await this.domainGrantParts(g);
+    await this.records.assignDomainRole(g.userId, g.domainId, g.roleId);
+  }
+
+  /** Throws NotFound unless the user holds the role on the domain. */
+  async checkDomainGrant(g: DomainGrant): Promise<void> {
+    await this.domainGrantParts(g);
+    if ((await this.records.listDomainAssignments(g)).length === 0) throw this.noAssignment({ userId: g.userId, roleId: g.roleId, projectId: g.domainId });
+  }
+
+  async revokeDomainGrant(g: DomainGrant): Promise<void> {
+    await this.domainGrantParts(g);
+    if (!(await this.records.unassignDomainRole(g.userId, g.domainId, g.roleId))) throw this.noAssignment({ userId: g.userId, roleId: g.roleId, projectId: g.domainId });
+  }
+
+  /** The roles the user holds on the domain. */
+  async domainRolesOf(domainId: string, userId: string): Promise<RoleRecord[]> {
+    await this.getDomain(domainId);
+    await this.getUser(userId);
+    const held = new Set((await this.records.listDomainAssignments({ domainId, userId })).map((a) => a.role_id));
+    return (await this.listRoles({})).filter((r) => held.has(r.id));
   }
 
   // ---- helpers ----
@@ -366,6 +411,13 @@ export class IdentityAdmin {
   /** The project, user and role of a grant exist: each missing one is Keystone's 404. */
   private async grantParts(g: Grant): Promise<void> {
     await this.getProject(g.projectId);
+    await this.getUser(g.userId);
+    await this.getRole(g.roleId);
+  }
+
+  /** The domain, user and role of a domain grant exist: each missing one is Keystone's 404. */
+  private async domainGrantParts(g: DomainGrant): Promise<void> {
+    await this.getDomain(g.domainId);
     await this.getUser(g.userId);
     await this.getRole(g.roleId);
   }

@@ -45,6 +45,13 @@ export interface AssignmentRow {
   role_id: string;
 }
 
+/** One stored domain assignment: a user holds a role (by id) on a domain. */
+export interface DomainAssignmentRow {
+  user_id: string;
+  domain_id: string;
+  role_id: string;
+}
+
 /** Exact-match filters of a listing; an absent one matches everything. */
 export interface NameFilter {
   name?: string;
@@ -65,6 +72,10 @@ export interface StoredToken {
   issuedAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** The audit id its chain began with; null: this token began it. */
+  auditChainId: string | null;
+  /** The domain of a domain-scoped token. */
+  domainId: string | null;
 }
 
 export interface StoredCredential {
@@ -214,6 +225,7 @@ export class IdentityRepository {
   /** The user, its role assignments and its access keys. */
   async deleteUser(id: string, executor: Executor): Promise<boolean> {
     await executor.deleteFrom('role_assignments').where('user_id', '=', id).execute();
+    await executor.deleteFrom('domain_role_assignments').where('user_id', '=', id).execute();
     await executor.deleteFrom('credentials').where('user_id', '=', id).execute();
     const r = await executor.deleteFrom('users').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
@@ -258,6 +270,7 @@ export class IdentityRepository {
   /** The custom role and every assignment of it. */
   async deleteRole(id: string, executor: Executor): Promise<boolean> {
     await executor.deleteFrom('role_assignments').where('role_id', '=', id).execute();
+    await executor.deleteFrom('domain_role_assignments').where('role_id', '=', id).execute();
     const r = await executor.deleteFrom('roles').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
@@ -294,6 +307,38 @@ export class IdentityRepository {
     return ROLES.filter((role) => rows.some((r) => builtInRoleOf(r.role_id) === role));
   }
 
+  // ---- domain role assignments ----
+
+  /** Grants the role on the domain; granting it again changes nothing. */
+  async assignDomainRole(userId: string, domainId: string, roleId: string): Promise<void> {
+    await this.db
+      .insertInto('domain_role_assignments')
+      .values({ user_id: userId, domain_id: domainId, role_id: roleId })
+      .onConflict((oc) => oc.columns(['user_id', 'domain_id', 'role_id']).doNothing())
+      .execute();
+  }
+
+  /** Whether there was such an assignment to take away. */
+  async unassignDomainRole(userId: string, domainId: string, roleId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('domain_role_assignments').where('user_id', '=', userId).where('domain_id', '=', domainId).where('role_id', '=', roleId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Domain assignments the filter matches, in a stable order. */
+  async listDomainAssignments(filter: { userId?: string; domainId?: string; roleId?: string }): Promise<DomainAssignmentRow[]> {
+    let q = this.db.selectFrom('domain_role_assignments').selectAll().orderBy('domain_id').orderBy('user_id').orderBy('role_id');
+    if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+    if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
+    if (filter.roleId !== undefined) q = q.where('role_id', '=', filter.roleId);
+    return q.execute();
+  }
+
+  /** The user's built-in roles on the domain. */
+  async rolesOnDomain(userId: string, domainId: string): Promise<Role[]> {
+    const rows = await this.listDomainAssignments({ userId, domainId });
+    return ROLES.filter((role) => rows.some((r) => builtInRoleOf(r.role_id) === role));
+  }
+
   // ---- tokens ----
 
   async insertToken(token: StoredToken): Promise<void> {
@@ -308,6 +353,8 @@ export class IdentityRepository {
         issued_at: token.issuedAt.toISOString(),
         expires_at: token.expiresAt.toISOString(),
         revoked_at: token.revokedAt?.toISOString() ?? null,
+        audit_chain_id: token.auditChainId,
+        domain_id: token.domainId,
       })
       .execute();
   }
@@ -324,12 +371,26 @@ export class IdentityRepository {
         issuedAt: new Date(row.issued_at),
         expiresAt: new Date(row.expires_at),
         revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+        auditChainId: row.audit_chain_id,
+        domainId: row.domain_id,
       }
     );
   }
 
-  async revokeToken(tokenHash: string, at: Date): Promise<void> {
-    await this.db.updateTable('tokens').set({ revoked_at: at.toISOString() }).where('token_hash', '=', tokenHash).execute();
+  /** Revokes every live token of the chain that began with the token of this audit id. */
+  async revokeChain(chainId: string, at: Date): Promise<void> {
+    await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: at.toISOString() })
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('audit_id', '=', chainId), eb('audit_chain_id', '=', chainId)]))
+      .execute();
+  }
+
+  /** Whether the token that began a chain is revoked (false once it is pruned: its chain has expired with it). */
+  async chainRevoked(chainId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('tokens').select('revoked_at').where('audit_id', '=', chainId).where('audit_chain_id', 'is', null).executeTakeFirst();
+    return row?.revoked_at != null;
   }
 
   /** Revokes every live token of a user, or every token scoped to a project. */

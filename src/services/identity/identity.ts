@@ -4,9 +4,9 @@ import type { Clock } from '../../common/clock.js';
 import { newHexId } from '../../common/ids.js';
 import { InvalidInput } from '../common/errors.js';
 import { DEFAULT_DOMAIN, type IdentityAdmin } from './identity-admin.js';
-import { IdentityRepository, type ProjectRecord, type RoleAssignment, type UserRecord } from './identity-repository.js';
+import { IdentityRepository, type DomainRecord, type ProjectRecord, type RoleAssignment, type UserRecord } from './identity-repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { isRole, roleId, type Principal, type Role } from './roles.js';
+import { cloudAdministration, isRole, roleId, type Principal, type Role } from './roles.js';
 
 export type { ProjectRecord, UserRecord } from './identity-repository.js';
 export { DEFAULT_DOMAIN } from './identity-admin.js';
@@ -17,8 +17,26 @@ export interface IssuedToken {
   issuedAt: Date;
   expiresAt: Date;
   auditId: string;
+  /** The audit id of the token its chain began with; null: this token began it. */
+  auditChainId: string | null;
   methods: string[];
+  /** The domain of a domain-scoped token. */
+  scopeDomain: { id: string; name: string } | null;
 }
+
+/** The scope a token request names: a project (by id, or by name in a domain) or a domain. */
+export type ScopeRequest =
+  | { project: { id?: string; name?: string; domain?: { id?: string; name?: string } } }
+  | { domain: { id?: string; name?: string } };
+
+/** What a token is scoped to, once checked. */
+type Scope = { project: ProjectRecord; domain?: undefined } | { domain: { id: string; name: string }; project?: undefined } | null;
+
+/**
+ * The one answer to every scope a user may not have: an unknown, disabled or foreign project
+ * or domain all read alike, so a login learns nothing of what exists.
+ */
+export const SCOPE_REFUSED = 'The requested scope is not available to this user.';
 
 /** Why an identity call failed; the HTTP layer maps each kind to Keystone's envelope. */
 export class IdentityError extends Error {
@@ -50,6 +68,8 @@ export class IdentityService {
     private readonly tokenTtlSeconds: number,
     /** Projects and users are made by administration's rules, whoever asks (the CLI, tests). */
     private readonly admin: IdentityAdmin,
+    /** The admin project, by id or by name in the Default domain: its admins administer the cloud. */
+    private readonly adminProject = 'admin',
   ) {
     this.records = new IdentityRepository(db);
   }
@@ -105,6 +125,12 @@ export class IdentityService {
     return this.records.projectsOfUser(userId);
   }
 
+  /** The domains the user holds a role on, by name. */
+  async domainsOfUser(userId: string): Promise<DomainRecord[]> {
+    const ids = new Set((await this.records.listDomainAssignments({ userId })).map((a) => a.domain_id));
+    return (await this.records.listDomains({})).filter((d) => ids.has(d.id));
+  }
+
   // ---- users ----
 
   /** A user of the Default domain with a built-in role on its default project, as IdentityAdmin.createUser makes one. */
@@ -146,44 +172,76 @@ export class IdentityService {
     return found.user;
   }
 
-  async issueToken(user: UserRecord, projectId: string | null, methods: string[]): Promise<IssuedToken> {
-    let project: ProjectRecord | undefined;
-    let roles: Role[] = [];
-    if (projectId) {
-      project = await this.getProject(projectId);
-      if (!project || !project.enabled) throw new IdentityError('unauthorized', `project ${projectId} is not available`);
-      roles = await this.rolesOn(user.id, project.id);
-      if (roles.length === 0) throw new IdentityError('unauthorized', `user has no role on project ${project.id}`);
-    }
+  /**
+   * Issues a token of the user on the scope (null: unscoped). A token got from another (parent)
+   * continues its chain: it ends when the parent does and is revoked with it, as Keystone's.
+   */
+  async issueToken(user: UserRecord, requested: ScopeRequest | null, methods: string[], parent?: IssuedToken): Promise<IssuedToken> {
+    const scope = await this.checkScope(user.id, requested);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const issuedAt = this.clock.now();
-    const expiresAt = new Date(issuedAt.getTime() + this.tokenTtlSeconds * 1000);
+    const expiresAt = parent ? parent.expiresAt : new Date(issuedAt.getTime() + this.tokenTtlSeconds * 1000);
     const auditId = randomBytes(16).toString('base64url').slice(0, 22);
+    const auditChainId = parent ? (parent.auditChainId ?? parent.auditId) : null;
+    const allMethods = parent ? [...new Set([...methods, ...parent.methods])] : methods;
     await this.records.insertToken({
       tokenHash: tokenHash(token),
       auditId,
+      auditChainId,
       userId: user.id,
-      projectId: project?.id ?? null,
-      methods,
+      projectId: scope?.project?.id ?? null,
+      domainId: scope?.domain?.id ?? null,
+      methods: allMethods,
       issuedAt,
       expiresAt,
       revokedAt: null,
     });
+    return { token, issuedAt, expiresAt, auditId, auditChainId, methods: allMethods, scopeDomain: scope?.domain ?? null, principal: await this.principalOf(user, scope, 'token') };
+  }
+
+  /** The project or domain of a token request, if the user holds a role there; SCOPE_REFUSED otherwise. */
+  private async checkScope(userId: string, requested: ScopeRequest | null): Promise<Scope> {
+    if (requested === null) return null;
+    const refused = new IdentityError('unauthorized', SCOPE_REFUSED);
+    if ('domain' in requested) {
+      const { id, name } = requested.domain;
+      const domainId = id ?? (name !== undefined ? await this.records.domainIdByName(name) : undefined);
+      const domain = domainId === undefined ? undefined : await this.records.getDomain(domainId);
+      if (!domain || !domain.enabled || (await this.records.rolesOnDomain(userId, domain.id)).length === 0) throw refused;
+      return { domain: { id: domain.id, name: domain.name } };
+    }
+    const { id, name, domain } = requested.project;
+    let project: ProjectRecord | undefined;
+    if (id !== undefined) project = await this.getProject(id);
+    else if (name !== undefined) {
+      const domainId = domain?.id ?? (domain?.name !== undefined ? await this.records.domainIdByName(domain.name) : DEFAULT_DOMAIN.id);
+      project = domainId === undefined ? undefined : await this.projectByName(name, domainId);
+    }
+    if (!project || !project.enabled || (await this.rolesOn(userId, project.id)).length === 0) throw refused;
+    return { project };
+  }
+
+  /**
+   * Who the user is on the scope, read live: a role taken away ends a token's rights at once.
+   * Throws `gone` when the scope no longer grants the user anything.
+   */
+  private async principalOf(user: UserRecord, scope: Scope, method: Principal['method'], gone?: () => Error): Promise<Principal> {
+    const roles = scope?.project ? await this.rolesOn(user.id, scope.project.id) : scope?.domain ? await this.records.rolesOnDomain(user.id, scope.domain.id) : [];
+    if (scope && roles.length === 0 && gone) throw gone();
+    const adminProject = await this.findProject(this.adminProject);
+    const isAdminProject = adminProject !== undefined && scope?.project?.id === adminProject.id;
+    const adminDomainRoles = scope ? await this.records.rolesOnDomain(user.id, adminProject?.domain_id ?? DEFAULT_DOMAIN.id) : [];
     return {
-      token,
-      issuedAt,
-      expiresAt,
-      auditId,
-      methods,
-      principal: {
-        userId: user.id,
-        userName: user.name,
-        domainId: user.domain_id,
-        projectId: project?.id ?? null,
-        projectName: project?.name ?? null,
-        roles,
-        method: 'token',
-      },
+      userId: user.id,
+      userName: user.name,
+      domainId: user.domain_id,
+      projectId: scope?.project?.id ?? null,
+      projectName: scope?.project?.name ?? null,
+      scopeDomainId: scope?.domain?.id ?? null,
+      roles,
+      isAdminProject,
+      cloudAdmin: cloudAdministration({ scoped: scope !== null, scopeRoles: roles, isAdminProject, adminDomainRoles }),
+      method,
     };
   }
 
@@ -192,42 +250,41 @@ export class IdentityService {
     if (!token.startsWith(TOKEN_PREFIX)) throw new IdentityError('unauthorized', 'The token is not valid.');
     const stored = await this.records.tokenByHash(tokenHash(token));
     if (!stored) throw new IdentityError('unauthorized', 'The token is not valid.');
-    if (stored.revokedAt) throw new IdentityError('unauthorized', 'The token has been revoked.');
+    // A chain is revoked whole; the check of its first token also covers a token derived while it was being revoked.
+    if (stored.revokedAt || (stored.auditChainId !== null && (await this.records.chainRevoked(stored.auditChainId)))) {
+      throw new IdentityError('unauthorized', 'The token has been revoked.');
+    }
     const { expiresAt } = stored;
     if (expiresAt.getTime() <= this.clock.now().getTime()) throw new IdentityError('unauthorized', 'The token has expired.');
     const owner = await this.records.getUser(stored.userId);
     if (!owner || !owner.enabled) throw new IdentityError('unauthorized', 'The token owner is disabled or gone.');
-    let projectName: string | null = null;
-    let roles: Role[] = [];
+    let scope: Scope = null;
     if (stored.projectId) {
       const project = await this.getProject(stored.projectId);
-      if (!project || !project.enabled) throw new IdentityError('unauthorized', 'The token\'s project is disabled or gone.');
-      projectName = project.name;
-      // Roles are read live: a role taken away ends the token's rights at once.
-      roles = await this.rolesOn(stored.userId, stored.projectId);
-      if (roles.length === 0) throw new IdentityError('unauthorized', 'The token owner no longer has a role on its project.');
+      if (!project || !project.enabled) throw new IdentityError('unauthorized', "The token's project is disabled or gone.");
+      scope = { project };
+    } else if (stored.domainId) {
+      const domain = await this.records.getDomain(stored.domainId);
+      if (!domain || !domain.enabled) throw new IdentityError('unauthorized', "The token's domain is disabled or gone.");
+      scope = { domain: { id: domain.id, name: domain.name } };
     }
+    const principal = await this.principalOf(owner, scope, 'token', () => new IdentityError('unauthorized', 'The token owner no longer has a role on its scope.'));
     return {
       token,
       issuedAt: stored.issuedAt,
       expiresAt,
       auditId: stored.auditId,
+      auditChainId: stored.auditChainId,
       methods: stored.methods,
-      principal: {
-        userId: owner.id,
-        userName: owner.name,
-        domainId: owner.domain_id,
-        projectId: stored.projectId,
-        projectName,
-        roles,
-        method: 'token',
-      },
+      scopeDomain: scope?.domain ?? null,
+      principal,
     };
   }
 
+  /** Revokes the token and every token of its chain: the one it came from and those got from them. */
   async revokeToken(token: string): Promise<void> {
-    await this.validateToken(token);
-    await this.records.revokeToken(tokenHash(token), this.clock.now());
+    const t = await this.validateToken(token);
+    await this.records.revokeChain(t.auditChainId ?? t.auditId, this.clock.now());
   }
 
   /** Drops tokens that expired more than a day ago; revocations of live tokens stay. */
@@ -257,11 +314,8 @@ export class IdentityService {
     const user = await this.records.getUser(stored.userId);
     const project = await this.getProject(stored.projectId);
     if (!user || !user.enabled || !project || !project.enabled) return undefined;
-    const roles = await this.rolesOn(user.id, project.id);
-    if (roles.length === 0) return undefined;
-    return {
-      secret: stored.secretKey,
-      principal: { userId: user.id, userName: user.name, domainId: user.domain_id, projectId: project.id, projectName: project.name, roles, method: 'aksk' },
-    };
+    const principal = await this.principalOf(user, { project }, 'aksk');
+    if (principal.roles.length === 0) return undefined;
+    return { secret: stored.secretKey, principal };
   }
 }

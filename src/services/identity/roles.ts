@@ -32,17 +32,36 @@ export interface Principal {
   userId: string;
   userName: string;
   domainId: string;
-  /** The project the credentials are scoped to; null for an unscoped token. */
+  /** The project the credentials are scoped to; null for an unscoped or domain-scoped token. */
   projectId: string | null;
   projectName: string | null;
+  /** The domain a domain-scoped token is scoped to; null otherwise. */
+  scopeDomainId: string | null;
+  /** The roles on the scope (project or domain). */
   roles: Role[];
+  /** Whether the scope is the admin project (Keystone's is_admin_project). */
+  isAdminProject: boolean;
+  /** Cloud administration, as cloudAdministration decides it. */
+  cloudAdmin: boolean;
   method: 'token' | 'aksk';
 }
 
-export function isAdmin(p: Principal): boolean {
-  return p.roles.includes('admin');
+/**
+ * The one rule of cloud administration (Keystone's policy.v3cloudsample): the admin role on
+ * the admin project, or the admin role on the admin project's domain, in a scoped token (an
+ * unscoped one grants nothing). The admin role on any other project makes a project
+ * administrator, whose rights end at its project.
+ */
+export function cloudAdministration(grounds: { scoped: boolean; scopeRoles: Role[]; isAdminProject: boolean; adminDomainRoles: Role[] }): boolean {
+  if (!grounds.scoped) return false;
+  return (grounds.isAdminProject && grounds.scopeRoles.includes('admin')) || grounds.adminDomainRoles.includes('admin');
+}
+
+/** Whether the caller administers the cloud: every project, identity, the back end. */
+export function isCloudAdmin(p: Principal): boolean {
+  return p.cloudAdmin;
 }
 
 export function canWrite(p: Principal): boolean {
-  return p.roles.includes('admin') || p.roles.includes('member');
+  return p.cloudAdmin || p.roles.includes('admin') || p.roles.includes('member');
 }
