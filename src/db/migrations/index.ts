@@ -12,6 +12,7 @@ import * as m0031 from './0031_identity_admin.js';
 import * as m0040 from './0040_volume_types_and_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
 import * as m0060 from './0060_snapshot_progress.js';
+import * as m0090 from './0090_readiness_probes.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0040_volume_types_and_admin': m0040,
   '0050_volume_transfers': m0050,
   '0060_snapshot_progress': m0060,
+  '0090_readiness_probes': m0090,
 };
 
 export const migrationProvider: MigrationProvider = {

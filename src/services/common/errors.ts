@@ -51,7 +51,7 @@ export type Rule =
 
 export type DomainErrorKind =
   | 'invalid_input' | 'not_found' | 'invalid_state' | 'quota_exceeded' | 'limit_exceeded'
-  | 'conflict' | 'forbidden' | 'failed';
+  | 'conflict' | 'forbidden' | 'failed' | 'out_of_space';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -152,4 +152,32 @@ export class Forbidden extends DomainError {
 /** The work itself failed (the volume driver, the store); nothing of the request stays behind. */
 export class OperationFailed extends DomainError {
   readonly kind = 'failed';
+}
+
+/**
+ * The database or the disk has no room left: nothing was written, and the same request will
+ * work once space is freed. One error for SQLite's SQLITE_FULL, a file write's ENOSPC or
+ * EDQUOT (the block store's included) and PostgreSQL's disk_full (53100), however deep it comes.
+ */
+export class OutOfSpace extends DomainError {
+  readonly kind = 'out_of_space';
+}
+
+/** What each code says, for users: the raw message may name files of the server. */
+const OUT_OF_SPACE_CAUSES: Record<string, string> = {
+  SQLITE_FULL: 'the database disk is full',
+  '53100': 'the database disk is full',
+  ENOSPC: 'the data disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+};
+
+/** The OutOfSpace a raw error from the database, a file or the store means, if it means that. */
+export function outOfSpace(err: unknown): OutOfSpace | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && Object.hasOwn(OUT_OF_SPACE_CAUSES, code)) {
+      return new OutOfSpace(`No space left to store data (${OUT_OF_SPACE_CAUSES[code]}): nothing was changed; retry once space has been freed.`);
+    }
+  }
+  return undefined;
 }
