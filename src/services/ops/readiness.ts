@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock.js';
 import { freeBytesAt } from '../../common/files.js';
 import type { Db } from '../../db/connect.js';
 import type { BlockStore } from '../../stores/block-store.js';
-import { outOfSpace } from '../common/errors.js';
+import { OutOfSpace, isOutOfSpace } from '../common/errors.js';
 
 export type CheckName = 'database' | 'store' | 'disk' | 'workers';
 
@@ -114,7 +114,6 @@ export class Readiness {
 /** A failed check in words fit for anyone: the raw error (paths, hosts) goes to the log only. */
 function failure(name: CheckName, err: unknown): string {
   if (err instanceof CheckFailed) return err.message;
-  const full = outOfSpace(err);
-  if (full) return full.message;
+  if (isOutOfSpace(err)) return new OutOfSpace(err.code).message;
   return { database: 'the database cannot be written', store: 'the block store cannot be written', disk: 'the data directory cannot be examined', workers: 'the job workers cannot be examined' }[name] + ' (the server log says why)';
 }
