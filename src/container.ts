@@ -37,6 +37,7 @@ import { PolicyService } from './services/policies/policy-service.js';
 import { PolicyTagService } from './services/policies/policy-tags.js';
 import { ShareRepository } from './services/sharing/share-repository.js';
 import { SharingService } from './services/sharing/sharing-service.js';
+import { Readiness } from './services/ops/readiness.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -79,6 +80,8 @@ export interface Services {
   policies: PolicyService;
   policyTags: PolicyTagService;
   sharing: SharingService;
+  /** /readyz: whether this process can serve now (database, store, disk, workers). */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
@@ -164,6 +167,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
+    readiness: new Readiness({ db, store, clock, dataDir: config.dataDir, minFreeBytes: config.readyMinFreeBytes, workers: () => runner.health() }),
     close: async () => {
       serviceRegistry.stop();
       await scheduling.scheduler.stop();

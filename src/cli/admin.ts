@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
 import { createServices, type Services } from '../container.js';
+import { databaseExists } from '../db/connect.js';
 import { isRole } from '../services/identity/roles.js';
 import { CliError } from './errors.js';
 import { reindex } from '../services/backups/catalogue.js';
@@ -8,12 +9,13 @@ import { reindex } from '../services/backups/catalogue.js';
 /** Runs `work` over the same data dir and database as the server, then closes them. */
 export async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const where = config.databaseUrl ? 'the PostgreSQL database of VBS_DATABASE_URL' : `the data directory ${config.dataDir}`;
+  const notSetUp = new CliError(`no service has been set up in ${where} yet: start \`vbs serve\` on it once first`);
+  // Opening would create the database (and the data dir): only `vbs serve` sets a service up.
+  if (!(await databaseExists(config.databaseUrl, config.dataDir))) throw notSetUp;
   const services = await createServices(config);
   try {
-    if (!(await services.identity.isBootstrapped())) {
-      const where = services.database.dialect === 'postgres' ? 'the PostgreSQL database of VBS_DATABASE_URL' : `the data directory ${config.dataDir}`;
-      throw new CliError(`no service has been set up in ${where} yet: start \`vbs serve\` on it once first`);
-    }
+    if (!(await services.identity.isBootstrapped())) throw notSetUp;
     return await work(services);
   } finally {
     await services.close();

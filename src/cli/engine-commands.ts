@@ -1,13 +1,21 @@
 /** `vbs verify BACKUP_ID` and `vbs gc`: engine maintenance on the configured block store. */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
 import { closeEngine, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGc, runVerify } from '../engine/index.js';
 import type { BlockStore } from '../stores/block-store.js';
-import { openBlockStore } from '../stores/factory.js';
+import { openBlockStore, parseStoreUrl } from '../stores/factory.js';
 import { CliError } from './errors.js';
 
 async function withStore<T>(work: (store: BlockStore) => Promise<T>): Promise<T> {
-  const store = await openBlockStore(loadConfig());
+  const config = loadConfig();
+  const location = parseStoreUrl(config.storeUrl, config.dataDir);
+  // No data dir at all is a command run in the wrong place, not an empty store (a served one
+  // without backups has no store directory yet).
+  if (location.kind === 'fs' && !fs.existsSync(location.directory) && !fs.existsSync(config.dataDir)) {
+    throw new CliError(`no data directory ${config.dataDir}: run this where \`vbs serve\` keeps its data, or set VBS_DATA_DIR`);
+  }
+  const store = await openBlockStore(config);
   try {
     return await work(store);
   } catch (err) {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
@@ -21,7 +22,29 @@ function ensureWritableDir(dir: string): void {
   }
 }
 
-/** `vbs serve`: the HTTP service on the configured database and store, until SIGTERM/SIGINT. */
+/** The one line a failure to take the address says, or the error itself when it is no such failure. */
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new CliError(`port ${port} on ${host} is already in use`);
+  if (code === 'EACCES') return new CliError(`not allowed to listen on ${host}:${port}`);
+  if (code === 'EADDRNOTAVAIL') return new CliError(`address ${host} is not available on this machine`);
+  return err as Error;
+}
+
+/** Takes the address for a moment and lets it go: a start that cannot listen fails before it writes anything. */
+function checkAddress(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err) => reject(listenError(err, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * `vbs serve`: the HTTP service on the configured database and store, until SIGTERM/SIGINT.
+ * It listens last: whoever gets an answer (a probe, a first login) meets a service that is set
+ * up, with its admin and client files there, and job workers running.
+ */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   ensureWritableDir(config.dataDir);
@@ -29,16 +52,11 @@ export async function serve(): Promise<void> {
   const services = await createServices(config, systemClock, log);
   const app = await buildApp(services, { logger: log });
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await checkAddress(config.host, config.port);
   } catch (err) {
     await services.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use`);
-    if (code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
-    if (code === 'EADDRNOTAVAIL') throw new CliError(`address ${config.host} is not available on this machine`);
     throw err;
   }
-  // Only once the port is ours: a start that fails leaves no credentials naming a dead URL.
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   if (await services.identity.bootstrap(password)) {
     const files = writeClientFiles(config.dataDir, {
@@ -55,7 +73,6 @@ export async function serve(): Promise<void> {
   services.runner.start();
   services.scheduler.start();
   services.serviceRegistry.start();
-  console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -72,4 +89,12 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await services.close();
+    throw listenError(err, config.host, config.port);
+  }
+  console.log(`vbs: serving on ${config.publicUrl} (data in ${config.dataDir}, database ${services.database.dialect})`);
 }

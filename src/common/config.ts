@@ -24,6 +24,10 @@ export interface Config {
   availabilityZone: string;
   /** Default per-project limits (VBS_QUOTA_*); -1 is unlimited. */
   quotaDefaults: QuotaDefaults;
+  /** Free bytes the data dir and a local store must keep for the service to be ready; 0: not checked. */
+  readyMinFreeBytes: number;
+  /** Requests per second each project may make (a token bucket of `burst`); 0: no limit. */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export interface QuotaDefaults {
@@ -45,6 +49,13 @@ function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function rateLimitSettings(env: NodeJS.ProcessEnv): Config['rateLimit'] {
+  const perSecond = intSetting(env, 'VBS_RATE_LIMIT', 100, 0, 1_000_000);
+  // A burst below one request would refuse everything.
+  const burst = intSetting(env, 'VBS_RATE_BURST', Math.max(1, 2 * perSecond), 1, 10_000_000);
+  return { perSecond, burst };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,5 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backup_gigabytes: intSetting(env, 'VBS_QUOTA_BACKUP_GIGABYTES', 1000, -1, 2 ** 31 - 1),
       per_volume_gigabytes: intSetting(env, 'VBS_QUOTA_PER_VOLUME_GIGABYTES', -1, -1, 2 ** 31 - 1),
     },
+    readyMinFreeBytes: intSetting(env, 'VBS_READY_MIN_FREE_MB', 100, 0, 2 ** 31 - 1) * 1024 * 1024,
+    rateLimit: rateLimitSettings(env),
   };
 }

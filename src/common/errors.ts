@@ -143,6 +143,7 @@ const SERVICE_CODES = {
   'common.0409': [409, 'request conflicts with the current state'],
   'common.0413': [413, 'request body too large'],
   'common.0415': [415, 'unsupported media type'],
+  'common.0429': [429, 'too many requests'],
   'common.0500': [500, 'internal error'],
   'common.0503': [503, 'service unavailable'],
 } as const satisfies Record<string, readonly [number, string]>;

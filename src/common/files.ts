@@ -1,5 +1,6 @@
 /** File writes and syncs that finish what they start: a short write is continued, a directory's entries made durable. */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 
 /** Writes all of `data` at `position` (a single write may take fewer bytes). */
 export async function writeAll(handle: fs.FileHandle, data: Buffer, position: number): Promise<void> {
@@ -17,5 +18,22 @@ export async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Bytes an unprivileged writer may still use on the file system of `dir`; a directory not made
+ * yet (a store before its first write) is on its nearest existing parent's.
+ */
+export async function freeBytesAt(dir: string): Promise<number> {
+  for (let at = path.resolve(dir); ; ) {
+    try {
+      const st = await fs.statfs(at);
+      return st.bavail * st.bsize;
+    } catch (err) {
+      const parent = path.dirname(at);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at) throw err;
+      at = parent;
+    }
   }
 }

@@ -31,9 +31,35 @@ export async function openDatabase(databaseUrl: string | undefined, dataDir: str
   return handle;
 }
 
+/** The SQLite file of a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'vbs.sqlite');
+}
+
+/**
+ * Whether a service has ever been set up on the database the settings name: the SQLite file
+ * exists, or the PostgreSQL database has this service's migration table. It creates nothing,
+ * so commands that need an existing service can refuse without leaving a database behind.
+ */
+export async function databaseExists(databaseUrl: string | undefined, dataDir: string): Promise<boolean> {
+  if (!databaseUrl) return fs.existsSync(sqliteFile(dataDir));
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new DatabaseOpenError(`cannot connect to PostgreSQL at ${safeUrl(databaseUrl)}: ${(err as Error).message}`);
+  }
+  try {
+    const r = await client.query("select to_regclass('kysely_migration') is not null as present");
+    return r.rows[0]?.present === true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 function openSqlite(dataDir: string): DbHandle {
   fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'vbs.sqlite');
+  const file = sqliteFile(dataDir);
   let sqlite: SQLite.Database;
   try {
     sqlite = new SQLite(file);

@@ -345,6 +345,12 @@ export interface VolumeServiceTable {
   updated_at: string | null;
 }
 
+/** The readiness check's write probe: one row per serving process. */
+export interface ReadinessProbeTable {
+  holder: string;
+  checked_at: string;
+}
+
 /** What a failed asynchronous operation tells its project (Cinder's user messages, 3.3). */
 export interface UserMessageTable {
   id: string;
@@ -390,4 +396,5 @@ export interface Database {
   quota_classes: QuotaClassTable;
   volume_services: VolumeServiceTable;
   user_messages: UserMessageTable;
+  readiness_probes: ReadinessProbeTable;
 }

@@ -9,6 +9,7 @@ import { registerAuth } from './auth.js';
 import { familyOf } from './families.js';
 import { renderError, toApiError } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { registerRateLimit } from './rate-limit.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
@@ -161,6 +162,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerAuth(app, services.identity, services.clock);
+  registerRateLimit(app, services.config.rateLimit);
   // Cinder's router matches no path that ends in a slash under a project (GET .../volumes/ names
   // no volume): 404, before the router here reads the slash away.
   app.addHook('preValidation', async (request) => {

@@ -62,6 +62,7 @@ const BY_KIND: Record<DomainErrorKind, Codes> = {
   conflict: { all: 'common.0409' },
   forbidden: { all: 'common.0403' },
   failed: { all: 'common.0500' },
+  out_of_space: { all: 'common.0503' },
 };
 
 /** The VBS catalogue's quota codes: by resource, and by resource of one volume type. */

@@ -1,5 +1,5 @@
 import { ApiError, type ErrorCode } from '../common/errors.js';
-import { DomainError } from '../services/common/errors.js';
+import { DomainError, OutOfSpace, isOutOfSpace } from '../services/common/errors.js';
 import { IdentityError } from '../services/identity/identity.js';
 import { fromDomainError, isQuotaCode } from './error-mapping.js';
 import type { Family } from './families.js';
@@ -30,6 +30,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -62,6 +63,7 @@ interface FastifyLikeError {
 export function toApiError(err: unknown, family: Family): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainError) return fromDomainError(err, family);
+  if (isOutOfSpace(err)) return fromDomainError(new OutOfSpace(err.code), family);
   if (err instanceof IdentityError) {
     const byKind = { unauthorized: 'common.0401', forbidden: 'common.0403', not_found: 'common.0404', conflict: 'common.0409', bad_request: 'common.0400' } as const;
     return new ApiError(byKind[err.kind], err.message);

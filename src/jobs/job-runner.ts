@@ -58,6 +58,8 @@ export class JobRunner {
   private lastRecovery = 0;
   private stopped = true;
   private polling = false;
+  /** When the poll loop last came round: a loop that stopped coming round has died or hangs. */
+  private lastPollAt = 0;
 
   constructor(
     private readonly repo: JobRepository,
@@ -75,7 +77,13 @@ export class JobRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.lastPollAt = Date.now();
     this.schedule(0);
+  }
+
+  /** Whether the workers run: started, not stopped, and polling (for readiness). */
+  health(): { running: boolean; workers: number; quietMs: number } {
+    return { running: !this.stopped, workers: this.options.workers, quietMs: Date.now() - this.lastPollAt };
   }
 
   /** Asks for a poll now, e.g. right after a job was queued. */
@@ -141,6 +149,7 @@ export class JobRunner {
       this.log.error({ err }, 'job poll failed');
     } finally {
       this.polling = false;
+      this.lastPollAt = Date.now();
       this.schedule(this.pollMs);
     }
   }

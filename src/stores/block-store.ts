@@ -34,6 +34,8 @@ export interface BlockStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, in no particular order. */
   list(prefix: string): AsyncIterable<StoredObject>;
+  /** Optional: bytes an unprivileged writer may still use where the store writes (local stores). */
+  freeBytes?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -50,9 +52,12 @@ export class StoreUnavailableError extends Error {
    * timeout): the retry decorator tries again only then.
    */
   readonly transient: boolean;
-  constructor(message: string, options: { transient?: boolean } = {}) {
+  /** The system's error code where one says why (ENOSPC, EDQUOT): a full disk is told apart by it. */
+  readonly code: string | undefined;
+  constructor(message: string, options: { transient?: boolean; code?: string } = {}) {
     super(message);
     this.name = 'StoreUnavailableError';
     this.transient = options.transient ?? false;
+    this.code = options.code;
   }
 }

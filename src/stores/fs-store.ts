@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeAll } from '../common/files.js';
+import { freeBytesAt, syncDir, writeAll } from '../common/files.js';
 import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from './direct-io.js';
 
@@ -58,8 +58,8 @@ export class FsBlockStore implements BlockStore {
 
   private unavailable(op: string, key: string, err: unknown): Error {
     const code = errnoOf(err);
-    if (code === 'ENOSPC') return new StoreUnavailableError(`${this.description}: no space left on the device (ENOSPC) while writing ${key}`);
-    if (code === 'EDQUOT') return new StoreUnavailableError(`${this.description}: disk quota exceeded (EDQUOT) while writing ${key}`);
+    if (code === 'ENOSPC') return new StoreUnavailableError(`${this.description}: no space left on the device (ENOSPC) while writing ${key}`, { code });
+    if (code === 'EDQUOT') return new StoreUnavailableError(`${this.description}: disk quota exceeded (EDQUOT) while writing ${key}`, { code });
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'EIO') {
       return new StoreUnavailableError(`${this.description}: cannot ${op} ${key}: ${(err as Error).message}`);
     }
@@ -302,6 +302,10 @@ export class FsBlockStore implements BlockStore {
     };
     await visit(this.root);
     return removed;
+  }
+
+  async freeBytes(): Promise<number> {
+    return freeBytesAt(this.root);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DB_KINDS, call, issueToken, startServer, tempDir, type TestServer } from '../support/server.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { DB_KINDS, call, freshPostgresDatabase, issueToken, startServer, tempDir, type TestServer } from '../support/server.js';
 import { runCli, type CliResult } from '../support/cli.js';
 import { rowCounts } from '../support/db-counts.js';
 import { signedCall } from '../support/aksk.js';
@@ -110,6 +113,42 @@ describe('vbs admin outside a set-up service', () => {
   it('says to start the service first on a data directory never served', async () => {
     const line = oneErrorLine(await runCli(['admin', 'project', 'create', 'early'], { VBS_DATA_DIR: tempDir('vbs-admin-'), VBS_LOG_LEVEL: 'silent' }));
     assert.match(line, /no service has been set up in the data directory .* yet: start `vbs serve`/);
+  });
+
+  it('creates nothing where it runs: `volume path` in a folder that is no data directory leaves it empty', async () => {
+    // No VBS_DATA_DIR: the default ./data of the folder the command runs in.
+    const folder = tempDir('vbs-wrong-folder-');
+    const commands = [
+      ['volume', 'path', '7f1c2e7a-0000-4000-8000-000000000001'],
+      ['admin', 'project', 'list'],
+      ['admin', 'reindex'],
+      ['volume', 'export', '7f1c2e7a-0000-4000-8000-000000000001', 'out.raw'],
+      ['gc'],
+      ['verify', '7f1c2e7a-0000-4000-8000-000000000001'],
+    ];
+    for (const args of commands) {
+      const line = oneErrorLine(await runCli(args, { VBS_LOG_LEVEL: 'silent' }, { cwd: folder }));
+      if (args[0] !== 'gc' && args[0] !== 'verify') assert.match(line, new RegExp(`no service has been set up in the data directory ${path.join(folder, 'data')} yet`), args.join(' '));
+      assert.deepEqual(fs.readdirSync(folder), [], `\`vbs ${args.join(' ')}\` created ${fs.readdirSync(folder).join(', ')}`);
+    }
+    // A named data directory that does not exist is not made either.
+    const named = path.join(folder, 'not-here');
+    oneErrorLine(await runCli(['admin', 'project', 'create', 'early'], { VBS_DATA_DIR: named, VBS_LOG_LEVEL: 'silent' }));
+    assert.equal(fs.existsSync(named), false);
+  });
+
+  it('creates no tables in an empty PostgreSQL database', async () => {
+    const databaseUrl = await freshPostgresDatabase();
+    const line = oneErrorLine(await runCli(['volume', 'path', '7f1c2e7a-0000-4000-8000-000000000001'], { VBS_DATA_DIR: tempDir('vbs-admin-'), VBS_DATABASE_URL: databaseUrl, VBS_LOG_LEVEL: 'silent' }));
+    assert.match(line, /no service has been set up in the PostgreSQL database of VBS_DATABASE_URL yet/);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const tables = await client.query("select table_name from information_schema.tables where table_schema = 'public'");
+      assert.deepEqual(tables.rows, []);
+    } finally {
+      await client.end();
+    }
   });
 
   it('runs as `npx vbs` in the checkout', async () => {

@@ -185,6 +185,27 @@ describe('vbs serve: settings and failures', () => {
     }
   });
 
+  it('answers only once it can serve: at the first 200 of /healthz a login works, clouds.yaml is written, /readyz is 200', async () => {
+    const { dataDir, env, url } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: 'early-pw' });
+    const proc = startServe(env);
+    try {
+      // As a probe does: ask again at once until something answers 200.
+      for (;;) {
+        const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+        if (status === 200) break;
+        assert.equal(proc.child.exitCode, null, proc.stderr());
+      }
+      const login = await call({ url }, 'POST', '/identity/v3/auth/tokens', {
+        body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'early-pw' } } }, scope: { project: { name: 'admin', domain: { name: 'Default' } } } } },
+      });
+      assert.equal(login.status, 201, `a login right after /healthz said ok: ${login.text}`);
+      assert.ok(fs.existsSync(path.join(dataDir, 'clouds.yaml')), 'clouds.yaml is written before the service answers');
+      assert.equal((await call({ url }, 'GET', '/readyz')).status, 200);
+    } finally {
+      assert.equal((await proc.stop()).code, 0);
+    }
+  });
+
   it('ends with one line when the port is in use, and writes no credentials', async () => {
     const blocker = net.createServer();
     const port = await freePort();

@@ -66,6 +66,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     VBS_DATA_DIR: dataDir,
     VBS_PORT: String(await freePort()),
     VBS_LOG_LEVEL: 'silent',
+    // The suite's own request loops run faster than a tenant's fair share; tests of the limit set it.
+    VBS_RATE_LIMIT: '0',
     ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

@@ -13,6 +13,7 @@ import * as m0040 from './0040_volume_types_and_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
 import * as m0060 from './0060_snapshot_progress.js';
 import * as m0070 from './0070_token_chains_and_domain_roles.js';
+import * as m0090 from './0090_readiness_probes.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0050_volume_transfers': m0050,
   '0060_snapshot_progress': m0060,
   '0070_token_chains_and_domain_roles': m0070,
+  '0090_readiness_probes': m0090,
 };
 
 export const migrationProvider: MigrationProvider = {

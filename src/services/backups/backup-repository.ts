@@ -2,7 +2,7 @@ import type { Target } from '../../common/state-machine.js';
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
-import type { ResourceQuery } from '../common/listing.js';
+import { mapInSlices, type ResourceQuery } from '../common/listing.js';
 
 export interface Backup {
   id: string;
@@ -139,6 +139,6 @@ export class BackupRepository {
     const rows = await s.execute();
     // Fuzzy filters match anywhere in the value, case-insensitively; done here so both engines agree.
     const fuzzy = Object.entries(q.fuzzy).map(([field, value]) => [field as keyof BackupTable, value.toLowerCase()] as const);
-    return rows.filter((r) => fuzzy.every(([f, v]) => String(r[f] ?? '').toLowerCase().includes(v))).map(toBackup);
+    return mapInSlices(rows.filter((r) => fuzzy.every(([f, v]) => String(r[f] ?? '').toLowerCase().includes(v))), toBackup);
   }
 }

@@ -314,12 +314,16 @@ export class BackupService {
   async update(caller: Caller, backupId: string, changes: { name?: string | null; description?: string | null; metadata?: Record<string, string> }): Promise<Backup> {
     const backup = await this.ownBackup(caller, backupId, this.d.db);
     const next: Backup = { ...backup, ...changes, updatedAt: this.d.clock.now() };
-    await this.d.db
-      .updateTable('backups')
-      .set({ name: next.name, description: next.description, metadata: JSON.stringify(next.metadata), updated_at: next.updatedAt!.toISOString() })
-      .where('id', '=', backup.id)
-      .execute();
-    if (next.status === 'available') await saveCatalogueRecord(this.d.store, next);
+    // The store's record is written inside the transaction: if the store refuses it (a full
+    // disk), the row is not changed either.
+    await this.d.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('backups')
+        .set({ name: next.name, description: next.description, metadata: JSON.stringify(next.metadata), updated_at: next.updatedAt!.toISOString() })
+        .where('id', '=', backup.id)
+        .execute();
+      if (next.status === 'available') await saveCatalogueRecord(this.d.store, next);
+    });
     return next;
   }
 

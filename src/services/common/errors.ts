@@ -51,7 +51,7 @@ export type Rule =
 
 export type DomainErrorKind =
   | 'invalid_input' | 'not_found' | 'invalid_state' | 'quota_exceeded' | 'limit_exceeded'
-  | 'conflict' | 'forbidden' | 'failed';
+  | 'conflict' | 'forbidden' | 'failed' | 'out_of_space';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -152,4 +152,32 @@ export class Forbidden extends DomainError {
 /** The work itself failed (the volume driver, the store); nothing of the request stays behind. */
 export class OperationFailed extends DomainError {
   readonly kind = 'failed';
+}
+
+/** What each raw code of a full disk says, for users: the raw message may name files of the server. */
+const OUT_OF_SPACE_CAUSES = {
+  SQLITE_FULL: 'the database disk is full',
+  '53100': 'the database disk is full', // PostgreSQL's disk_full
+  ENOSPC: 'the data disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+} as const;
+
+export type OutOfSpaceCode = keyof typeof OUT_OF_SPACE_CAUSES;
+
+/**
+ * The database or the disk has no room left: nothing was written, and the same request will
+ * work once space is freed. One error for SQLite's SQLITE_FULL, a file write's ENOSPC or
+ * EDQUOT (the block store's included) and PostgreSQL's disk_full.
+ */
+export class OutOfSpace extends DomainError {
+  readonly kind = 'out_of_space';
+  constructor(readonly code: OutOfSpaceCode) {
+    super(`No space left to store data (${OUT_OF_SPACE_CAUSES[code]}): nothing was changed; retry once space has been freed.`);
+  }
+}
+
+/** A raw error of the database, a file or the block store that says the disk is full. */
+export function isOutOfSpace(err: unknown): err is { code: OutOfSpaceCode } {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(OUT_OF_SPACE_CAUSES, code);
 }

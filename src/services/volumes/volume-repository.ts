@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { ResourceQuery } from '../common/listing.js';
+import { mapInSlices, type ResourceQuery } from '../common/listing.js';
 import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
 import type { Target } from '../../common/state-machine.js';
 import { SNAPSHOT_MACHINE, VOLUME_MACHINE, type SnapshotStatus, type VolumeStatus } from './volume-state.js';
@@ -88,7 +88,7 @@ export class VolumeRepository {
     }
     for (const { key, dir } of q.sort) if ((VOLUME_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof VOLUME_COLUMNS)[number], dir);
     if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
-    const items = (await s.execute()).map(toVolume);
+    const items = await mapInSlices(await s.execute(), toVolume);
     return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
   }
 
@@ -161,7 +161,7 @@ export class VolumeRepository {
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name', '=', value);
     for (const { key, dir } of q.sort) if ((SNAPSHOT_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof SNAPSHOT_COLUMNS)[number], dir);
     if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
-    const items = (await s.execute()).map(toSnapshot);
+    const items = await mapInSlices(await s.execute(), toSnapshot);
     return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
   }
 
