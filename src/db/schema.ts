@@ -61,6 +61,13 @@ export interface TokenTable {
   revoked_at: string | null;
 }
 
+/** A used signature of a mutating AK/SK request, kept until it expires (migration 0080). */
+export interface AkskSignatureTable {
+  /** SHA-256 of the signature's bytes. */
+  signature_hash: string;
+  expires_at: string;
+}
+
 export interface CredentialTable {
   access_key: string;
   secret_key: string;
@@ -358,6 +365,7 @@ export interface Database {
   role_assignments: RoleAssignmentTable;
   tokens: TokenTable;
   credentials: CredentialTable;
+  aksk_signatures: AkskSignatureTable;
   volumes: VolumeTable;
   snapshots: SnapshotTable;
   quotas: QuotaTable;

@@ -12,6 +12,8 @@ import * as m0031 from './0031_identity_admin.js';
 import * as m0040 from './0040_volume_types_and_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
 import * as m0060 from './0060_snapshot_progress.js';
+import * as m0080 from './0080_aksk_signatures.js';
+import * as m0081 from './0081_backup_container_names.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +30,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0040_volume_types_and_admin': m0040,
   '0050_volume_transfers': m0050,
   '0060_snapshot_progress': m0060,
+  '0080_aksk_signatures': m0080,
+  '0081_backup_container_names': m0081,
 };
 
 export const migrationProvider: MigrationProvider = {
