@@ -71,6 +71,13 @@ export interface DomainRoleAssignmentTable {
   role_id: string;
 }
 
+/** A used signature of a mutating AK/SK request, kept until it expires (migration 0080). */
+export interface AkskSignatureTable {
+  /** SHA-256 of the signature's bytes. */
+  signature_hash: string;
+  expires_at: string;
+}
+
 export interface CredentialTable {
   access_key: string;
   secret_key: string;
@@ -375,6 +382,7 @@ export interface Database {
   domain_role_assignments: DomainRoleAssignmentTable;
   tokens: TokenTable;
   credentials: CredentialTable;
+  aksk_signatures: AkskSignatureTable;
   volumes: VolumeTable;
   snapshots: SnapshotTable;
   quotas: QuotaTable;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { pino, type Logger } from 'pino';
@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors.js';
 import type { Services } from '../container.js';
 import { registerAuth } from './auth.js';
+import { registerBodyParsers } from './body-parser.js';
 import { familyOf } from './families.js';
 import { renderError, toApiError } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -43,18 +44,6 @@ export interface AppOptions {
 }
 
 export type ReplyObserver = (reply: { method: string; url: string; route: string; schema: FastifySchema | undefined; status: number; body: unknown }) => void;
-
-function parseJson(request: FastifyRequest, body: Buffer): unknown {
-  request.rawBody = body;
-  // Clients send Content-Type: application/json on bodiless DELETEs; that is no error.
-  if (body.length === 0) return undefined;
-  return JSON.parse(body.toString('utf8'));
-}
-
-/** Parser failures carry Fastify's own codes, so one mapping (toApiError) names them per family. */
-function parseError(code: string): Error {
-  return Object.assign(new Error(code), { code });
-}
 
 /** Schemas are module constants: each compiles once per process, whichever app serves it. */
 const serializers = new WeakMap<object, (data: unknown) => string>();
@@ -104,24 +93,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // third of the time, and error schemas (the renderer shapes errors; they only document) never do.
   app.setSerializerCompiler(({ schema }) => (data) => serializerOf(schema)(data));
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    try {
-      done(null, parseJson(request, body));
-    } catch {
-      done(parseError('FST_ERR_CTP_INVALID_JSON_BODY'), undefined);
-    }
-  });
-  // Bodies of other types are kept raw: AK/SK signatures still cover them, and JSON routes refuse them.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, buf: Buffer, done) => {
-    request.rawBody = buf;
-    if (buf.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(buf.toString('utf8')));
-    } catch {
-      done(parseError('FST_ERR_CTP_INVALID_MEDIA_TYPE'), undefined);
-    }
-  });
+  registerBodyParsers(app);
 
   app.setErrorHandler((err, request, reply) => {
     const family = familyOf(request.url);

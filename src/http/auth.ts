@@ -22,6 +22,7 @@ async function authenticate(request: FastifyRequest, identity: IdentityService, 
       const principal = await verifySignedRequest(
         { method: request.method, url: request.url, headers: request.headers, body: request.rawBody ?? Buffer.alloc(0) },
         (access) => identity.credential(access),
+        (signature, expiresAt) => identity.claimSignature(signature, expiresAt),
         clock.now(),
       );
       // X-Project-Id selects the project of a multi-project signature; it may not widen rights.

@@ -41,16 +41,26 @@ export interface RenderedError {
   body: unknown;
 }
 
-/** Codes for causes every family meets, in the family's own vocabulary where it has one. */
-export function genericCode(family: Family, cause: 'malformed' | 'unauthenticated' | 'expired' | 'unscoped'): ErrorCode {
+type GenericCause = 'malformed' | 'unauthenticated' | 'expired' | 'unscoped' | 'invalid' | 'media-type';
+
+/**
+ * Codes for causes every family meets, in the family's own vocabulary where it has one:
+ * `malformed` a body that is no JSON, `invalid` a parameter no field rule accepts (text that is
+ * not well-formed Unicode), `media-type` a body that is not sent as JSON.
+ */
+export function genericCode(family: Family, cause: GenericCause): ErrorCode {
   if (family === 'autobackup') {
-    return ({ malformed: 'AutoBackup.0008', unauthenticated: 'AutoBackup.0002', expired: 'AutoBackup.0003', unscoped: 'AutoBackup.0005' } as const)[cause];
+    return ({ malformed: 'AutoBackup.0008', unauthenticated: 'AutoBackup.0002', expired: 'AutoBackup.0003', unscoped: 'AutoBackup.0005', invalid: 'AutoBackup.0221', 'media-type': 'AutoBackup.0008' } as const)[cause];
   }
   if (family === 'vbs') {
-    return ({ malformed: 'VolumeBackup.0002', unauthenticated: 'common.0401', expired: 'common.0401', unscoped: 'VolumeBackup.p.0041' } as const)[cause];
+    return ({ malformed: 'VolumeBackup.0002', unauthenticated: 'common.0401', expired: 'common.0401', unscoped: 'VolumeBackup.p.0041', invalid: 'VolumeBackup.0002', 'media-type': 'VolumeBackup.0002' } as const)[cause];
   }
-  return cause === 'malformed' ? 'common.0400' : 'common.0401';
+  if (cause === 'media-type') return 'common.0415';
+  return cause === 'malformed' || cause === 'invalid' ? 'common.0400' : 'common.0401';
 }
+
+/** The code of a body parser's refusal of text that is not well-formed Unicode (see body-parser.ts). */
+export const INVALID_UNICODE = 'VBS_INVALID_UNICODE';
 
 interface FastifyLikeError {
   code?: string;
@@ -77,7 +87,10 @@ export function toApiError(err: unknown, family: Family): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('common.0413', 'The request body is larger than 1 MiB.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('common.0415', 'The request body must be application/json.');
+      // 415 in every family; VBS and AutoBackup name it with their documented invalid-request code.
+      return new ApiError(genericCode(family, 'media-type'), 'The request body must be JSON, sent with Content-Type: application/json.', 415);
+    case INVALID_UNICODE:
+      return new ApiError(genericCode(family, 'invalid'), e.message, 400);
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new ApiError('common.0400', 'The request URL is malformed.');

@@ -11,6 +11,8 @@ export interface StoredObject {
 export interface BlockStore {
   /** `fs` or `s3`, and where: for messages and `service_metadata`. */
   readonly description: string;
+  /** What a backup shows as its `container`: names no host path or endpoint (container-name.ts). */
+  readonly containerName: string;
   /** Writes the whole object; on resolve it is durable. A crash mid-write leaves no partial object. */
   put(key: string, data: Buffer): Promise<void>;
   /** The whole object; NotFoundError when absent. */

@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { freeBytesAt, syncDir, writeAll } from '../common/files.js';
 import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
+import { LOCAL_CONTAINER } from './container-name.js';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from './direct-io.js';
 
 const TEMP_PREFIX = '.tmp-';
@@ -38,6 +39,7 @@ function checkKey(key: string): void {
 
 export class FsBlockStore implements BlockStore {
   readonly description: string;
+  readonly containerName = LOCAL_CONTAINER;
   private readonly madeDirs = new Set<string>();
   /** null: not probed yet; undefined: no direct I/O here. */
   private probe: number | undefined | null = null;

@@ -101,6 +101,7 @@ class Backoff {
  */
 export class RetryingBlockStore implements BlockStore {
   readonly description: string;
+  readonly containerName: string;
   private readonly policy: RetryPolicy;
   private readonly hooks: ResolvedHooks;
 
@@ -110,6 +111,7 @@ export class RetryingBlockStore implements BlockStore {
     hooks: RetryHooks = {},
   ) {
     this.description = inner.description;
+    this.containerName = inner.containerName;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...policy };
     this.hooks = {
       sleep: hooks.sleep ?? ((ms) => delay(ms)),

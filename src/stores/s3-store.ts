@@ -8,6 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
+import { s3ContainerName } from './container-name.js';
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -70,6 +71,7 @@ const CONNECTION_DROPPED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIM
  */
 export class S3BlockStore implements BlockStore {
   readonly description: string;
+  readonly containerName: string;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -84,6 +86,7 @@ export class S3BlockStore implements BlockStore {
     const endpoint = options.endpoint ?? `https://s3.${options.region ?? 'us-east-1'}.amazonaws.com`;
     this.where = `S3 bucket "${this.bucket}" at ${endpoint}`;
     this.description = `s3:${endpoint}/${this.bucket}${this.prefix ? `/${this.prefix.replace(/\/$/, '')}` : ''}`;
+    this.containerName = s3ContainerName(this.bucket, this.prefix);
     this.client = new S3Client({
       endpoint: options.endpoint,
       region: options.region ?? 'us-east-1',

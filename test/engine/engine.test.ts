@@ -108,6 +108,7 @@ describe('engine: backup and restore', () => {
     const fsStore = new FsBlockStore(path.join(dir, 'store'));
     const whole: BlockStore = {
       description: fsStore.description,
+      containerName: fsStore.containerName,
       put: (key, data) => fsStore.put(key, data),
       get: (key) => fsStore.get(key),
       has: (key) => fsStore.has(key),

@@ -5,6 +5,7 @@ import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServ
 import { send, signRequest, signedCall, type AccessKey, type SignedRequestOptions } from '../support/aksk.js';
 import { runCli } from '../support/cli.js';
 import { rowCounts } from '../support/db-counts.js';
+import { sendTo } from '../support/aksk-host.js';
 
 const MINUTE = 60 * 1000;
 const JOB_ID = '0123456789abcdef0123456789abcdef';
@@ -109,6 +110,81 @@ for (const db of DB_KINDS) {
       const genuine = await send(prepared);
       assert.equal(genuine.status, 204, genuine.text);
       assert.equal((await call(server, 'GET', '/identity/v3/auth/projects', { token: victim.token })).status, 401);
+    });
+
+    it('refuses UNSIGNED-PAYLOAD on any request with a body, whatever its Content-Type; a swapped body creates nothing', async () => {
+      const volumes = async () => (await rowCounts(server.services.database.db, ['volumes'])).volumes;
+      const before = await volumes();
+      for (const type of ['text/plain', 'application/json', 'application/octet-stream', 'application/merge-patch+json', 'text/json']) {
+        const prepared = await sign(key, 'POST', '/v3/{project_id}/volumes', {
+          projectId: a.projectId,
+          headers: { 'Content-Type': type, 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+          body: { volume: { size: 1, name: 'unsigned' } },
+        });
+        assert.match(prepared.headers.Authorization, /x-sdk-content-sha256/);
+        const swapped = await send({ ...prepared, body: JSON.stringify({ volume: { size: 1, name: 'swapped' } }) });
+        assert.ok(swapped.status === 401 || swapped.status === 415, `${type}: ${swapped.status} ${swapped.text}`);
+        const asSigned = await send(prepared);
+        assert.ok(asSigned.status === 401 || asSigned.status === 415, `${type}: ${asSigned.status} ${asSigned.text}`);
+      }
+      // A JSON body under UNSIGNED-PAYLOAD is an authentication failure, in the family's envelope.
+      const json = await send(await sign(key, 'POST', '/v3/{project_id}/volumes', {
+        projectId: a.projectId,
+        headers: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+        body: { volume: { size: 1, name: 'unsigned' } },
+      }));
+      assert.equal(json.status, 401, json.text);
+      assert.match(json.body.error.message, /UNSIGNED-PAYLOAD/);
+      assert.equal(await volumes(), before);
+    });
+
+    it('accepts a signed mutating request once: a replay is refused, on this server and on another of the same database', async () => {
+      const volumes = async () => (await rowCounts(server.services.database.db, ['volumes'])).volumes;
+      const before = await volumes();
+      const prepared = await sign(key, 'POST', '/v3/{project_id}/volumes', { projectId: a.projectId, body: { volume: { size: 1, name: 'once' } } });
+      const first = await send(prepared);
+      assert.equal(first.status, 202, first.text);
+      const replay = await send(prepared);
+      assert.equal(replay.status, 401, replay.text);
+      assert.match(replay.body.error.message, /already used/);
+      // The signature's hex in upper case is the same signature.
+      const upper = await send({ ...prepared, headers: { ...prepared.headers, Authorization: prepared.headers.Authorization.replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`) } });
+      assert.equal(upper.status, 401, upper.text);
+      assert.equal(await volumes(), before + 1);
+
+      // A second server process of the same database, behind the same name (the signed Host).
+      const second = await startServer({ db, clock, databaseUrl: server.config.databaseUrl, dataDir: server.dataDir });
+      try {
+        const host = new URL(server.url).host;
+        const viaSecond = (p: typeof prepared) => sendTo(second.url, host, p);
+        const fresh = await sign(key, 'POST', '/v3/{project_id}/volumes', { projectId: a.projectId, body: { volume: { size: 1, name: 'twice' } } });
+        const there = await viaSecond(fresh);
+        assert.equal(there.status, 202, there.text);
+        const back = await send(fresh);
+        assert.equal(back.status, 401, back.text);
+        const again = await viaSecond(prepared);
+        assert.equal(again.status, 401, again.text);
+        assert.equal(await volumes(), before + 2);
+        // Reads are not consumed: a signed GET may be sent again within its window.
+        const list = await sign(key, 'GET', '/v2/{project_id}/volumes', { projectId: a.projectId });
+        assert.equal((await send(list)).status, 200);
+        assert.equal((await viaSecond(list)).status, 200);
+      } finally {
+        await second.close();
+      }
+
+      // Used signatures are kept only while they could be valid.
+      const used = async () => (await rowCounts(server.services.database.db, ['aksk_signatures'])).aksk_signatures;
+      assert.ok((await used()) >= 2);
+      const start = clock.now();
+      try {
+        clock.advance(16 * MINUTE);
+        const later = await send(await sign(key, 'POST', '/v3/{project_id}/volumes', { projectId: a.projectId, body: { volume: { size: 1, name: 'later' } } }));
+        assert.equal(later.status, 202, later.text);
+        assert.equal(await used(), 1, 'expired signatures were pruned');
+      } finally {
+        clock.set(start);
+      }
     });
 
     it('refuses a wrong secret key and an unknown access key', async () => {

@@ -94,7 +94,7 @@ for (const db of DB_KINDS) {
         envelope(r, 'identity', 400);
       }
       envelope(await req('POST', '/identity/v3/auth/tokens', { rawBody: 'auth=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 'identity', 415);
-      envelope(await req('POST', `/v2/${pid}/cloudbackups`, { rawBody: '<backup/>', headers: { 'content-type': 'application/xml' } }), 'vbs', 415, 'common.0415');
+      envelope(await req('POST', `/v2/${pid}/cloudbackups`, { rawBody: '<backup/>', headers: { 'content-type': 'application/xml' } }), 'vbs', 415, 'VolumeBackup.0002');
     });
 
     it('answers bodies over 1 MiB with 413, sized or streamed', async () => {

@@ -198,9 +198,11 @@ for (const db of DB_KINDS) {
       const backupBefore = await server.services.backups.get(backupId);
       const r = recipient;
       const attempts: Array<[string, string, string, unknown, number]> = [
-        ['Cinder delete', 'DELETE', `/v3/${r.projectId}/backups/${backupId}`, undefined, 404],
-        ['VBS delete', 'POST', `/v2/${r.projectId}/cloudbackups/${backupId}`, undefined, 404],
-        ['Cinder update', 'PUT', `/v3/${r.projectId}/backups/${backupId}`, { backup: { name: 'mine-now' } }, 404],
+        // The recipient reads this backup, so refusing to write it is 403, as for a re-share; not 404.
+        ['Cinder delete', 'DELETE', `/v3/${r.projectId}/backups/${backupId}`, undefined, 403],
+        ['Cinder delete (v2)', 'DELETE', `/v2/${r.projectId}/backups/${backupId}`, undefined, 403],
+        ['VBS delete', 'POST', `/v2/${r.projectId}/cloudbackups/${backupId}`, undefined, 403],
+        ['Cinder update', 'PUT', `/v3/${r.projectId}/backups/${backupId}`, { backup: { name: 'mine-now' } }, 403],
         ['share on', 'POST', sharing(r), { shared: { backup_id: backupId, to_project_ids: [stranger.projectId] } }, 403],
         ['cancel all shares', 'DELETE', `${sharing(r)}/${backupId}?is_backup_id=true`, undefined, 403],
         ['restore the unshared backup (VBS)', 'POST', `/v2/${r.projectId}/cloudbackups/${otherBackupId}/restore`, { restore: { volume_id: mine } }, 404],
@@ -214,6 +216,16 @@ for (const db of DB_KINDS) {
       for (const [what, method, path, body, status] of attempts) {
         const x = await call(server, method, path, { token: r.token, body, headers: v347 });
         assert.equal(x.status, status, `${what}: ${x.text}`);
+        if (status !== 403) continue;
+        // Each family's forbidden answer, naming the owner rule.
+        if (path.includes('/os-vendor-backup-sharing') || path.includes('/cloudbackups')) {
+          assert.equal(x.body.error.code, 'common.0403', `${what}: ${x.text}`);
+          if (!path.startsWith(`/v2/${owner.projectId}`)) assert.match(x.body.error.message, /only the project that owns/, what);
+        } else {
+          assert.deepEqual(Object.keys(x.body), ['forbidden'], `${what}: ${x.text}`);
+          assert.equal(x.body.forbidden.code, 403);
+          assert.match(x.body.forbidden.message, /only the project that owns/, what);
+        }
       }
       // A project the backup is not shared with can do nothing with it either.
       const strangerTarget = await newVolume(stranger, 1);

@@ -13,6 +13,8 @@ import * as m0040 from './0040_volume_types_and_admin.js';
 import * as m0050 from './0050_volume_transfers.js';
 import * as m0060 from './0060_snapshot_progress.js';
 import * as m0070 from './0070_token_chains_and_domain_roles.js';
+import * as m0080 from './0080_aksk_signatures.js';
+import * as m0081 from './0081_backup_container_names.js';
 import * as m0090 from './0090_readiness_probes.js';
 
 /** Every migration in order; names sort in the order they apply. */
@@ -31,6 +33,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0050_volume_transfers': m0050,
   '0060_snapshot_progress': m0060,
   '0070_token_chains_and_domain_roles': m0070,
+  '0080_aksk_signatures': m0080,
+  '0081_backup_container_names': m0081,
   '0090_readiness_probes': m0090,
 };
 

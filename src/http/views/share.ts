@@ -20,6 +20,7 @@ export function newShareView(s: Share) {
 }
 
 export function shareDetail({ share, backup }: SharedBackup) {
-  // The source backup's own fields, nothing of the owner's project or links into it.
-  return { ...shareView(share), backup: backupFields(backup) };
+  // The source backup's own fields, nothing of the owner's project or links into it, nor where
+  // the owner keeps it: the container is null here, as in the reference's (seed 002) examples.
+  return { ...shareView(share), backup: { ...backupFields(backup), container: null } };
 }

@@ -149,7 +149,7 @@ export class BackupService {
         failReason: null,
         size: volume.size,
         objectCount: 0,
-        container: req.container ?? this.d.store.description,
+        container: req.container ?? this.d.store.containerName,
         availabilityZone: req.availabilityZone ?? volume.availabilityZone,
         metadata: req.metadata,
         tags: req.tags,
@@ -180,11 +180,17 @@ export class BackupService {
     return result;
   }
 
-  /** The caller's backup (any project's for an administrator, as Cinder's admin context); not found otherwise. */
+  /**
+   * The caller's backup (any project's for an administrator, as Cinder's admin context). A
+   * backup shared with the caller is one it reads, so a write is forbidden, not "not found".
+   */
   private async ownBackup(caller: Caller, backupId: string, ex: Kysely<Database>): Promise<Backup> {
     const backup = isUuid(backupId) ? await this.d.backups.get(backupId, ex) : undefined;
-    if (!backup || (backup.projectId !== caller.projectId && !caller.admin)) throw notFound(backupId);
-    return backup;
+    if (backup && (backup.projectId === caller.projectId || caller.admin)) return backup;
+    if (backup && (await this.d.shares.isSharedWith(backup.id, caller.projectId, ex))) {
+      throw new Forbidden(`Backup ${backup.id} is shared with this project by another one: only the project that owns the backup may delete or change it.`);
+    }
+    throw notFound(backupId);
   }
 
   /**

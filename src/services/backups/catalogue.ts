@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { listProjects, openRepository, type ManifestHeader } from '../../engine/index.js';
 import { NotFoundError, type BlockStore } from '../../stores/block-store.js';
+import { withoutStorePath } from '../../stores/container-name.js';
 import { BackupRepository, toBackup, toRow, type Backup } from './backup-repository.js';
 
 /**
@@ -83,7 +84,8 @@ export async function reindex(db: Kysely<Database>, store: BlockStore, now: Date
       const known = await db.selectFrom('backups').select('id').where('id', '=', header.backupId).executeTakeFirst();
       if (known) continue;
       const record = (await readRecord(store, project, header.backupId)) ?? fromManifest(header);
-      await db.insertInto('backups').values(toRow({ ...record, status: 'available', failReason: null })).execute();
+      // Records of earlier releases kept the store's path as the container.
+      await db.insertInto('backups').values(toRow({ ...record, container: withoutStorePath(record.container), status: 'available', failReason: null })).execute();
       result.restored++;
     }
   }

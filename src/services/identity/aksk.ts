@@ -12,13 +12,18 @@ export interface SignedRequest {
 
 export type CredentialLookup = (access: string) => Promise<{ secret: string; principal: Principal } | undefined>;
 
+/** Records a verified signature of a mutating request until it expires; false when it was used before. */
+export type SignatureClaim = (signature: Buffer, expiresAt: Date) => Promise<boolean>;
+
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 /** How far X-Sdk-Date may lie from the server's clock, either way: bounds replays and clock drift. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 /** The payload-hash value the SDK sends for bodies it does not hash (uploads that are not JSON). */
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** Requests that change nothing may be sent again while their signature is valid. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const AUTHORIZATION = /^SDK-HMAC-SHA256\s+Access=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9A-Fa-f]+)\s*$/;
+const AUTHORIZATION = /^SDK-HMAC-SHA256\s+Access=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9A-Fa-f]{64})\s*$/;
 const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 function reject(message: string): never {
@@ -74,27 +79,28 @@ function parseSdkDate(value: string | undefined): Date {
   return when;
 }
 
-function isJsonType(contentType: string | undefined): boolean {
-  return contentType === undefined || /^application\/([\w.+-]*\+)?json/i.test(contentType.trim());
-}
-
-/** The payload hash that was signed; a declared hash must be the body's, and JSON bodies must be hashed. */
+/**
+ * The payload hash that was signed; a declared hash must be the body's. Every body is hashed,
+ * whatever its type: UNSIGNED-PAYLOAD stands only for a request without one.
+ */
 function payloadHash(req: SignedRequest): string {
   const actual = sha256Hex(req.body);
   const declared = singleHeader(req.headers, 'x-sdk-content-sha256')?.trim();
   if (declared === undefined) return actual;
   if (declared === UNSIGNED_PAYLOAD) {
-    if (req.body.length > 0 && isJsonType(singleHeader(req.headers, 'content-type'))) {
-      reject('A JSON request body must be covered by the signature; UNSIGNED-PAYLOAD is refused.');
-    }
+    if (req.body.length > 0) reject('A request body must be covered by the signature; UNSIGNED-PAYLOAD is refused for a request with a body.');
     return declared;
   }
   if (declared.toLowerCase() !== actual) reject('X-Sdk-Content-Sha256 does not match the request body.');
   return declared;
 }
 
-/** Checks an SDK-HMAC-SHA256 signed request; the principal of its access key, or IdentityError. */
-export async function verifySignedRequest(req: SignedRequest, lookup: CredentialLookup, now: Date): Promise<Principal> {
+/**
+ * Checks an SDK-HMAC-SHA256 signed request; the principal of its access key, or IdentityError.
+ * A signature of a request that changes something is accepted once (`claim`): a replay within
+ * its 15 minutes, whatever its body, is refused.
+ */
+export async function verifySignedRequest(req: SignedRequest, lookup: CredentialLookup, claim: SignatureClaim, now: Date): Promise<Principal> {
   const authorization = singleHeader(req.headers, 'authorization') ?? '';
   const parts = AUTHORIZATION.exec(authorization.trim());
   if (!parts) reject('The Authorization header is not of the form "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...".');
@@ -135,6 +141,9 @@ export async function verifySignedRequest(req: SignedRequest, lookup: Credential
   const given = Buffer.from(signature, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     reject('The request signature does not match: check the secret key and what was signed.');
+  }
+  if (!READ_METHODS.has(req.method.toUpperCase()) && !(await claim(given, new Date(signedAt.getTime() + MAX_CLOCK_SKEW_MS)))) {
+    reject('This signed request was already used: a request that changes something is accepted once; sign each request anew.');
   }
   return credential.principal;
 }

@@ -422,6 +422,21 @@ export class IdentityRepository {
     const row = await this.db.selectFrom('credentials').selectAll().where('access_key', '=', accessKey).executeTakeFirst();
     return row && { accessKey: row.access_key, secretKey: row.secret_key, userId: row.user_id, projectId: row.project_id };
   }
+
+  /** Records a used signature; false when it was recorded before (by any process of the database). */
+  async insertUsedSignature(signatureHash: string, expiresAt: Date): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('aksk_signatures')
+      .values({ signature_hash: signatureHash, expires_at: expiresAt.toISOString() })
+      .onConflict((oc) => oc.column('signature_hash').doNothing())
+      .returning('signature_hash')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async deleteSignaturesExpiredBefore(cutoff: Date): Promise<void> {
+    await this.db.deleteFrom('aksk_signatures').where('expires_at', '<', cutoff.toISOString()).execute();
+  }
 }
 
 function toDomain(row: Selectable<DomainTable>): DomainRecord {

@@ -59,8 +59,12 @@ const TOKEN_PREFIX = 'vbs1_';
  * project. Every statement is IdentityRepository's; the database is here only to open the
  * transactions that keep a change of several rows whole.
  */
+/** How often a process drops the used signatures that expired: pruning rides on claims, at most this often. */
+const SIGNATURE_PRUNE_INTERVAL_MS = 60 * 1000;
+
 export class IdentityService {
   private readonly records: IdentityRepository;
+  private lastSignaturePrune = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly db: Db,
@@ -305,6 +309,19 @@ export class IdentityService {
     const secret = randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(40, '0').slice(0, 40);
     await this.records.insertCredential({ accessKey: access, secretKey: secret, userId: user.id, projectId: project.id }, this.clock.now());
     return { access, secret, project_id: project.id, user_id: user.id };
+  }
+
+  /**
+   * Claims a verified signature of a request that changes something: true the first time, in
+   * whichever server process of the database; false for a replay. Kept until it expires.
+   */
+  async claimSignature(signature: Buffer, expiresAt: Date): Promise<boolean> {
+    const now = this.clock.now().getTime();
+    if (now - this.lastSignaturePrune >= SIGNATURE_PRUNE_INTERVAL_MS) {
+      this.lastSignaturePrune = now;
+      await this.records.deleteSignaturesExpiredBefore(new Date(now));
+    }
+    return this.records.insertUsedSignature(createHash('sha256').update(signature).digest('hex'), expiresAt);
   }
 
   /** The secret and owner of an access key, for signature checks. */
