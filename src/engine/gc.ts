@@ -230,7 +230,9 @@ async function sweep(repo: Repository, opts: GcOptions, scope: { abandonedOnly: 
   }
   if (!scope.abandonedOnly) {
     const store = repo.store as Store;
-    if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(grace);
+    // A temp file is a write in progress until it is older than a live writer's heartbeat
+    // window, whatever the grace asked for: a grace of 0 must not cut a running put short.
+    if (typeof store.removeStaleTemp === 'function') await store.removeStaleTemp(Math.max(grace, repo.settings.staleAfterMs));
   }
   return clearMarkers();
 }
