@@ -28,7 +28,7 @@ VBS_DATA_DIR="$data" VBS_PORT="$port" VBS_HOST=127.0.0.1 VBS_ADMIN_PASSWORD="$pa
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
-  curl -fsS "$url/healthz" >/dev/null 2>&1 && break
+  curl -fsS "$url/readyz" >/dev/null 2>&1 && break
   kill -0 "$server" 2>/dev/null || { cat "$out/server.log" >&2; exit 1; }
   sleep 0.2
 done
@@ -39,11 +39,7 @@ max="$(curl -fsS "$url/v3/" | node -e 'let s="";process.stdin.on("data",d=>s+=d)
 # (cloud administration), through a domain-scoped token of the configured admin, who therefore
 # needs that role too: granted here, as an operator would.
 auth="{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"},\"password\":\"$password\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"id\":\"default\"}}}}}"
-# The server bootstraps its admin just after it starts listening: the first tries may come before.
-for _ in $(seq 1 50); do
-  token_reply="$(curl -fsS -D - -o "$out/admin-token.json" -H 'content-type: application/json' -d "$auth" "$url/identity/v3/auth/tokens" 2>/dev/null)" && break
-  sleep 0.2
-done
+token_reply="$(curl -fsS -D - -o "$out/admin-token.json" -H 'content-type: application/json' -d "$auth" "$url/identity/v3/auth/tokens")"
 admin_token="$(printf '%s\n' "$token_reply" | tr -d '\r' | awk 'tolower($1) == "x-subject-token:" { print $2 }')"
 read -r admin_user admin_role < <(node -e 'const t=require(process.argv[1]).token; console.log(t.user.id, t.roles.find((r)=>r.name==="admin").id)' "$out/admin-token.json")
 curl -fsS -X PUT -H "X-Auth-Token: $admin_token" "$url/identity/v3/domains/default/users/$admin_user/roles/$admin_role"
