@@ -4,13 +4,13 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata } from '../../engine/index.js';
+import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
-import type { BackupRepository } from './backup-repository.js';
+import type { Backup, BackupRepository } from './backup-repository.js';
 import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
 import type { ShareLookup } from './share-lookup.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
@@ -46,6 +46,12 @@ function reasonOf(err: unknown, images: Array<[file: string, name: string]> = []
 /** A job aborted because this process stops is left to recovery, which puts its records right. */
 function stopping(signal: AbortSignal): boolean {
   return signal.aborted;
+}
+
+/** What a backup's record says of the data a create or an import stored. */
+function storedFields(backup: Backup, h: ManifestHeader) {
+  const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
+  return { object_count: Math.ceil(h.bytesAllocated / h.blockSize), service_metadata: JSON.stringify(meta) };
 }
 
 /** The create, delete and restore jobs of backups, driving the engine. */
@@ -123,16 +129,14 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           temporarySnapshot = false;
         }
         const h = result.header;
-        const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
         await d.db.transaction().execute(async (tx) => {
           await d.backups.moveBackup(
             backup.id,
             'creating',
             'available',
             {
+              ...storedFields(backup, h),
               is_incremental: h.type === 'incremental' ? 1 : 0,
-              object_count: Math.ceil(h.bytesAllocated / h.blockSize),
-              service_metadata: JSON.stringify(meta),
               data_timestamp: h.startedAt,
               updated_at: now(),
             },
@@ -294,10 +298,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const result = await runBackup(openRepository(d.store, backup.projectId), { source: staging, backupId: backup.id, volumeId: backup.volumeId, signal, fullScan: true });
         manifestWritten = true;
         const h = result.header;
-        const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
         const moved = await d.backups.moveBackup(backup.id, 'creating', 'available', {
-          object_count: Math.ceil(h.bytesAllocated / h.blockSize),
-          service_metadata: JSON.stringify(meta),
+          ...storedFields(backup, h),
           updated_at: now(),
         });
         const finished = moved ? await d.backups.get(backup.id) : undefined;
