@@ -7,6 +7,8 @@ import { DomainError } from '../services/common/errors.js';
 import { GiB } from '../volumes/driver.js';
 import { withServices } from './admin.js';
 import { CliError } from './errors.js';
+import { SERVER_GROUP } from './help-groups.js';
+import { byteProgress } from '../client/progress.js';
 
 async function fileSize(file: string): Promise<number> {
   try {
@@ -16,6 +18,16 @@ async function fileSize(file: string): Promise<number> {
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Runs a copy of `total` bytes with its progress on stderr: a bar on a terminal, a line per tenth otherwise. */
+async function withCopyProgress<T>(label: string, total: number, copy: (onBytes: (done: number) => void) => Promise<T>): Promise<T> {
+  const { onBytes, display } = byteProgress(label, total);
+  try {
+    return await copy(onBytes);
+  } finally {
+    display.stop();
   }
 }
 
@@ -29,8 +41,9 @@ async function asCli<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function registerVolumeCommands(program: Command): void {
-  const volume = program.command('volume').description('raw images in and out of volumes');
+/** import, export and path: beside the client's volume commands, in a help group of their own. */
+export function registerVolumeCommands(volume: Command): void {
+  volume.commandsGroup(SERVER_GROUP);
 
   volume
     .command('import <file>')
@@ -45,7 +58,7 @@ export function registerVolumeCommands(program: Command): void {
           const bytes = await fileSize(file);
           if (opts.volume) {
             if (opts.name || opts.project) throw new CliError('give either --volume or --name and --project, not both');
-            const v = await s.volumes.overwrite(opts.volume, path.resolve(file), bytes);
+            const v = await withCopyProgress(`import ${path.basename(file)}`, bytes, (onBytes) => s.volumes.overwrite(opts.volume!, path.resolve(file), bytes, onBytes));
             console.log(`imported ${bytes} bytes from ${file} into volume ${v.id}`);
             return;
           }
@@ -54,8 +67,10 @@ export function registerVolumeCommands(program: Command): void {
           if (!project) throw new CliError(`project "${opts.project}" does not exist`);
           const sizeGiB = Math.max(1, Math.ceil(bytes / GiB));
           const caller = { projectId: project.id, userId: null, admin: true };
-          const v = await s.volumes.create(caller, createVolumeCommand({ name: opts.name, size: sizeGiB, volumeType: opts.type }), (id, size) =>
-            s.volumeDriver.importVolume(id, path.resolve(file), size),
+          const v = await withCopyProgress(`import ${path.basename(file)}`, bytes, (onBytes) =>
+            s.volumes.create(caller, createVolumeCommand({ name: opts.name!, size: sizeGiB, volumeType: opts.type }), (id, size) =>
+              s.volumeDriver.importVolume(id, path.resolve(file), size, onBytes),
+            ),
           );
           console.log(`imported ${bytes} bytes from ${file} into a new ${sizeGiB} GiB ${v.volumeType} volume ${v.name} ${v.id}`);
         }),
@@ -69,7 +84,8 @@ export function registerVolumeCommands(program: Command): void {
       withServices((s) =>
         asCli(async () => {
           const v = await s.volumes.find(id);
-          await s.volumeDriver.exportImage('volume', v.id, path.resolve(file));
+          const bytes = await s.volumeDriver.sizeBytes('volume', v.id);
+          await withCopyProgress(`export ${v.name ?? v.id}`, bytes, (onBytes) => s.volumeDriver.exportImage('volume', v.id, path.resolve(file), onBytes));
           console.log(`exported volume ${v.id} (${v.size} GiB) to ${file}`);
         }),
       ),

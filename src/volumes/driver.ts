@@ -23,10 +23,10 @@ export interface VolumeDriver {
   createVolumeFromSnapshot(id: string, snapshotId: string, sizeGiB: number): Promise<void>;
   /** A new volume holding a copy of another volume's data, grown to `sizeGiB`. */
   cloneVolume(id: string, sourceId: string, sizeGiB: number): Promise<void>;
-  /** Replaces the volume's whole content with a raw image file, sized to `sizeGiB`. */
-  importVolume(id: string, file: string, sizeGiB: number): Promise<void>;
-  /** Copies the image to `file` (a new sparse file; zeros become holes). */
-  exportImage(kind: ImageKind, id: string, file: string): Promise<void>;
+  /** Replaces the volume's whole content with a raw image file, sized to `sizeGiB`; `onProgress` is told the file's bytes copied. */
+  importVolume(id: string, file: string, sizeGiB: number, onProgress?: (bytesDone: number) => void): Promise<void>;
+  /** Copies the image to `file` (a new sparse file; zeros become holes); `onProgress` is told the image's bytes copied. */
+  exportImage(kind: ImageKind, id: string, file: string, onProgress?: (bytesDone: number) => void): Promise<void>;
   /** Removes the volume; a volume that is already gone is no error. */
   deleteVolume(id: string): Promise<void>;
   /** Grows the volume to `newSizeGiB`; the new space reads as zeros. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { GiB, type ImageKind, type ReadOptions, type VolumeDriver } from './driver.js';
-import { sparseCopyFile } from './sparse-copy.js';
+import { sparseCopyFile, type CopyProgress } from './sparse-copy.js';
 
 /** Errors of a reflink on a filesystem (or between filesystems) that cannot share extents. */
 const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY', 'EPERM']);
@@ -41,20 +41,22 @@ export class FileVolumeDriver implements VolumeDriver {
     await this.copyImage(this.path('volume', sourceId), 'volume', id, sizeGiB * GiB);
   }
 
-  async importVolume(id: string, file: string, sizeGiB: number): Promise<void> {
-    await this.copyImage(file, 'volume', id, sizeGiB * GiB);
+  async importVolume(id: string, file: string, sizeGiB: number, onProgress?: CopyProgress): Promise<void> {
+    await this.copyImage(file, 'volume', id, sizeGiB * GiB, onProgress);
   }
 
-  async exportImage(kind: ImageKind, id: string, file: string): Promise<void> {
+  async exportImage(kind: ImageKind, id: string, file: string, onProgress?: CopyProgress): Promise<void> {
     const source = this.path(kind, id);
     await fsp.access(source).catch((err: unknown) => {
       throw this.missing(err, source);
     });
     const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      if (!(await reflink(source, tmp))) {
+      if (await reflink(source, tmp)) {
+        onProgress?.((await fsp.stat(source)).size);
+      } else {
         await fsp.rm(tmp, { force: true });
-        await sparseCopyFile(source, tmp);
+        await sparseCopyFile(source, tmp, undefined, onProgress);
       }
       const fh = await fsp.open(tmp, 'r+');
       try {
@@ -112,17 +114,18 @@ export class FileVolumeDriver implements VolumeDriver {
   }
 
   /** Makes `kind/id` a copy of `source` sized to `size` bytes (the source's size when absent). */
-  private async copyImage(source: string, kind: ImageKind, id: string, size?: number): Promise<void> {
+  private async copyImage(source: string, kind: ImageKind, id: string, size?: number, onProgress?: CopyProgress): Promise<void> {
     await fsp.access(source).catch((err: unknown) => {
       throw this.missing(err, source);
     });
     await this.build(kind, id, async (tmp) => {
       if (await reflink(source, tmp)) {
+        onProgress?.((await fsp.stat(source)).size);
         if (size !== undefined) await fsp.truncate(tmp, size);
         return;
       }
       await fsp.rm(tmp, { force: true });
-      await sparseCopyFile(source, tmp, size);
+      await sparseCopyFile(source, tmp, size, onProgress);
     });
   }
 

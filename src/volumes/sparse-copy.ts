@@ -7,6 +7,12 @@ const CHUNK = 1024 * 1024;
 const HOLE_GRAIN = 4096;
 const ZEROS = Buffer.alloc(CHUNK);
 
+/** Told the bytes of the source copied so far (from 0 to its size), at most a few times a second. */
+export type CopyProgress = (bytesDone: number) => void;
+
+/** How often a copy by `cp` is measured: often enough for a bar, rarely enough to cost nothing. */
+const PROGRESS_POLL_MS = 250;
+
 export interface CopyResult {
   /** Bytes of the source. */
   size: number;
@@ -25,7 +31,7 @@ function isZero(buf: Buffer, from: number, to: number): boolean {
  * size when absent) by truncate, which leaves the tail unallocated. This reads every byte
  * of the source, holes included; `sparseCopyFile` avoids that where it can.
  */
-export async function sparseCopyInto(src: string, dst: fs.FileHandle, options: { size?: number } = {}): Promise<CopyResult> {
+export async function sparseCopyInto(src: string, dst: fs.FileHandle, options: { size?: number; onProgress?: CopyProgress } = {}): Promise<CopyResult> {
   const input = await fs.open(src, 'r');
   try {
     const { size: srcSize } = await input.stat();
@@ -33,6 +39,7 @@ export async function sparseCopyInto(src: string, dst: fs.FileHandle, options: {
     let written = 0;
     for (let pos = 0; pos < srcSize; pos += CHUNK) {
       const { bytesRead } = await input.read(buf, 0, Math.min(CHUNK, srcSize - pos), pos);
+      options.onProgress?.(pos + bytesRead);
       if (isZero(buf, 0, bytesRead)) continue;
       // Scan in filesystem-block steps and write each run of non-zero blocks in one call.
       let runStart = -1;
@@ -71,13 +78,34 @@ function runCp(src: string, dest: string): Promise<void> {
 }
 
 /**
+ * `cp` writes the data extents in order and seeks over holes, so the size of its output is how
+ * far it has come: measured on a timer, the copy itself is not slowed.
+ */
+async function measuredCp(src: string, dest: string, onProgress: CopyProgress | undefined): Promise<void> {
+  if (!onProgress) return runCp(src, dest);
+  const total = (await fs.stat(src)).size;
+  const timer = setInterval(() => {
+    fs.stat(dest).then(
+      (st) => onProgress(Math.min(st.size, total)),
+      () => undefined,
+    );
+  }, PROGRESS_POLL_MS);
+  try {
+    await runCp(src, dest);
+  } finally {
+    clearInterval(timer);
+  }
+  onProgress(total);
+}
+
+/**
  * Makes a new file `dest` (which must not exist) holding `src`'s data with its holes kept,
  * sized to `size` bytes (the source's size when absent).
  */
-export async function sparseCopyFile(src: string, dest: string, size?: number): Promise<void> {
+export async function sparseCopyFile(src: string, dest: string, size?: number, onProgress?: CopyProgress): Promise<void> {
   if (systemCp !== false) {
     try {
-      await runCp(src, dest);
+      await measuredCp(src, dest, onProgress);
       systemCp = true;
       if (size !== undefined) await fs.truncate(dest, size);
       return;
@@ -92,7 +120,7 @@ export async function sparseCopyFile(src: string, dest: string, size?: number): 
   }
   const fh = await fs.open(dest, 'wx');
   try {
-    await sparseCopyInto(src, fh, { size });
+    await sparseCopyInto(src, fh, { size, onProgress });
   } finally {
     await fh.close();
   }

@@ -196,4 +196,29 @@ describe('import graph of src/', () => {
     const found = describeCycles(graph, guarded, root).filter((line) => ACYCLIC.some((dir) => line.includes(dir)));
     assert.deepEqual(found, [], `import cycles:\n${found.join('\n')}`);
   });
+
+  it('keeps the end-user client HTTP only: src/client and the client commands import no service, database or engine', () => {
+    /** Where each may reach, by relative import, and which packages it may load. */
+    const rules = [
+      { dir: 'src/client/', files: ['src/client/'], packages: ['yaml', 'cli-progress'] },
+      { dir: 'src/cli/client-commands/', files: ['src/client/', 'src/cli/client-commands/', 'src/cli/help-groups.ts'], packages: ['commander'] },
+    ];
+    const bad: string[] = [];
+    for (const rule of rules) {
+      const mine = [...files.keys()].filter((f) => path.relative(root, f).startsWith(rule.dir));
+      assert.ok(mine.length > 3, `found only ${mine.length} files under ${rule.dir}`);
+      for (const file of mine) {
+        const rel = path.relative(root, file);
+        for (const target of graph.get(file) ?? []) {
+          const to = path.relative(root, target);
+          if (!rule.files.some((allowed) => to.startsWith(allowed))) bad.push(`${rel} imports ${to}`);
+        }
+        for (const spec of specifiersOf(file, files.get(file)!)) {
+          if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+          if (!rule.packages.includes(spec)) bad.push(`${rel} loads the package ${spec}`);
+        }
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
 });

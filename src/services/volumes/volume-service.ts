@@ -219,7 +219,7 @@ export class VolumeService {
    * Replaces an available volume's content with a raw image no larger than the volume. The
    * volume is in maintenance meanwhile, so nothing attaches, snapshots or deletes it.
    */
-  async overwrite(id: string, file: string, fileBytes: number): Promise<Volume> {
+  async overwrite(id: string, file: string, fileBytes: number, onProgress?: (bytesDone: number) => void): Promise<Volume> {
     const v = await this.find(id);
     if (fileBytes > v.size * GiB_BYTES) throw bad(`the file holds ${fileBytes} bytes, more than the ${v.size} GiB of volume ${id}.`);
     if (!(VOLUME_ACTION_FROM.import as readonly string[]).includes(v.status) || !canMoveVolume(v.status, 'maintenance')) {
@@ -229,7 +229,7 @@ export class VolumeService {
       throw invalidVolume(v, VOLUME_ACTION_FROM.import, `Volume ${id} changed status meanwhile; retry.`);
     }
     try {
-      await this.driver.importVolume(v.id, file, v.size);
+      await this.driver.importVolume(v.id, file, v.size, onProgress);
     } finally {
       // The old image stays whole if the copy failed (it is replaced by rename only when complete).
       await this.repo.moveVolume(v.id, 'maintenance', 'available', { updatedAt: this.clock.now() });
