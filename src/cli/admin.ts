@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
-import { createServices, type Services } from '../container.js';
-import { databaseExists } from '../db/connect.js';
+import type { Services } from '../container.js';
 import { isRole } from '../services/identity/roles.js';
 import { CliError } from './errors.js';
-import { reindex } from '../services/backups/catalogue.js';
 
 /** Runs `work` over the same data dir and database as the server, then closes them. */
 export async function withServices<T>(work: (s: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const where = config.databaseUrl ? 'the PostgreSQL database of VBS_DATABASE_URL' : `the data directory ${config.dataDir}`;
   const notSetUp = new CliError(`no service has been set up in ${where} yet: start \`vbs serve\` on it once first`);
+  // Loaded here, not at the top: a command that talks HTTP starts without the server's modules.
+  const [{ createServices }, { databaseExists }] = await Promise.all([import('../container.js'), import('../db/connect.js')]);
   // Opening would create the database (and the data dir): only `vbs serve` sets a service up.
   if (!(await databaseExists(config.databaseUrl, config.dataDir))) throw notSetUp;
   const services = await createServices(config);
@@ -91,6 +91,7 @@ export function registerAdminCommands(program: Command): void {
     .description('rebuild the backup catalogue from the block store: every manifest becomes an available backup')
     .action(() =>
       withServices(async (s) => {
+        const { reindex } = await import('../services/backups/catalogue.js');
         const r = await reindex(s.database.db, s.store, s.clock.now());
         console.log(
           `read ${r.manifests} manifests of ${r.projects} projects in ${s.store.description}: ${r.restored} backups restored to the catalogue, ` +

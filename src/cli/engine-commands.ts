@@ -2,14 +2,18 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
-import { closeEngine, EngineError, FormatError } from '../engine/index.js';
-import { StoreMaintenance } from '../services/backups/store-maintenance.js';
+import type { StoreMaintenance } from '../services/backups/store-maintenance.js';
 import type { BlockStore } from '../stores/block-store.js';
-import { openBlockStore, parseStoreUrl } from '../stores/factory.js';
 import { CliError } from './errors.js';
 
 async function withStore<T>(work: (maintenance: StoreMaintenance, store: BlockStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  // Loaded here, not at the top: a command that talks HTTP starts without the engine's modules.
+  const [{ closeEngine, EngineError, FormatError }, { StoreMaintenance }, { openBlockStore, parseStoreUrl }] = await Promise.all([
+    import('../engine/index.js'),
+    import('../services/backups/store-maintenance.js'),
+    import('../stores/factory.js'),
+  ]);
   const location = parseStoreUrl(config.storeUrl, config.dataDir);
   // No data dir at all is a command run in the wrong place, not an empty store (a served one
   // without backups has no store directory yet).

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../common/config.js';
-import { DatabaseOpenError } from '../db/connect.js';
+import { DatabaseOpenError } from '../db/errors.js';
 import { DomainError } from '../services/common/errors.js';
 import { IdentityError } from '../services/identity/identity.js';
 import { StoreUnavailableError } from '../stores/block-store.js';
@@ -11,13 +11,12 @@ import { CliError } from './errors.js';
 import { ClientError } from '../client/errors.js';
 import { registerClientCommands } from './client-commands/index.js';
 import { SERVER_GROUP } from './help-groups.js';
-import { serve } from './serve.js';
 
 const program = new Command();
 program.name('vbs').description('Volume Backup Service').showHelpAfterError();
 const volume = registerClientCommands(program);
 program.commandsGroup(SERVER_GROUP);
-program.command('serve').description('start the HTTP service (settings from VBS_* environment variables)').action(serve);
+program.command('serve').description('start the HTTP service (settings from VBS_* environment variables)').action(async () => (await import('./serve.js')).serve());
 registerAdminCommands(program);
 registerEngineCommands(program);
 registerVolumeCommands(volume);

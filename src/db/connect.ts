@@ -17,7 +17,9 @@ export interface DbHandle {
 // int8 columns (byte counts) come back as numbers; every value we store stays below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export class DatabaseOpenError extends Error {}
+import { DatabaseOpenError } from './errors.js';
+
+export { DatabaseOpenError };
 
 /** Opens the metadata database named by the settings and applies pending migrations. */
 export async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<DbHandle> {

@@ -66,10 +66,10 @@ describe('the README quick tour', () => {
   });
   after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
-  it('has its ways', () => {
+  it('has its three ways', () => {
     assert.deepEqual(
       parts.map((p) => p.title.split(',')[0]),
-      ['With curl', 'With the OpenStack client'],
+      ['With the vbs client', 'With curl', 'With the OpenStack client'],
     );
   });
 
