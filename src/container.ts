@@ -38,6 +38,9 @@ import { PolicyTagService } from './services/policies/policy-tags.js';
 import { ShareRepository } from './services/sharing/share-repository.js';
 import { SharingService } from './services/sharing/sharing-service.js';
 import { Readiness } from './services/ops/readiness.js';
+import { EventHub } from './common/ops-events.js';
+import { logEvents, type EventLogger } from './common/event-log.js';
+import { reportStoreErrors } from './stores/error-reporting-store.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -82,16 +85,23 @@ export interface Services {
   sharing: SharingService;
   /** /readyz: whether this process can serve now (database, store, disk, workers). */
   readiness: Readiness;
+  /** Job, policy, gc and store events: the log observes them; a server's metrics subscribe. */
+  events: EventHub;
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, clock: Clock = systemClock, log?: RunnerOptions['log']): Promise<Services> {
+/** The services' log: job runners, policy scheduler, volume driver, and the operators' events. */
+export type ServicesLog = NonNullable<RunnerOptions['log']> & EventLogger;
+
+export async function createServices(config: Config, clock: Clock = systemClock, log?: ServicesLog): Promise<Services> {
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const { db } = database;
+  const events = new EventHub();
+  if (log) events.subscribe(logEvents(log));
   const identityAdmin = new IdentityAdmin(db, clock);
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds, identityAdmin, config.adminProject);
   const jobs = new JobRepository(db, clock);
-  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
+  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
   const backups = new BackupRepository(db);
   // Backups see their shares through it, sharing records them in it.
   const shares = new ShareRepository(db);
@@ -107,7 +117,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
   let store: BlockStore;
   try {
-    store = await openBlockStore(config);
+    store = reportStoreErrors(await openBlockStore(config), (operation, err) =>
+      events.emit({ event: 'store.error', operation, reason: (err as Error)?.message ?? String(err) }),
+    );
   } catch (err) {
     await database.close();
     throw err;
@@ -125,8 +137,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
-  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares });
-  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
+  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares, events });
+  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
   return {
     config,
     clock,
@@ -167,6 +179,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
+    events,
     readiness: new Readiness({ db, store, clock, dataDir: config.dataDir, minFreeBytes: config.readyMinFreeBytes, workers: () => runner.health() }),
     close: async () => {
       serviceRegistry.stop();

@@ -1,13 +1,27 @@
 /** `vbs verify BACKUP_ID` and `vbs gc`: engine maintenance on the configured block store. */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { pino } from 'pino';
 import { loadConfig } from '../common/config.js';
-import { closeEngine, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGc, runVerify } from '../engine/index.js';
+import { logEvents } from '../common/event-log.js';
+import { EventHub, type OpsEvents } from '../common/ops-events.js';
+import { closeEngine, CorruptBackupError, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGcTelling, runVerify } from '../engine/index.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { openBlockStore, parseStoreUrl } from '../stores/factory.js';
 import { CliError } from './errors.js';
 
-async function withStore<T>(work: (store: BlockStore) => Promise<T>): Promise<T> {
+/**
+ * The command's events as JSON lines on stderr at VBS_LOG_LEVEL, as `vbs serve` logs them:
+ * stdout stays the operator's summary, stderr feeds the log collector.
+ */
+function commandEvents(level: string): OpsEvents {
+  const hub = new EventHub();
+  // Synchronous: the process may exit right after the command.
+  hub.subscribe(logEvents(pino({ level }, pino.destination({ dest: 2, sync: true }))));
+  return hub;
+}
+
+async function withStore<T>(work: (store: BlockStore, events: OpsEvents) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const location = parseStoreUrl(config.storeUrl, config.dataDir);
   // No data dir at all is a command run in the wrong place, not an empty store (a served one
@@ -17,7 +31,7 @@ async function withStore<T>(work: (store: BlockStore) => Promise<T>): Promise<T>
   }
   const store = await openBlockStore(config);
   try {
-    return await work(store);
+    return await work(store, commandEvents(config.logLevel));
   } catch (err) {
     // What the engine refuses is the operator's answer, in one line.
     if (err instanceof EngineError || err instanceof FormatError) throw new CliError(err.message);
@@ -35,12 +49,18 @@ export function registerEngineCommands(program: Command): void {
     .command('verify <backup-id>')
     .description('read every block of a backup from the store and check its SHA-256')
     .action((backupId: string) =>
-      withStore(async (store) => {
+      withStore(async (store, events) => {
         const project = await findBackupProject(store, backupId);
         if (!project) throw new CliError(`backup ${backupId} has no manifest in the store ${store.description}`);
         const started = performance.now();
-        const r = await runVerify(openRepository(store, project), backupId);
+        const told = { event: 'verify.end', backup_id: backupId, project_id: project } as const;
+        const r = await runVerify(openRepository(store, project), backupId).catch((err: unknown) => {
+          const reason = (err as Error)?.message ?? String(err);
+          events.emit({ ...told, outcome: err instanceof CorruptBackupError ? 'damaged' : 'failed', blocks: null, bytes_checked: null, reason, duration_ms: Math.round(performance.now() - started) });
+          throw err;
+        });
         const seconds = (performance.now() - started) / 1000;
+        events.emit({ ...told, outcome: 'intact', blocks: r.blocks, bytes_checked: r.bytesChecked, reason: null, duration_ms: Math.round(seconds * 1000) });
         console.log(
           `backup ${backupId} is intact: ${r.distinctBlocks} distinct blocks of ${r.blocks}, ${mb(r.bytesChecked)} checked in ${seconds.toFixed(1)} s`,
         );
@@ -52,13 +72,13 @@ export function registerEngineCommands(program: Command): void {
     .description('remove blocks no backup references (mark and sweep, every project)')
     .option('--grace-minutes <n>', 'leave data written less than this long ago', '60')
     .action((opts: { graceMinutes: string }) =>
-      withStore(async (store) => {
+      withStore(async (store, events) => {
         const minutes = Number(opts.graceMinutes);
         if (!Number.isFinite(minutes) || minutes < 0) throw new CliError(`--grace-minutes must be a number of at least 0, got "${opts.graceMinutes}"`);
         const projects = await listProjects(store);
         if (projects.length === 0) console.log(`nothing to collect in ${store.description}`);
         for (const project of projects) {
-          const r = await runGc(openRepository(store, project), { graceMs: minutes * 60_000 });
+          const r = await runGcTelling(openRepository(store, project), events, 'cli', { graceMs: minutes * 60_000 });
           if (r.skipped) {
             console.log(`project ${project}: skipped, ${r.skipped}`);
             continue;

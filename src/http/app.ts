@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { pino, type Logger } from 'pino';
@@ -11,6 +11,7 @@ import { familyOf } from './families.js';
 import { renderError, toApiError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerRequestLog } from './request-log.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
@@ -61,6 +62,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // pino's Logger is what Fastify logs with; its declared type is the narrower base interface.
     loggerInstance: (options.logger ?? pino({ level: options.logLevel ?? services.config.logLevel })) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    // Fastify's two lines per request at info give way to one at debug (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req-${randomUUID()}`,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
@@ -119,7 +122,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     void reply.status(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
   });
 
-  const metrics = registerMetrics(app);
+  registerRequestLog(app);
+  const metrics = registerMetrics(app, services.events);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -22,6 +22,8 @@ export interface Job {
   createdAt: Date;
   beginTime: Date | null;
   endTime: Date | null;
+  /** 0-100 for the kinds that report progress, once they have started; null otherwise. */
+  progress: number | null;
 }
 
 export interface NewJob {
@@ -64,6 +66,7 @@ function toJob(row: JobTable): Job {
     createdAt: new Date(row.created_at),
     beginTime: row.begin_time ? new Date(row.begin_time) : null,
     endTime: row.end_time ? new Date(row.end_time) : null,
+    progress: row.progress ?? null,
   };
 }
 
@@ -98,6 +101,7 @@ export class JobRepository {
       created_at: now,
       begin_time: null,
       end_time: null,
+      progress: null,
     };
     await executor.insertInto('jobs').values(row).execute();
     return toJob(row);
@@ -193,8 +197,21 @@ export class JobRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async succeed(id: string, owner: string, entities: Record<string, unknown> = {}): Promise<boolean> {
-    return this.finish(id, owner, 'SUCCESS', entities, null, null);
+  /** Records how far a running job has come (0-100); fenced like every write. */
+  async setProgress(id: string, owner: string, percent: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ progress: percent })
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** `progress`: 100 for a kind that reports progress, so a job that ends shows it complete. */
+  async succeed(id: string, owner: string, entities: Record<string, unknown> = {}, progress?: number): Promise<boolean> {
+    return this.finish(id, owner, 'SUCCESS', entities, null, null, progress);
   }
 
   async fail(id: string, owner: string, errorCode: string, reason: string, entities: Record<string, unknown> = {}): Promise<boolean> {
@@ -213,6 +230,7 @@ export class JobRepository {
     entities: Record<string, unknown>,
     errorCode: string | null,
     reason: string | null,
+    progress?: number,
   ): Promise<boolean> {
     const job = await this.get(id);
     if (!job || job.leaseOwner !== owner || job.status !== 'RUNNING') return false;
@@ -227,6 +245,7 @@ export class JobRepository {
         end_time: this.clock.now().toISOString(),
         lease_owner: null,
         lease_expires_at: null,
+        ...(progress === undefined ? {} : { progress }),
       },
       { leaseOwner: owner },
     );

@@ -2,9 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
+import { noEvents, type JobDetails, type OpsEvents } from '../../common/ops-events.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
+import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGcTelling, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
@@ -25,6 +26,8 @@ export interface BackupJobDeps {
   store: BlockStore;
   clock: Clock;
   shares: ShareLookup;
+  /** Told the gc results of backup deletes. */
+  events?: OpsEvents;
 }
 
 const INTERRUPTED = 'interrupted: the service stopped while the job ran';
@@ -52,6 +55,17 @@ function stopping(signal: AbortSignal): boolean {
 function storedFields(backup: Backup, h: ManifestHeader) {
   const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
   return { object_count: Math.ceil(h.bytesAllocated / h.blockSize), service_metadata: JSON.stringify(meta) };
+}
+
+/** What a backup moved, for its job's end event and the metrics. */
+function bytesOf(h: ManifestHeader): JobDetails {
+  return {
+    backup_type: h.type,
+    bytes_read: h.bytesRead,
+    bytes_stored: h.bytesStored,
+    // Non-zero blocks not stored again: the store had them (or the unchanged source reused them all).
+    bytes_deduplicated: Math.max(0, h.bytesAllocated - h.bytesNew),
+  };
 }
 
 /** The create, delete and restore jobs of backups, driving the engine. */
@@ -87,7 +101,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
 
   const create: JobHandler = {
     failureRule: 'backup.create-failed',
-    async run({ job, signal }) {
+    reportsProgress: true,
+    async run({ job, signal, progress, report }) {
       const p = job.payload as unknown as CreatePayload;
       const backup = await d.backups.get(p.backupId);
       if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being created`);
@@ -116,6 +131,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           volumeId: backup.volumeId,
           signal,
           onProgress: (pr) => {
+            progress(pr.percent);
             if (Date.now() - lastWrite < 1000) return;
             lastWrite = Date.now();
             const meta = { ...backup.serviceMetadata, progress: pr.percent, AT: Math.round(pr.throughputMBps * 10) / 10 };
@@ -123,6 +139,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           },
         });
         manifestWritten = true;
+        report(bytesOf(result.header));
         // Gone before the backup shows available: nothing of it outlives the job.
         if (temporarySnapshot) {
           await d.driver.deleteSnapshot(backup.id);
@@ -170,7 +187,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   /** Reclaims the space of blocks no backup of the project references; why it could not, else null. */
   async function reclaimSpace(projectId: string): Promise<string | null> {
     const before = gcOfProject.get(projectId) ?? Promise.resolve();
-    const gc = before.then(() => runGc(openRepository(d.store, projectId)));
+    const gc = before.then(() => runGcTelling(openRepository(d.store, projectId), d.events ?? noEvents, 'backup-delete'));
     const settled = gc.catch(() => undefined);
     gcOfProject.set(projectId, settled);
     try {
@@ -233,7 +250,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
 
   const restore: JobHandler = {
     failureRule: 'restore.failed',
-    async run({ job, signal }) {
+    reportsProgress: true,
+    async run({ job, signal, progress, report }) {
       const p = job.payload as unknown as RestorePayload;
       const backup = await d.backups.get(p.backupId);
       const volume = await d.volumes.getVolume(p.volumeId);
@@ -245,7 +263,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const target = d.driver.path('volume', volume.id);
         // A new volume's image is made by the restore itself, sparse where the backup has zeros.
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
-        await runRestore(repo, { backupId: backup.id, target, signal });
+        const restored = await runRestore(repo, { backupId: backup.id, target, signal, onProgress: (pr) => progress(pr.percent) });
+        report({ bytes_written: restored.bytes, bytes_fetched: restored.bytesFetched });
         // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
         await d.driver.extendVolume(volume.id, volume.size);
         await d.db.transaction().execute(async (tx) => {
