@@ -144,14 +144,15 @@ export class JobRepository {
   /**
    * Takes the oldest runnable job of the given types for `owner`. The conditional update is the
    * claim: of several processes racing for one job exactly one sees its row updated.
+   * `reportsProgress`: whether a kind reports progress (its job then shows 0 once claimed).
    */
-  async claim(owner: string, types: readonly string[], leaseMs: number): Promise<Job | undefined> {
+  async claim(owner: string, types: readonly string[], leaseMs: number, reportsProgress: (type: string) => boolean = () => false): Promise<Job | undefined> {
     if (types.length === 0) return undefined;
     for (let tries = 0; tries < 5; tries++) {
       const now = this.clock.now();
       const candidate = await this.db
         .selectFrom('jobs')
-        .select('id')
+        .select(['id', 'job_type'])
         .where('status', '=', 'INIT')
         .where('run_after', '<=', now.toISOString())
         .where('job_type', 'in', types)
@@ -165,6 +166,8 @@ export class JobRepository {
         lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
         attempts: eb('attempts', '+', 1),
         begin_time: eb.fn.coalesce('begin_time', eb.val(now.toISOString())),
+        // A kind that reports progress shows 0 from its start (again from 0 when a retry starts over).
+        progress: reportsProgress(candidate.job_type) ? 0 : null,
       }));
       if (claimed) return this.get(candidate.id);
     }

@@ -35,7 +35,7 @@ export interface JobHandler {
    * error, or a worker that stopped (default job.failed).
    */
   failureRule?: Rule;
-  /** This kind reports progress: it shows 0 once started and 100 on success (null otherwise). */
+  /** This kind reports progress: it shows 0 once claimed and 100 on success (null otherwise). */
   reportsProgress?: boolean;
 }
 
@@ -156,7 +156,7 @@ export class JobRunner {
     try {
       if (Date.now() - this.lastRecovery > Math.min(10_000, this.leaseMs / 3)) await this.recover();
       while (!this.stopped && this.running.size < this.options.workers) {
-        const job = await this.repo.claim(this.owner, [...this.handlers.keys()], this.leaseMs);
+        const job = await this.repo.claim(this.owner, [...this.handlers.keys()], this.leaseMs, (type) => !!this.handlers.get(type)?.reportsProgress);
         if (!job) break;
         const done = this.execute(job).finally(() => {
           this.running.delete(job.id);
@@ -181,23 +181,40 @@ export class JobRunner {
     this.events.emit({ event: 'job.fail', ...this.jobFields(job), outcome: 'FAIL', duration_ms: durationMs, error_code: errorCode, reason, details });
   }
 
-  /** The handler's progress reports, written in order, throttled; `settled` waits for the last write. */
+  /**
+   * The handler's progress reports, written in order and throttled: at once when a second has
+   * passed since the last write (or at 100), else the latest is written when the second is up.
+   * `settled` cancels what is still to come and waits for the writes under way.
+   */
   private progressWriter(job: Job) {
     let lastAt = 0;
-    let last = -1;
+    let written = -1;
+    let latest = -1;
+    let trailing: NodeJS.Timeout | undefined;
     let writes: Promise<unknown> = Promise.resolve();
+    const write = () => {
+      trailing = undefined;
+      if (latest === written) return;
+      const p = latest;
+      lastAt = Date.now();
+      written = p;
+      writes = writes
+        .then(() => this.repo.setProgress(job.id, this.owner, p))
+        .catch((err: unknown) => this.log.warn({ err, job: job.id }, 'job progress write failed'));
+    };
     return {
       report: (percent: number) => {
-        const p = Math.max(0, Math.min(100, Math.floor(percent)));
-        const now = Date.now();
-        if (p === last || (last >= 0 && p < 100 && now - lastAt < PROGRESS_WRITE_MS)) return;
-        lastAt = now;
-        last = p;
-        writes = writes
-          .then(() => this.repo.setProgress(job.id, this.owner, p))
-          .catch((err: unknown) => this.log.warn({ err, job: job.id }, 'job progress write failed'));
+        latest = Math.max(0, Math.min(100, Math.floor(percent)));
+        const wait = lastAt + PROGRESS_WRITE_MS - Date.now();
+        if (latest === 100 || wait <= 0) {
+          clearTimeout(trailing);
+          write();
+        } else trailing ??= setTimeout(write, wait).unref();
       },
-      settled: () => writes,
+      settled: () => {
+        clearTimeout(trailing);
+        return writes;
+      },
     };
   }
 
@@ -220,7 +237,6 @@ export class JobRunner {
     const details: JobDetails = {};
     const progress = this.progressWriter(job);
     this.events.emit({ event: 'job.start', ...this.jobFields(job), attempt: job.attempts });
-    if (handler.reportsProgress) progress.report(0);
     try {
       const entities = await handler.run({
         job,
