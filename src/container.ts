@@ -41,6 +41,10 @@ import { Readiness } from './services/ops/readiness.js';
 import { EventHub } from './common/ops-events.js';
 import { logEvents, type EventLogger } from './common/event-log.js';
 import { reportStoreErrors } from './stores/error-reporting-store.js';
+import { StoreMaintenance } from './services/backups/store-maintenance.js';
+import { StoreJobService, registerStoreJobs } from './services/backups/store-jobs.js';
+import { BackupStatistics } from './services/backups/backup-statistics.js';
+import type { CredentialService } from './services/identity/credentials.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -87,6 +91,14 @@ export interface Services {
   readiness: Readiness;
   /** Job, policy, gc and store events: the log observes them; a server's metrics subscribe. */
   events: EventHub;
+  /** IAM's permanent access keys (AK/SK). */
+  credentials: CredentialService;
+  /** Engine verify and gc of the block store, shared by the CLI and the store jobs. */
+  maintenance: StoreMaintenance;
+  /** Store verify and gc as jobs, for cloud administrators. */
+  storeJobs: StoreJobService;
+  /** A project's backup figures for dashboards and the last-backup-age metric. */
+  backupStatistics: BackupStatistics;
   close(): Promise<void>;
 }
 
@@ -137,7 +149,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
-  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares, events });
+  const maintenance = new StoreMaintenance(store, events);
+  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares, maintenance });
+  registerStoreJobs(runner, { db, backups, maintenance });
   const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
   return {
     config,
@@ -180,6 +194,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
     events,
+    credentials: identity.credentials,
+    maintenance,
+    storeJobs: new StoreJobService({ db, backups, jobs, maintenance, kick: () => runner.kick() }),
+    backupStatistics: new BackupStatistics(db, quotas, clock),
     readiness: new Readiness({ db, store, clock, dataDir: config.dataDir, minFreeBytes: config.readyMinFreeBytes, workers: () => runner.health() }),
     close: async () => {
       serviceRegistry.stop();

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { loadConfig } from '../common/config.js';
 import { logEvents } from '../common/event-log.js';
 import { EventHub, type OpsEvents } from '../common/ops-events.js';
-import { closeEngine, CorruptBackupError, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGcTelling, runVerify } from '../engine/index.js';
+import { closeEngine, EngineError, FormatError } from '../engine/index.js';
+import { StoreMaintenance } from '../services/backups/store-maintenance.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { openBlockStore, parseStoreUrl } from '../stores/factory.js';
 import { CliError } from './errors.js';
@@ -21,7 +22,7 @@ function commandEvents(level: string): OpsEvents {
   return hub;
 }
 
-async function withStore<T>(work: (store: BlockStore, events: OpsEvents) => Promise<T>): Promise<T> {
+async function withStore<T>(work: (maintenance: StoreMaintenance, store: BlockStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const location = parseStoreUrl(config.storeUrl, config.dataDir);
   // No data dir at all is a command run in the wrong place, not an empty store (a served one
@@ -31,7 +32,7 @@ async function withStore<T>(work: (store: BlockStore, events: OpsEvents) => Prom
   }
   const store = await openBlockStore(config);
   try {
-    return await work(store, commandEvents(config.logLevel));
+    return await work(new StoreMaintenance(store, commandEvents(config.logLevel)), store);
   } catch (err) {
     // What the engine refuses is the operator's answer, in one line.
     if (err instanceof EngineError || err instanceof FormatError) throw new CliError(err.message);
@@ -49,18 +50,13 @@ export function registerEngineCommands(program: Command): void {
     .command('verify <backup-id>')
     .description('read every block of a backup from the store and check its SHA-256')
     .action((backupId: string) =>
-      withStore(async (store, events) => {
-        const project = await findBackupProject(store, backupId);
+      withStore(async (maintenance, store) => {
+        const project = await maintenance.projectOfBackup(backupId);
         if (!project) throw new CliError(`backup ${backupId} has no manifest in the store ${store.description}`);
         const started = performance.now();
-        const told = { event: 'verify.end', backup_id: backupId, project_id: project } as const;
-        const r = await runVerify(openRepository(store, project), backupId).catch((err: unknown) => {
-          const reason = (err as Error)?.message ?? String(err);
-          events.emit({ ...told, outcome: err instanceof CorruptBackupError ? 'damaged' : 'failed', blocks: null, bytes_checked: null, reason, duration_ms: Math.round(performance.now() - started) });
-          throw err;
-        });
+        const r = await maintenance.check(project, backupId, undefined, 'cli');
+        if (!r.intact) throw new CliError(r.problem ?? `backup ${backupId} is damaged`);
         const seconds = (performance.now() - started) / 1000;
-        events.emit({ ...told, outcome: 'intact', blocks: r.blocks, bytes_checked: r.bytesChecked, reason: null, duration_ms: Math.round(seconds * 1000) });
         console.log(
           `backup ${backupId} is intact: ${r.distinctBlocks} distinct blocks of ${r.blocks}, ${mb(r.bytesChecked)} checked in ${seconds.toFixed(1)} s`,
         );
@@ -72,13 +68,13 @@ export function registerEngineCommands(program: Command): void {
     .description('remove blocks no backup references (mark and sweep, every project)')
     .option('--grace-minutes <n>', 'leave data written less than this long ago', '60')
     .action((opts: { graceMinutes: string }) =>
-      withStore(async (store, events) => {
+      withStore(async (maintenance, store) => {
         const minutes = Number(opts.graceMinutes);
         if (!Number.isFinite(minutes) || minutes < 0) throw new CliError(`--grace-minutes must be a number of at least 0, got "${opts.graceMinutes}"`);
-        const projects = await listProjects(store);
+        const projects = await maintenance.projects();
         if (projects.length === 0) console.log(`nothing to collect in ${store.description}`);
         for (const project of projects) {
-          const r = await runGcTelling(openRepository(store, project), events, 'cli', { graceMs: minutes * 60_000 });
+          const r = await maintenance.collect(project, { graceMs: minutes * 60_000, trigger: 'cli' });
           if (r.skipped) {
             console.log(`project ${project}: skipped, ${r.skipped}`);
             continue;

@@ -27,7 +27,7 @@ function summary(e: OpsEvent): string {
     case 'gc.end':
       return e.deferred ? `gc of project ${e.project_id} deferred: ${e.deferred}` : `gc of project ${e.project_id} freed ${e.bytes_freed} bytes`;
     case 'verify.end':
-      return e.outcome === 'failed' ? `verify of backup ${e.backup_id} failed: ${e.reason}` : `backup ${e.backup_id} is ${e.outcome}`;
+      return e.outcome === 'intact' ? `backup ${e.backup_id} is intact` : `verify of backup ${e.backup_id}: ${e.outcome}, ${e.reason}`;
     case 'store.error':
       return `block store ${e.operation} failed: ${e.reason}`;
   }

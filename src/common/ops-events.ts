@@ -87,8 +87,8 @@ export interface PolicyRunEvent {
 export interface GcEndEvent {
   event: 'gc.end';
   project_id: string;
-  /** Who asked: a backup delete job, or the `vbs gc` command. */
-  trigger: 'backup-delete' | 'cli';
+  /** Who asked: a backup delete job, a store gc job, or the `vbs gc` command. */
+  trigger: 'backup-delete' | 'job' | 'cli';
   /** Why nothing was swept now (a backup runs, the store failed); a later gc finishes. Null when it ran. */
   deferred: string | null;
   backups: number;
@@ -102,12 +102,14 @@ export interface GcEndEvent {
   duration_ms: number;
 }
 
-/** `vbs verify` read a backup: intact, damaged (the reason names the block), or failed (the store, say, could not be read). */
+/** A verify read a backup: intact, damaged (the reason names the block), missing, or failed (the store, say, could not be read). */
 export interface VerifyEndEvent {
   event: 'verify.end';
   backup_id: string;
   project_id: string;
-  outcome: 'intact' | 'damaged' | 'failed';
+  /** Who asked: a store verify job, or the `vbs verify` command. */
+  trigger: 'job' | 'cli';
+  outcome: 'intact' | 'damaged' | 'missing' | 'failed';
   blocks: number | null;
   bytes_checked: number | null;
   reason: string | null;

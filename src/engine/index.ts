@@ -21,7 +21,6 @@ export type { EngineSettings, InflightBackup, InterruptedBackup } from './reposi
 export { abandonBackup, runBackup, type BackupOptions, type BackupResult } from './backup.js';
 export { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
 export { collectAbandoned, runGc, type GcOptions, type GcResult } from './gc.js';
-export { runGcTelling } from './gc-event.js';
 export type { ManifestHeader, Manifest } from './format.js';
 export { FormatError } from './format.js';
 export type { Progress, ProgressListener } from './progress.js';

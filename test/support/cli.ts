@@ -53,8 +53,8 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startServe(vbs: Record<string, string | undefined>): ServeProcess {
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve'], { env: cliEnv(vbs), cwd: REPO_ROOT });
+export function startServe(vbs: Record<string, string | undefined>, options: { cwd?: string } = {}): ServeProcess {
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve'], { env: cliEnv(vbs), cwd: options.cwd ?? REPO_ROOT });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
