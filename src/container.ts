@@ -38,6 +38,9 @@ import { PolicyTagService } from './services/policies/policy-tags.js';
 import { ShareRepository } from './services/sharing/share-repository.js';
 import { SharingService } from './services/sharing/sharing-service.js';
 import { Readiness } from './services/ops/readiness.js';
+import { EventHub } from './common/ops-events.js';
+import { logEvents, type EventLogger } from './common/event-log.js';
+import { reportStoreErrors } from './stores/error-reporting-store.js';
 import { StoreMaintenance } from './services/backups/store-maintenance.js';
 import { StoreJobService, registerStoreJobs } from './services/backups/store-jobs.js';
 import { BackupStatistics } from './services/backups/backup-statistics.js';
@@ -86,6 +89,8 @@ export interface Services {
   sharing: SharingService;
   /** /readyz: whether this process can serve now (database, store, disk, workers). */
   readiness: Readiness;
+  /** Job, policy, gc and store events: the log observes them; a server's metrics subscribe. */
+  events: EventHub;
   /** IAM's permanent access keys (AK/SK). */
   credentials: CredentialService;
   /** Engine verify and gc of the block store, shared by the CLI and the store jobs. */
@@ -97,13 +102,18 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function createServices(config: Config, clock: Clock = systemClock, log?: RunnerOptions['log']): Promise<Services> {
+/** The services' log: job runners, policy scheduler, volume driver, and the operators' events. */
+export type ServicesLog = NonNullable<RunnerOptions['log']> & EventLogger;
+
+export async function createServices(config: Config, clock: Clock = systemClock, log?: ServicesLog): Promise<Services> {
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   const { db } = database;
+  const events = new EventHub();
+  if (log) events.subscribe(logEvents(log));
   const identityAdmin = new IdentityAdmin(db, clock);
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds, identityAdmin, config.adminProject);
   const jobs = new JobRepository(db, clock);
-  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
+  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
   const backups = new BackupRepository(db);
   // Backups see their shares through it, sharing records them in it.
   const shares = new ShareRepository(db);
@@ -119,7 +129,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const driverLog = (message: string, err: unknown) => log?.error({ err }, message);
   let store: BlockStore;
   try {
-    store = await openBlockStore(config);
+    store = reportStoreErrors(await openBlockStore(config), (operation, err) =>
+      events.emit({ event: 'store.error', operation, reason: (err as Error)?.message ?? String(err) }),
+    );
   } catch (err) {
     await database.close();
     throw err;
@@ -137,10 +149,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
-  const maintenance = new StoreMaintenance(store);
+  const maintenance = new StoreMaintenance(store, events);
   registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares, maintenance });
   registerStoreJobs(runner, { db, backups, maintenance });
-  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
+  const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
   return {
     config,
     clock,
@@ -181,6 +193,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
+    events,
     credentials: identity.credentials,
     maintenance,
     storeJobs: new StoreJobService({ db, backups, jobs, maintenance, kick: () => runner.kick() }),

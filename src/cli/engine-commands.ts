@@ -1,10 +1,24 @@
 /** `vbs verify BACKUP_ID` and `vbs gc`: engine maintenance on the configured block store. */
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { pino } from 'pino';
 import { loadConfig } from '../common/config.js';
+import { logEvents } from '../common/event-log.js';
+import { EventHub, type OpsEvents } from '../common/ops-events.js';
 import type { StoreMaintenance } from '../services/backups/store-maintenance.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { CliError } from './errors.js';
+
+/**
+ * The command's events as JSON lines on stderr at VBS_LOG_LEVEL, as `vbs serve` logs them:
+ * stdout stays the operator's summary, stderr feeds the log collector.
+ */
+function commandEvents(level: string): OpsEvents {
+  const hub = new EventHub();
+  // Synchronous: the process may exit right after the command.
+  hub.subscribe(logEvents(pino({ level }, pino.destination({ dest: 2, sync: true }))));
+  return hub;
+}
 
 async function withStore<T>(work: (maintenance: StoreMaintenance, store: BlockStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -22,7 +36,7 @@ async function withStore<T>(work: (maintenance: StoreMaintenance, store: BlockSt
   }
   const store = await openBlockStore(config);
   try {
-    return await work(new StoreMaintenance(store), store);
+    return await work(new StoreMaintenance(store, commandEvents(config.logLevel)), store);
   } catch (err) {
     // What the engine refuses is the operator's answer, in one line.
     if (err instanceof EngineError || err instanceof FormatError) throw new CliError(err.message);
@@ -44,7 +58,7 @@ export function registerEngineCommands(program: Command): void {
         const project = await maintenance.projectOfBackup(backupId);
         if (!project) throw new CliError(`backup ${backupId} has no manifest in the store ${store.description}`);
         const started = performance.now();
-        const r = await maintenance.check(project, backupId);
+        const r = await maintenance.check(project, backupId, undefined, 'cli');
         if (!r.intact) throw new CliError(r.problem ?? `backup ${backupId} is damaged`);
         const seconds = (performance.now() - started) / 1000;
         console.log(
@@ -64,7 +78,7 @@ export function registerEngineCommands(program: Command): void {
         const projects = await maintenance.projects();
         if (projects.length === 0) console.log(`nothing to collect in ${store.description}`);
         for (const project of projects) {
-          const r = await maintenance.collect(project, { graceMs: minutes * 60_000 });
+          const r = await maintenance.collect(project, { graceMs: minutes * 60_000, trigger: 'cli' });
           if (r.skipped) {
             console.log(`project ${project}: skipped, ${r.skipped}`);
             continue;

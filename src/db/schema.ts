@@ -163,6 +163,8 @@ export interface JobTable {
   created_at: string;
   begin_time: string | null;
   end_time: string | null;
+  /** 0-100 for the kinds that report progress; null for the others and before a job starts. */
+  progress: number | null;
 }
 
 export interface BackupTable {

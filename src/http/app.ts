@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import fastJson, { type Schema } from 'fast-json-stringify';
 import { pino, type Logger } from 'pino';
@@ -12,6 +12,7 @@ import { renderError, toApiError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerBackupAgeMetric } from './backup-age-metric.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerRequestLog } from './request-log.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
@@ -64,6 +65,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // pino's Logger is what Fastify logs with; its declared type is the narrower base interface.
     loggerInstance: (options.logger ?? pino({ level: options.logLevel ?? services.config.logLevel })) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
+    // Fastify's two lines per request at info give way to one at debug (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req-${randomUUID()}`,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 200 },
@@ -122,7 +125,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     void reply.status(status).type('application/json; charset=utf-8').serializer(JSON.stringify).send(body);
   });
 
-  const metrics = registerMetrics(app);
+  registerRequestLog(app);
+  const metrics = registerMetrics(app, services.events);
   registerBackupAgeMetric(metrics, services.backupStatistics);
   await app.register(swagger, {
     openapi: {

@@ -22,6 +22,8 @@ export interface Job {
   createdAt: Date;
   beginTime: Date | null;
   endTime: Date | null;
+  /** 0-100 for the kinds that report progress, once they have started; null otherwise. */
+  progress: number | null;
 }
 
 export interface NewJob {
@@ -64,6 +66,7 @@ function toJob(row: JobTable): Job {
     createdAt: new Date(row.created_at),
     beginTime: row.begin_time ? new Date(row.begin_time) : null,
     endTime: row.end_time ? new Date(row.end_time) : null,
+    progress: row.progress ?? null,
   };
 }
 
@@ -98,6 +101,7 @@ export class JobRepository {
       created_at: now,
       begin_time: null,
       end_time: null,
+      progress: null,
     };
     await executor.insertInto('jobs').values(row).execute();
     return toJob(row);
@@ -140,14 +144,15 @@ export class JobRepository {
   /**
    * Takes the oldest runnable job of the given types for `owner`. The conditional update is the
    * claim: of several processes racing for one job exactly one sees its row updated.
+   * `reportsProgress`: whether a kind reports progress (its job then shows 0 once claimed).
    */
-  async claim(owner: string, types: readonly string[], leaseMs: number): Promise<Job | undefined> {
+  async claim(owner: string, types: readonly string[], leaseMs: number, reportsProgress: (type: string) => boolean = () => false): Promise<Job | undefined> {
     if (types.length === 0) return undefined;
     for (let tries = 0; tries < 5; tries++) {
       const now = this.clock.now();
       const candidate = await this.db
         .selectFrom('jobs')
-        .select('id')
+        .select(['id', 'job_type'])
         .where('status', '=', 'INIT')
         .where('run_after', '<=', now.toISOString())
         .where('job_type', 'in', types)
@@ -161,6 +166,8 @@ export class JobRepository {
         lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
         attempts: eb('attempts', '+', 1),
         begin_time: eb.fn.coalesce('begin_time', eb.val(now.toISOString())),
+        // A kind that reports progress shows 0 from its start (again from 0 when a retry starts over).
+        progress: reportsProgress(candidate.job_type) ? 0 : null,
       }));
       if (claimed) return this.get(candidate.id);
     }
@@ -193,8 +200,21 @@ export class JobRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async succeed(id: string, owner: string, entities: Record<string, unknown> = {}): Promise<boolean> {
-    return this.finish(id, owner, 'SUCCESS', entities, null, null);
+  /** Records how far a running job has come (0-100); fenced like every write. */
+  async setProgress(id: string, owner: string, percent: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ progress: percent })
+      .where('id', '=', id)
+      .where('status', '=', 'RUNNING')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** `progress`: 100 for a kind that reports progress, so a job that ends shows it complete. */
+  async succeed(id: string, owner: string, entities: Record<string, unknown> = {}, progress?: number): Promise<boolean> {
+    return this.finish(id, owner, 'SUCCESS', entities, null, null, progress);
   }
 
   async fail(id: string, owner: string, errorCode: string, reason: string, entities: Record<string, unknown> = {}): Promise<boolean> {
@@ -213,6 +233,7 @@ export class JobRepository {
     entities: Record<string, unknown>,
     errorCode: string | null,
     reason: string | null,
+    progress?: number,
   ): Promise<boolean> {
     const job = await this.get(id);
     if (!job || job.leaseOwner !== owner || job.status !== 'RUNNING') return false;
@@ -227,6 +248,7 @@ export class JobRepository {
         end_time: this.clock.now().toISOString(),
         lease_owner: null,
         lease_expires_at: null,
+        ...(progress === undefined ? {} : { progress }),
       },
       { leaseOwner: owner },
     );

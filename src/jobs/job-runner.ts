@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { noEvents, type JobDetails, type OpsEvents } from '../common/ops-events.js';
 import { DomainError, OperationFailed, type Rule } from '../services/common/errors.js';
 import type { Job, JobRepository } from './job-repository.js';
 
@@ -15,6 +16,13 @@ export interface JobContext {
   /** Aborted when the lease is lost or the runner stops: stop work, the job is not yours. */
   signal: AbortSignal;
   setEntities(entities: Record<string, unknown>): Promise<void>;
+  /**
+   * How far the job has come (0-100), for kinds that report it: written to the job's record at
+   * most about once a second (and at 100), so a handler may call it as often as it likes.
+   */
+  progress(percent: number): void;
+  /** Facts of this run for its end (or failure) event: bytes moved, what it made. */
+  report(details: JobDetails): void;
 }
 
 export interface JobHandler {
@@ -27,6 +35,8 @@ export interface JobHandler {
    * error, or a worker that stopped (default job.failed).
    */
   failureRule?: Rule;
+  /** This kind reports progress: it shows 0 once claimed and 100 on success (null otherwise). */
+  reportsProgress?: boolean;
 }
 
 export interface RunnerOptions {
@@ -36,7 +46,12 @@ export interface RunnerOptions {
   log?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** The code a job's record keeps for a domain failure: the HTTP layer's mapping, given by the composition root. */
   codeOf: (failure: DomainError) => string;
+  /** Told every job's start, end and failure (the log and the metrics observe them). */
+  events?: OpsEvents;
 }
+
+/** Progress is written at most this often (and at 100): a job's record is not a progress bar's every tick. */
+const PROGRESS_WRITE_MS = 1000;
 
 const silent = { error: () => undefined, warn: () => undefined };
 
@@ -53,6 +68,7 @@ export class JobRunner {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly log: NonNullable<RunnerOptions['log']>;
+  private readonly events: OpsEvents;
   private timer: NodeJS.Timeout | undefined;
   private recovering: Promise<void> | undefined;
   private lastRecovery = 0;
@@ -68,6 +84,7 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 500;
     this.log = options.log ?? silent;
+    this.events = options.events ?? noEvents;
   }
 
   register(type: string, handler: JobHandler): void {
@@ -112,6 +129,8 @@ export class JobRunner {
       try {
         const { failed } = await this.repo.recoverExpired((type) => this.failureCode(type));
         for (const job of failed) {
+          // Its worker's end was never seen: the failure is known only now, its duration not at all.
+          this.emitFail(job, null, job.errorCode ?? this.failureCode(job.type), job.failReason ?? 'interrupted', {});
           await this.handlers.get(job.type)?.onAbandoned?.(job).catch((err: unknown) => {
             this.log.error({ err, job: job.id }, 'could not put an abandoned job\'s records right');
           });
@@ -137,7 +156,7 @@ export class JobRunner {
     try {
       if (Date.now() - this.lastRecovery > Math.min(10_000, this.leaseMs / 3)) await this.recover();
       while (!this.stopped && this.running.size < this.options.workers) {
-        const job = await this.repo.claim(this.owner, [...this.handlers.keys()], this.leaseMs);
+        const job = await this.repo.claim(this.owner, [...this.handlers.keys()], this.leaseMs, (type) => !!this.handlers.get(type)?.reportsProgress);
         if (!job) break;
         const done = this.execute(job).finally(() => {
           this.running.delete(job.id);
@@ -154,6 +173,51 @@ export class JobRunner {
     }
   }
 
+  private jobFields(job: Job) {
+    return { kind: job.type, job_id: job.id, project_id: job.projectId, entities: job.entities };
+  }
+
+  private emitFail(job: Job, durationMs: number | null, errorCode: string, reason: string, details: JobDetails): void {
+    this.events.emit({ event: 'job.fail', ...this.jobFields(job), outcome: 'FAIL', duration_ms: durationMs, error_code: errorCode, reason, details });
+  }
+
+  /**
+   * The handler's progress reports, written in order and throttled: at once when a second has
+   * passed since the last write (or at 100), else the latest is written when the second is up.
+   * `settled` cancels what is still to come and waits for the writes under way.
+   */
+  private progressWriter(job: Job) {
+    let lastAt = 0;
+    let written = -1;
+    let latest = -1;
+    let trailing: NodeJS.Timeout | undefined;
+    let writes: Promise<unknown> = Promise.resolve();
+    const write = () => {
+      trailing = undefined;
+      if (latest === written) return;
+      const p = latest;
+      lastAt = Date.now();
+      written = p;
+      writes = writes
+        .then(() => this.repo.setProgress(job.id, this.owner, p))
+        .catch((err: unknown) => this.log.warn({ err, job: job.id }, 'job progress write failed'));
+    };
+    return {
+      report: (percent: number) => {
+        latest = Math.max(0, Math.min(100, Math.floor(percent)));
+        const wait = lastAt + PROGRESS_WRITE_MS - Date.now();
+        if (latest === 100 || wait <= 0) {
+          clearTimeout(trailing);
+          write();
+        } else trailing ??= setTimeout(write, wait).unref();
+      },
+      settled: () => {
+        clearTimeout(trailing);
+        return writes;
+      },
+    };
+  }
+
   private async execute(job: Job): Promise<void> {
     const handler = this.handlers.get(job.type);
     if (!handler) return;
@@ -168,6 +232,11 @@ export class JobRunner {
       );
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     beat.unref();
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const details: JobDetails = {};
+    const progress = this.progressWriter(job);
+    this.events.emit({ event: 'job.start', ...this.jobFields(job), attempt: job.attempts });
     try {
       const entities = await handler.run({
         job,
@@ -175,14 +244,24 @@ export class JobRunner {
         setEntities: async (e) => {
           await this.repo.updateEntities(job.id, this.owner, e);
         },
+        progress: (percent) => {
+          if (handler.reportsProgress) progress.report(percent);
+        },
+        report: (facts) => Object.assign(details, facts),
       });
-      await this.repo.succeed(job.id, this.owner, entities ?? {});
+      await progress.settled();
+      const done = await this.repo.succeed(job.id, this.owner, entities ?? {}, handler.reportsProgress ? 100 : undefined);
+      if (done) this.events.emit({ event: 'job.end', ...this.jobFields(job), entities: { ...job.entities, ...entities }, outcome: 'SUCCESS', duration_ms: elapsed(), details });
     } catch (err) {
+      await progress.settled();
       if (err instanceof DomainError) {
-        await this.repo.fail(job.id, this.owner, this.options.codeOf(err), err.message);
+        const code = this.options.codeOf(err);
+        if (await this.repo.fail(job.id, this.owner, code, err.message)) this.emitFail(job, elapsed(), code, err.message, details);
       } else if (!controller.signal.aborted || !this.stopped) {
         this.log.error({ err, job: job.id }, 'job failed unexpectedly');
-        await this.repo.fail(job.id, this.owner, this.failureCode(job.type), `internal error: ${(err as Error)?.message ?? String(err)}`);
+        const code = this.failureCode(job.type);
+        const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
+        if (await this.repo.fail(job.id, this.owner, code, reason)) this.emitFail(job, elapsed(), code, reason, details);
       }
       // A job aborted because the service is stopping keeps its lease until it runs out; recovery takes it then.
     } finally {

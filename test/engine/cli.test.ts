@@ -49,6 +49,6 @@ it('vbs verify and vbs gc work on the data dir store', { timeout: 120_000 }, asy
   fs.writeFileSync(packFile, bytes);
   const damaged = await runCli(['verify', 'keep'], env);
   assert.equal(damaged.code, 1);
-  assert.match(damaged.stderr, /^vbs: backup keep is damaged: block [0-9a-f]{64} at volume offset \d+ \(pack [0-9a-f]{32}(?:\.keep)?\)/);
+  assert.match(damaged.stderr, /^vbs: backup keep is damaged: block [0-9a-f]{64} at volume offset \d+ \(pack [0-9a-f]{32}(?:\.keep)?\)/m);
   assert.ok(damaged.stderr.includes(entry.id.toString('hex')));
 });

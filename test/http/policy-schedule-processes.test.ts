@@ -20,6 +20,7 @@ function recordingLog(who: string, errors: string[]): ServicesLog {
       errors.push(`${who}: ${msg}${err ? `: ${(err as Error)?.message ?? String(err)}` : ''}`);
     },
     warn: () => undefined,
+    info: () => undefined,
   };
 }
 

@@ -12,7 +12,8 @@ const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y;
 function parseValue(raw: string): number {
   if (raw === '+Inf') return Infinity;
   if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
+  // prom-client writes "Nan" (an event loop lag not sampled yet); Prometheus reads NaN in any case.
+  if (raw.toLowerCase() === 'nan') return NaN;
   const v = Number(raw);
   if (Number.isNaN(v)) throw new Error(`not a sample value: ${raw}`);
   return v;

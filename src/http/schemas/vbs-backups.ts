@@ -65,6 +65,15 @@ const JobFields = {
   end_time: Nullable(Timestamp),
   error_code: Nullable(Type.String()),
   fail_reason: Nullable(Type.String()),
+  progress: Nullable(
+    Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      description:
+        'Extension over the VBS job view: how far the job has come, 0-100, for the kinds that report it (bksCreateBackup, bksRestoreBackup; ' +
+        'updated about once a second, 100 on SUCCESS); null for other kinds and before the job starts. Clients that do not know it may ignore it.',
+    }),
+  ),
 };
 
 /** Sub-jobs are shown like their parent, one level deep: theirs are not listed. */

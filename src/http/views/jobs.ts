@@ -11,6 +11,7 @@ export function jobView(job: Job, subJobs: Job[] = []): Record<string, unknown> 
     end_time: job.endTime?.toISOString() ?? null,
     error_code: job.errorCode,
     fail_reason: job.failReason,
+    progress: job.progress,
     sub_jobs: subJobs.map((s) => jobView(s)),
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
+import type { JobDetails } from '../../common/ops-events.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
 import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
@@ -57,6 +58,17 @@ function storedFields(backup: Backup, h: ManifestHeader) {
   return { object_count: Math.ceil(h.bytesAllocated / h.blockSize), service_metadata: JSON.stringify(meta), ...storedBytes(h) };
 }
 
+/** What a backup moved, for its job's end event and the metrics. */
+function bytesOf(h: ManifestHeader): JobDetails {
+  return {
+    backup_type: h.type,
+    bytes_read: h.bytesRead,
+    bytes_stored: h.bytesStored,
+    // Non-zero blocks not stored again: the store had them (or the unchanged source reused them all).
+    bytes_deduplicated: Math.max(0, h.bytesAllocated - h.bytesNew),
+  };
+}
+
 /** The create, delete and restore jobs of backups, driving the engine. */
 export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   const now = () => d.clock.now().toISOString();
@@ -90,7 +102,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
 
   const create: JobHandler = {
     failureRule: 'backup.create-failed',
-    async run({ job, signal }) {
+    reportsProgress: true,
+    async run({ job, signal, progress, report }) {
       const p = job.payload as unknown as CreatePayload;
       const backup = await d.backups.get(p.backupId);
       if (!backup || backup.status !== 'creating') throw new JobFailure('backup.not-being-created', `got backup detail is null: backup ${p.backupId} is not being created`);
@@ -119,6 +132,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           volumeId: backup.volumeId,
           signal,
           onProgress: (pr) => {
+            progress(pr.percent);
             if (Date.now() - lastWrite < 1000) return;
             lastWrite = Date.now();
             const meta = { ...backup.serviceMetadata, progress: pr.percent, AT: Math.round(pr.throughputMBps * 10) / 10 };
@@ -126,6 +140,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           },
         });
         manifestWritten = true;
+        report(bytesOf(result.header));
         // Gone before the backup shows available: nothing of it outlives the job.
         if (temporarySnapshot) {
           await d.driver.deleteSnapshot(backup.id);
@@ -171,7 +186,7 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
   /** Reclaims the space of blocks no backup of the project references; why it could not, else null. */
   async function reclaimSpace(projectId: string): Promise<string | null> {
     try {
-      await d.maintenance.collect(projectId);
+      await d.maintenance.collect(projectId, { trigger: 'backup-delete' });
       return null;
     } catch (err) {
       return reasonOf(err);
@@ -228,7 +243,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
 
   const restore: JobHandler = {
     failureRule: 'restore.failed',
-    async run({ job, signal }) {
+    reportsProgress: true,
+    async run({ job, signal, progress, report }) {
       const p = job.payload as unknown as RestorePayload;
       const backup = await d.backups.get(p.backupId);
       const volume = await d.volumes.getVolume(p.volumeId);
@@ -240,7 +256,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const target = d.driver.path('volume', volume.id);
         // A new volume's image is made by the restore itself, sparse where the backup has zeros.
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
-        await runRestore(repo, { backupId: backup.id, target, signal });
+        const restored = await runRestore(repo, { backupId: backup.id, target, signal, onProgress: (pr) => progress(pr.percent) });
+        report({ bytes_written: restored.bytes, bytes_fetched: restored.bytesFetched });
         // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
         await d.driver.extendVolume(volume.id, volume.size);
         await d.db.transaction().execute(async (tx) => {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../common/clock.js';
+import { noEvents, type OpsEvents } from '../../common/ops-events.js';
 import type { Db } from '../../db/connect.js';
 import type { Job, JobRepository } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
@@ -39,6 +40,8 @@ export interface PolicyRunJobDeps {
   pollMs: number;
   /** The code a task records for a failure: the same mapping as jobs'. */
   codeOf: (failure: DomainError) => string;
+  /** Told each run's end: its slot, volumes and task outcomes. */
+  events?: OpsEvents;
 }
 
 export interface RunPayload {
@@ -134,8 +137,24 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
     }
   }
 
+  /** Tells the run's end: how each volume's task ended. */
+  function tellRun(policy: Policy, run: PolicyRun, tasks: PolicyTask[], failed: number): void {
+    const byStatus: Record<string, number> = {};
+    for (const t of tasks) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+    (d.events ?? noEvents).emit({
+      event: 'policy.run',
+      policy_id: policy.id,
+      project_id: policy.projectId,
+      run_id: run.id,
+      slot: run.slot,
+      volumes: new Set(tasks.map((t) => t.resourceId)).size,
+      tasks: byStatus,
+      outcome: failed > 0 ? 'FAIL' : 'SUCCESS',
+    });
+  }
+
   const handler: JobHandler = {
-    async run({ job, signal }) {
+    async run({ job, signal, report }) {
       const { runId } = job.payload as unknown as RunPayload;
       const run = await d.runs.getRun(runId);
       if (!run || run.status !== 'RUNNING') return { run_id: runId };
@@ -159,6 +178,8 @@ export function registerPolicyRunJob(runner: JobRunner, d: PolicyRunJobDeps): vo
       await applyRetention(policy, [...new Set(tasks.map((t) => t.resourceId))], job.id);
       await d.runs.finishRun(run.id, d.clock.now());
       const failed = tasks.filter((t) => t.status === 'EXECUTE_FAIL' || t.status === 'EXECUTE_TIMEOUT');
+      tellRun(policy, run, tasks, failed.length);
+      report({ policy_id: policy.id, run_id: run.id, slot: run.slot, volumes: tasks.length });
       if (failed.length > 0) {
         const quotaCode = d.codeOf(new LimitExceeded('', 'policy.backup-quota'));
         const quota = failed.some((t) => t.code === quotaCode);

@@ -1,4 +1,5 @@
 import type { Clock } from '../../common/clock.js';
+import type { OpsEvents } from '../../common/ops-events.js';
 import type { Db } from '../../db/connect.js';
 import { JobRunner } from '../../jobs/job-runner.js';
 import type { DomainError } from '../common/errors.js';
@@ -20,6 +21,8 @@ export interface PolicySchedulingOptions {
   taskTimeoutMs?: number;
   /** The code a run's job or task records for a domain failure. */
   codeOf: (failure: DomainError) => string;
+  /** Told policy runs and skipped slots, and the run jobs' starts and ends. */
+  events?: OpsEvents;
 }
 
 export interface PolicyScheduling {
@@ -40,7 +43,7 @@ export function createPolicyScheduling(o: PolicySchedulingOptions): PolicySchedu
   const policies = new PolicyRepository(o.db);
   const runs = new PolicyRunRepository(o.db);
   const runJobs = new RunJobRepository(o.db, o.clock);
-  const runRunner = new JobRunner(runJobs, { workers: o.runWorkers ?? 16, leaseMs: o.leaseMs, pollMs: 250, log: o.log, codeOf: o.codeOf });
+  const runRunner = new JobRunner(runJobs, { workers: o.runWorkers ?? 16, leaseMs: o.leaseMs, pollMs: 250, log: o.log, codeOf: o.codeOf, events: o.events });
   const policyRuns = new PolicyRunService({ db: o.db, runs, policies, jobs: runJobs, clock: o.clock, kick: () => runRunner.kick() });
   registerPolicyRunJob(runRunner, {
     db: o.db,
@@ -52,7 +55,8 @@ export function createPolicyScheduling(o: PolicySchedulingOptions): PolicySchedu
     taskTimeoutMs: o.taskTimeoutMs ?? TWELVE_HOURS,
     pollMs: 250,
     codeOf: o.codeOf,
+    events: o.events,
   });
-  const scheduler = new PolicyScheduler({ db: o.db, clock: o.clock, policies, runs, service: policyRuns, jobs: runJobs, runner: runRunner, log: o.log });
+  const scheduler = new PolicyScheduler({ db: o.db, clock: o.clock, policies, runs, service: policyRuns, jobs: runJobs, runner: runRunner, log: o.log, events: o.events });
   return { policyRuns, policyRunRecords: runs, scheduler, runRunner };
 }

@@ -5,6 +5,7 @@
  * transaction, so processes sharing a database never run one slot twice.
  */
 import type { Clock } from '../../common/clock.js';
+import { noEvents, type OpsEvents } from '../../common/ops-events.js';
 import type { Db } from '../../db/connect.js';
 import { JobRepository } from '../../jobs/job-repository.js';
 import { JobRunner } from '../../jobs/job-runner.js';
@@ -36,6 +37,8 @@ export interface SchedulerDeps {
   /** Real time between ticks. */
   tickMs?: number;
   log?: SchedulerLog;
+  /** Told each run begun and each slot skipped. */
+  events?: OpsEvents;
 }
 
 /**
@@ -119,16 +122,17 @@ export class PolicyScheduler {
 
   /** Handles the policy's due slots under its lock; true when a run was started. */
   private async claim(policy: Policy, now: Date): Promise<boolean> {
-    return this.d.db.transaction().execute(async (tx) => {
+    const claimed = await this.d.db.transaction().execute(async (tx) => {
       const cursor = await this.d.runs.lock(policy.id, initialCursor(policy), tx);
       const due = slotsBetween(scheduleOf(policy), cursor, now);
-      if (due.length === 0) return false;
+      if (due.length === 0) return undefined;
       const newest = due[due.length - 1];
       const missed = due.slice(0, -1);
       if (missed.length > MAX_MISSED_SLOTS) {
         this.log.warn({ policy: policy.id, missed: missed.length }, 'many backup policy slots were missed; recording the newest only');
       }
-      for (const slot of missed.slice(-MAX_MISSED_SLOTS)) {
+      const recorded = missed.slice(-MAX_MISSED_SLOTS);
+      for (const slot of recorded) {
         await this.d.service.skipSlot(policy, slot, `missed: the service was not running at ${slot.toISOString()}`, tx);
       }
       const active = await this.d.runs.activeRun(policy.id, tx);
@@ -140,7 +144,31 @@ export class PolicyScheduler {
         started = true;
       }
       await this.d.runs.advance(policy.id, now, tx);
-      return started;
+      return { started, recorded, missed: missed.length, newest, busy: !!active };
     });
+    if (!claimed) return false;
+    // Told once the transaction holds: a slot rolled back was neither run nor skipped.
+    this.tellSlots(policy, now, claimed);
+    return claimed.started;
+  }
+
+  private tellSlots(policy: Policy, now: Date, o: { started: boolean; recorded: Date[]; missed: number; newest: Date; busy: boolean }): void {
+    const events = this.d.events ?? noEvents;
+    const slots = (reason: 'missed' | 'previous-run-in-progress', list: Date[]) =>
+      events.emit({
+        event: 'policy.skip',
+        policy_id: policy.id,
+        project_id: policy.projectId,
+        slots: reason === 'missed' ? o.missed : list.length,
+        first_slot: list[0]!.toISOString(),
+        last_slot: list[list.length - 1]!.toISOString(),
+        reason,
+      });
+    if (o.recorded.length > 0) slots('missed', o.recorded);
+    if (o.busy) slots('previous-run-in-progress', [o.newest]);
+    if (o.started) {
+      const slot = o.newest.toISOString();
+      events.emit({ event: 'policy.start', policy_id: policy.id, project_id: policy.projectId, slot, catch_up: now.getTime() - o.newest.getTime() > CURSOR_LAG_MS, missed: o.missed });
+    }
   }
 }

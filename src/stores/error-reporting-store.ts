@@ -1,0 +1,53 @@
+import { NotFoundError, type BlockStore, type StoredObject } from './block-store.js';
+
+/** Told each failed store operation: `get`, `put`, `list` ... and the error. */
+export type StoreErrorListener = (operation: string, error: unknown) => void;
+
+/** An absent object is an answer (callers ask to find out), not a failure of the store. */
+function failure(err: unknown): boolean {
+  return !(err instanceof NotFoundError);
+}
+
+/**
+ * A block store that reports the failures of the store it wraps (after that store's own
+ * retries) and otherwise is that store: the optional capabilities the engine looks for
+ * (`getRange`, `allocate`, `freeBytes`, gc's `removeStaleTemp`) are there exactly when the
+ * wrapped store has them.
+ */
+export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener): BlockStore {
+  const watch = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (failure(err)) onError(operation, err);
+      throw err;
+    }
+  };
+  const store: BlockStore & { removeStaleTemp?(olderThanMs: number): Promise<number> } = {
+    description: inner.description,
+    containerName: inner.containerName,
+    put: (key, data) => watch('put', () => inner.put(key, data)),
+    get: (key) => watch('get', () => inner.get(key)),
+    has: (key) => watch('has', () => inner.has(key)),
+    delete: (key) => watch('delete', () => inner.delete(key)),
+    list: (prefix) => listWatched(inner, prefix, onError),
+    close: () => inner.close(),
+  };
+  const { getRange, allocate, freeBytes } = inner;
+  if (getRange) store.getRange = (key, offset, length, into) => watch('get', () => getRange.call(inner, key, offset, length, into));
+  if (allocate) store.allocate = (size, options) => allocate.call(inner, size, options);
+  if (freeBytes) store.freeBytes = () => freeBytes.call(inner);
+  const withTemp = inner as { removeStaleTemp?(olderThanMs: number): Promise<number> };
+  const removeStaleTemp = withTemp.removeStaleTemp;
+  if (removeStaleTemp) store.removeStaleTemp = (ms) => watch('delete', () => removeStaleTemp.call(inner, ms));
+  return store;
+}
+
+async function* listWatched(inner: BlockStore, prefix: string, onError: StoreErrorListener): AsyncIterable<StoredObject> {
+  try {
+    yield* inner.list(prefix);
+  } catch (err) {
+    if (failure(err)) onError('list', err);
+    throw err;
+  }
+}
