@@ -32,6 +32,7 @@ import { backendAdminRoutes } from './routes/backend-admin.js';
 import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
+import { consoleRoutes } from './routes/console.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -41,6 +42,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Sees every reply as sent, with its route's schema (tests hold replies to their contract). */
   onReply?: ReplyObserver;
+  /** The built web console's folder (dist/console when absent). */
+  consoleDir?: string;
 }
 
 export type ReplyObserver = (reply: { method: string; url: string; route: string; schema: FastifySchema | undefined; status: number; body: unknown }) => void;
@@ -145,6 +148,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   await app.register(versionRoutes(services));
+  await app.register(consoleRoutes(options.consoleDir));
   await app.register(opsRoutes(services, metrics));
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));
