@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian programs the tests drive as real clients: the OpenStack and Cinder command-line
 # clients at /usr/bin (tests call them there, not whatever is first on PATH) and OpenStack's
-# conformance suite, Tempest (scripts/tempest.sh), and jq, which the README's quick tour uses
-# (test/docs/readme-tour.test.ts). `npm test` runs
+# conformance suite, Tempest (scripts/tempest.sh), jq, which the README's quick tour uses
+# (test/docs/readme-tour.test.ts), and the headless Chromium that the web console's tests drive
+# (test/support/browser.ts). `npm test` runs
 # this first, so a fresh Debian machine needs nothing installed by hand.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ need=()
 [ -x /usr/bin/cinder ] || need+=(python3-cinderclient)
 [ -x /usr/bin/tempest ] || need+=(python3-tempest)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

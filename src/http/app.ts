@@ -36,6 +36,7 @@ import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { storeRoutes } from './routes/store.js';
+import { consoleRoutes } from './routes/console.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -45,6 +46,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Sees every reply as sent, with its route's schema (tests hold replies to their contract). */
   onReply?: ReplyObserver;
+  /** The built web console's folder (dist/console when absent). */
+  consoleDir?: string;
 }
 
 export type ReplyObserver = (reply: { method: string; url: string; route: string; schema: FastifySchema | undefined; status: number; body: unknown }) => void;
@@ -153,6 +156,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   await app.register(versionRoutes(services));
+  await app.register(consoleRoutes(options.consoleDir));
   await app.register(opsRoutes(services, metrics));
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));

@@ -40,6 +40,7 @@ describe('OpenAPI document', () => {
     const routes = server.app.routeTable.routes();
     assert.ok(routes.length > 50, `the server registers its routes (${routes.length})`);
     for (const { method, url } of routes) {
+      if (NOT_API.has(`${method} ${url}`)) continue;
       const op = doc.paths[openapiPath(url)]?.[method.toLowerCase()];
       const name = `${method} ${url}`;
       if (!op) {
@@ -63,6 +64,9 @@ describe('OpenAPI document', () => {
 
 /** Routes whose success is a choice, 300 Multiple Choices, as Cinder's version root answers. */
 const CHOICES = new Set<string>(['GET /']);
+
+/** The web console's files and pages: HTML and scripts for a browser, no API (hidden from the document). */
+const NOT_API = new Set<string>(['GET /console', 'GET /console/*']);
 
 /** Writes that take no body. */
 const BODILESS = new Set<string>([

@@ -54,6 +54,8 @@ export interface StartOptions {
   databaseUrl?: string;
   /** The services' log (job runners, policy scheduler, volume driver), e.g. one that records errors. */
   servicesLog?: ServicesLog;
+  /** The built web console's folder; the worktree's dist/console (what `npm run build` makes) when absent. */
+  consoleDir?: string;
 }
 
 export type ServicesLog = NonNullable<Parameters<typeof createServices>[2]>;
@@ -74,7 +76,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const services = await createServices(config, options.clock ?? systemClock, options.servicesLog);
   await services.identity.bootstrap(ADMIN_PASSWORD);
   const contract = new ReplyContract();
-  const app = await buildApp(services, { ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' }), onReply: contract.observe });
+  const app = await buildApp(services, { ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' }), onReply: contract.observe, consoleDir: options.consoleDir });
   await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl;
   const token = await issueToken(url, 'admin', ADMIN_PASSWORD, 'admin');

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../container.js';
 import { MAX_MICROVERSION, MIN_MICROVERSION } from '../microversion.js';
 import { VersionReplies as R, type Version } from '../schemas/versions.js';
+import { wantsConsole } from './console.js';
 
 const MEDIA_TYPES = [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }];
 
@@ -35,8 +36,8 @@ export function versionRoutes(services: Services): FastifyPluginAsync {
     const tags = ['versions'];
     // Discovery comes before credentials.
     const security: Array<Record<string, string[]>> = [];
-    app.get('/', { config, schema: { tags, summary: 'Block storage versions (300 Multiple Choices)', security, response: R.choices } }, async (_req, reply) =>
-      reply.status(300).send({ versions: [v2, v3] }),
+    app.get('/', { config, schema: { tags, summary: 'Block storage versions (300 Multiple Choices); a browser (Accept: text/html) is sent to the web console', security, response: R.choices } }, async (request, reply) =>
+      wantsConsole(request.headers.accept) ? reply.redirect('/console/', 302) : reply.status(300).send({ versions: [v2, v3] }),
     );
     app.get('/v2', { config, schema: { tags, summary: 'Block storage v2 version document', security, response: R.one } }, async () => ({ versions: [v2] }));
     app.get('/v3', { config, schema: { tags, summary: 'Block storage v3 version document', security, response: R.one } }, async () => ({ versions: [v3] }));

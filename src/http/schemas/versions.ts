@@ -1,6 +1,6 @@
 /** The block storage version documents at /, /v2 and /v3 (OpenStack version discovery). */
 import { Type, type Static } from '@sinclair/typebox';
-import { Link, Timestamp, errorResponses } from './common.js';
+import { Link, NoBody, Timestamp, errorResponses } from './common.js';
 
 export const Version = Type.Object({
   id: Type.String({ description: 'v2.0 or v3.0' }),
@@ -19,6 +19,11 @@ const plainErrors = errorResponses('plain');
 
 export const VersionReplies = {
   // Cinder answers its root with a choice of versions.
-  choices: { 300: Type.Object({ versions: Type.Array(Version) }, { description: 'Multiple Choices: every version' }), ...plainErrors },
+  choices: {
+    300: Type.Object({ versions: Type.Array(Version) }, { description: 'Multiple Choices: every version' }),
+    // A browser (Accept: text/html) is sent to the web console at /console/.
+    302: NoBody,
+    ...plainErrors,
+  },
   one: { 200: Versions, ...plainErrors },
 };
