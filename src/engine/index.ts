@@ -19,7 +19,7 @@
 export { openRepository, Repository, DEFAULT_SETTINGS, findBackupProject, listProjects } from './repository.js';
 export type { EngineSettings, InflightBackup, InterruptedBackup } from './repository.js';
 export { abandonBackup, runBackup, type BackupOptions, type BackupResult } from './backup.js';
-export { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
+export { removeRestoreLeftovers, runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
 export { collectAbandoned, runGc, type GcOptions, type GcResult } from './gc.js';
 export type { ManifestHeader, Manifest } from './format.js';
 export { FormatError } from './format.js';
