@@ -8,9 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dataRanges, type Range } from '../../src/common/data-ranges.js';
+import type { Range } from '../../src/common/data-ranges.js';
 import { closeEngine, CorruptBackupError, removeRestoreLeftovers, runBackup, runRestore } from '../../src/engine/index.js';
 import { decodeIndex } from '../../src/engine/format.js';
+import { bytesReadByProcess, rangesOf } from '../support/sparse-files.js';
 import { filesUnder, makeVolume, repoAt, sha256, SMALL, tempDir } from './helpers.js';
 
 after(() => closeEngine());
@@ -18,25 +19,7 @@ after(() => closeEngine());
 const EXTENT = 64 * 1024;
 const GiB = 1024 ** 3;
 
-function rangesOf(file: string): Range[] {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return dataRanges(fd, 0, fs.fstatSync(fd).size);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 const allocated = (file: string): number => fs.statSync(file).blocks * 512;
-
-/** Bytes this process (every thread of it) has read with read(2) and its kin so far. */
-function bytesReadByProcess(): number | undefined {
-  try {
-    return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 describe('engine: restore follows the data', () => {
   it('over an existing volume full of other data: the same bytes, holes where the backup has zeros', async (t) => {

@@ -9,46 +9,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataRanges, type Range } from '../../src/common/data-ranges.js';
+import { bytesReadByProcess, rangesOf, sameBytes } from '../support/sparse-files.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { allocatedBytes, createAvailableVolume, GiB, writeAt } from '../support/volumes.js';
 import { until } from '../support/wait.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
-
-/**
- * Whether two sparse images hold the same bytes, read where either holds data (a hole reads as
- * zeros, so the rest is equal): not gigabytes of holes read back.
- */
-function sameBytes(a: string, b: string): boolean {
-  if (fs.statSync(a).size !== fs.statSync(b).size) return false;
-  const spans = [...rangesOf(a), ...rangesOf(b)].sort((x, y) => x.from - y.from);
-  const [fa, fb] = [fs.openSync(a, 'r'), fs.openSync(b, 'r')];
-  try {
-    const [ba, bb] = [Buffer.alloc(1024 * 1024), Buffer.alloc(1024 * 1024)];
-    for (const { from, to } of spans) {
-      for (let at = from; at < to; at += ba.length) {
-        const n = Math.min(ba.length, to - at);
-        fs.readSync(fa, ba, 0, n, at);
-        fs.readSync(fb, bb, 0, n, at);
-        if (!ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
-      }
-    }
-    return true;
-  } finally {
-    fs.closeSync(fa);
-    fs.closeSync(fb);
-  }
-}
-
-function rangesOf(file: string): Range[] {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return dataRanges(fd, 0, fs.fstatSync(fd).size);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** The file's first MiB. */
 function head(file: string): Buffer {
@@ -59,15 +25,6 @@ function head(file: string): Buffer {
     return buf;
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/** Bytes this process (the server runs in it) has read with read(2) and its kin so far. */
-function bytesReadByProcess(): number | undefined {
-  try {
-    return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1]);
-  } catch {
-    return undefined;
   }
 }
 
