@@ -198,6 +198,8 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   }
 }
 
+const PARTIAL = '.partial-';
+
 /**
  * Where a restore into `target` builds the image before renaming it into place. The name
  * starts with a dot and names the target, so `removeRestoreLeftovers` finds what a killed
@@ -206,8 +208,6 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
 function partialName(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}${PARTIAL}${randomBytes(4).toString('hex')}`);
 }
-
-const PARTIAL = '.partial-';
 
 /**
  * Removes what restores into `target` killed mid-way left beside it (their images under a
@@ -232,7 +232,7 @@ export async function removeRestoreLeftovers(target: string): Promise<number> {
  * restoring in place (walking the target's data with SEEK_DATA and punching holes where the
  * backup has zeros) because:
  * - the time follows the backup's data: nothing of the old image is read, compared or
- *   punched, so an empty backup restores over a full 64 GiB volume as fast as into nothing;
+ *   punched, so an empty backup restores over an existing 64 GiB volume as fast as into a new one;
  * - it is crash safe by construction: until the rename the target is untouched, after it the
  *   target is the whole backup, so a killed or failed restore (a damaged block found half-way,
  *   a full disk) never leaves a half-written volume, only a temporary file that the restore
