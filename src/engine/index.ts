@@ -5,7 +5,8 @@
  *   const repo = openRepository(store, projectId);          // one namespace per project
  *   const r = await runBackup(repo, { source, backupId, volumeId, onProgress, signal });
  *   serviceMetadata(r.header)                               // {Type, AT, SS, CS, ...}
- *   await runRestore(repo, { backupId, target });           // new sparse file or overwrite
+ *   await runRestore(repo, { backupId, target });           // a new sparse image, renamed over the target
+ *   await removeRestoreLeftovers(target);                   // recovery: the image a killed restore was building
  *   await runVerify(repo, backupId);                        // throws CorruptBackupError
  *   await repo.deleteBackup(backupId);                      // other backups untouched
  *   await runGc(repo, { graceMs });                         // mark and sweep
@@ -19,7 +20,7 @@
 export { openRepository, Repository, DEFAULT_SETTINGS, findBackupProject, listProjects } from './repository.js';
 export type { EngineSettings, InflightBackup, InterruptedBackup } from './repository.js';
 export { abandonBackup, runBackup, type BackupOptions, type BackupResult } from './backup.js';
-export { runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
+export { removeRestoreLeftovers, runRestore, runVerify, type RestoreOptions, type RestoreResult, type VerifyOptions, type VerifyResult } from './restore.js';
 export { collectAbandoned, runGc, type GcOptions, type GcResult } from './gc.js';
 export type { ManifestHeader, Manifest } from './format.js';
 export { FormatError } from './format.js';

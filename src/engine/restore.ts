@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { copyBytes } from '../common/bytes.js';
-import { syncDir, writeAll } from '../common/files.js';
+import { syncDir } from '../common/files.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
 import { startWorkers, unpackInWorker } from './pool.js';
@@ -22,8 +22,14 @@ import { VolumeWriter } from './volume-writer.js';
 
 export interface RestoreOptions {
   backupId: string;
-  /** A new file (created sparse) or an existing one (overwritten entirely, zeros included). */
+  /**
+   * The image to restore into: a new file, or an existing one that the restored image
+   * replaces whole once complete (see `restoreWith`). Either way it is sparse, holes for the
+   * backup's zero blocks.
+   */
   target: string;
+  /** The image's size in bytes when larger than the backup's volume (a larger volume): zeros past the backup's end. */
+  size?: number;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   /**
@@ -181,29 +187,6 @@ async function readUnits(
   return { problems, fetched };
 }
 
-
-const ZERO_SCAN = 1024 * 1024;
-
-/**
- * Stale data under the backup's zero blocks must read as zeros after the restore. Only the
- * parts that do not already read as zeros are written: holes of the target (a new volume is
- * one large hole) stay holes instead of filling the disk with written zeros.
- */
-async function zeroStaleData(handle: fs.FileHandle, zeroRuns: Array<[number, number]>, signal: AbortSignal | undefined): Promise<void> {
-  const seen = Buffer.alloc(ZERO_SCAN);
-  const zeros = Buffer.alloc(ZERO_SCAN);
-  for (const [at, len] of zeroRuns) {
-    for (let p = 0; p < len; p += ZERO_SCAN) {
-      signal?.throwIfAborted();
-      const n = Math.min(ZERO_SCAN, len - p);
-      const { bytesRead } = await handle.read(seen, 0, n, at + p);
-      // Past the old end of file the truncate already made zeros.
-      if (!seen.subarray(0, bytesRead).equals(zeros.subarray(0, bytesRead))) await writeAll(handle, zeros.subarray(0, n), at + p);
-    }
-  }
-}
-
-
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   startWorkers();
   // Its thread starts now, so that overlaps reading the manifest and the index.
@@ -215,6 +198,51 @@ export async function runRestore(repo: Repository, opts: RestoreOptions): Promis
   }
 }
 
+const PARTIAL = '.partial-';
+
+/**
+ * Where a restore into `target` builds the image before renaming it into place. The name
+ * starts with a dot and names the target, so `removeRestoreLeftovers` finds what a killed
+ * restore of that target left.
+ */
+function partialName(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}${PARTIAL}${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Removes what restores into `target` killed mid-way left beside it (their images under a
+ * temporary name); how many. For recovery: only while no restore into `target` runs.
+ */
+export async function removeRestoreLeftovers(target: string): Promise<number> {
+  const dir = path.dirname(target);
+  const prefix = `.${path.basename(target)}${PARTIAL}`;
+  const names = await fs.readdir(dir).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  });
+  const left = names.filter((n) => n.startsWith(prefix));
+  await Promise.all(left.map((n) => fs.rm(path.join(dir, n), { force: true })));
+  return left.length;
+}
+
+/**
+ * Every restore, into a new volume or over an existing one, builds a fresh sparse file beside
+ * the target, writes only the backup's data blocks into it (its zero blocks are already
+ * holes), and renames it over the target once it is complete and flushed. Chosen over
+ * restoring in place (walking the target's data with SEEK_DATA and punching holes where the
+ * backup has zeros) because:
+ * - the time follows the backup's data: nothing of the old image is read, compared or
+ *   punched, so an empty backup restores over an existing 64 GiB volume as fast as into a new one;
+ * - it is crash safe by construction: until the rename the target is untouched, after it the
+ *   target is the whole backup, so a killed or failed restore (a damaged block found half-way,
+ *   a full disk) never leaves a half-written volume, only a temporary file that the restore
+ *   itself or recovery (`removeRestoreLeftovers`) removes;
+ * - in place, holes could only be punched by running util-linux's `fallocate` (Node has no
+ *   fallocate), or zeros written over stale data, which allocates instead of freeing.
+ * The price: while it runs, the old image's data and the backup's data are both on disk. The
+ * image is exactly the backup's volume, grown to `size`: what the target held past the
+ * backup's end is not kept (stale data of another disk is not left in a restored volume).
+ */
 async function restoreWith(repo: Repository, opts: RestoreOptions, writer: VolumeWriter): Promise<RestoreResult> {
   const [m] = await Promise.all([repo.readManifest(opts.backupId), repo.index.refresh()]);
   const { units, missing, zeroRuns, window } = planRestore(repo, m);
@@ -223,18 +251,20 @@ async function restoreWith(repo: Repository, opts: RestoreOptions, writer: Volum
   const existing = await fs.stat(opts.target).catch(() => undefined);
   if (existing && !existing.isFile()) throw new Error(`restore target ${opts.target} exists and is not a regular file`);
   const overwrite = existing !== undefined;
-  // A new volume is built under a temporary name: a crash never leaves a half volume under the real one.
-  const file = overwrite ? opts.target : path.join(path.dirname(opts.target), `.${path.basename(opts.target)}.partial-${randomBytes(4).toString('hex')}`);
-  const handle = await fs.open(file, overwrite ? 'r+' : 'wx');
+  const file = partialName(opts.target);
+  const handle = await fs.open(file, 'wx');
   const report = progressReporter('restore', size, opts.onProgress);
   let done = 0;
+  let fetched = 0;
   let ok = false;
   try {
-    await handle.truncate(size); // new: one hole; existing: cut or extend to the volume's size
+    // One hole of the image's size: the zero blocks need no write.
+    await handle.truncate(Math.max(size, opts.size ?? 0)).catch((err: unknown) => {
+      throw Object.assign(new Error(`cannot write the restored volume ${opts.target}: ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
+    });
     await writer.open(handle, file, opts.target);
-    if (overwrite) await zeroStaleData(handle, zeroRuns, opts.signal);
     done += zeroRuns.reduce((s, r) => s + r[1], 0);
-    const { problems, fetched } = await readUnits(
+    const read = await readUnits(
       repo,
       units,
       readCapacity(m.header.blockSize),
@@ -245,24 +275,25 @@ async function restoreWith(repo: Repository, opts: RestoreOptions, writer: Volum
       },
       opts.signal,
     );
-    if (problems.length) {
-      throw new CorruptBackupError(opts.backupId, problems, overwrite ? `; ${opts.target} was left partly restored` : '; nothing was restored');
+    fetched = read.fetched;
+    if (read.problems.length) {
+      throw new CorruptBackupError(opts.backupId, read.problems, overwrite ? `; ${opts.target} was left as it was` : '; nothing was restored');
     }
     if (opts.durable !== false) await handle.sync();
     ok = true;
-    report(size, size, 0, true);
-    return { backupId: opts.backupId, bytes: size, bytesFetched: fetched, overwrote: overwrite };
   } finally {
     await handle.close();
-    if (!overwrite) {
-      if (ok) {
-        await fs.rename(file, opts.target);
-        if (opts.durable !== false) await syncDir(path.dirname(opts.target));
-      } else {
-        await fs.rm(file, { force: true });
-      }
-    }
+    if (!ok) await fs.rm(file, { force: true });
   }
+  try {
+    await fs.rename(file, opts.target);
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  if (opts.durable !== false) await syncDir(path.dirname(opts.target));
+  report(size, size, 0, true);
+  return { backupId: opts.backupId, bytes: size, bytesFetched: fetched, overwrote: overwrite };
 }
 
 export async function runVerify(repo: Repository, backupId: string, opts: VerifyOptions = {}): Promise<VerifyResult> {

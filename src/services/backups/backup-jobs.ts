@@ -5,12 +5,12 @@ import type { Clock } from '../../common/clock.js';
 import type { JobDetails } from '../../common/ops-events.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
+import { abandonBackup, BackupNotFoundError, openRepository, removeRestoreLeftovers, runBackup, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
 import type { StoreMaintenance } from './store-maintenance.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
-import type { VolumeDriver } from '../../volumes/driver.js';
+import { GiB, type VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 import { deleteCatalogueRecord, saveCatalogueRecord, storedBytes } from './catalogue.js';
@@ -256,10 +256,10 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const target = d.driver.path('volume', volume.id);
         // A new volume's image is made by the restore itself, sparse where the backup has zeros.
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
-        const restored = await runRestore(repo, { backupId: backup.id, target, signal, onProgress: (pr) => progress(pr.percent) });
+        // The image is replaced whole once restored (zeros after the backup's end in a larger
+        // volume): a restore that fails or is killed leaves the old one as it was.
+        const restored = await runRestore(repo, { backupId: backup.id, target, size: volume.size * GiB, signal, onProgress: (pr) => progress(pr.percent) });
         report({ bytes_written: restored.bytes, bytes_fetched: restored.bytesFetched });
-        // The engine writes the backup's bytes exactly; a larger volume keeps its size, zeros after.
-        await d.driver.extendVolume(volume.id, volume.size);
         await d.db.transaction().execute(async (tx) => {
           await d.volumes.moveVolume(
             volume.id,
@@ -277,7 +277,12 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         throw new JobFailure('restore.failed', `restore backup exception: ${reasonOf(err, [[d.driver.path('volume', p.volumeId), `the image of volume ${p.volumeId}`]])}`);
       }
     },
-    onAbandoned: (job: Job) => failRestore(job.payload as unknown as RestorePayload),
+    onAbandoned: async (job: Job) => {
+      const p = job.payload as unknown as RestorePayload;
+      // The image a killed restore was building beside the volume's; the volume's own is intact.
+      await removeRestoreLeftovers(d.driver.path('volume', p.volumeId)).catch(() => undefined);
+      await failRestore(p);
+    },
   };
 
   // ---- import ----
