@@ -38,6 +38,10 @@ import { PolicyTagService } from './services/policies/policy-tags.js';
 import { ShareRepository } from './services/sharing/share-repository.js';
 import { SharingService } from './services/sharing/sharing-service.js';
 import { Readiness } from './services/ops/readiness.js';
+import { StoreMaintenance } from './services/backups/store-maintenance.js';
+import { StoreJobService, registerStoreJobs } from './services/backups/store-jobs.js';
+import { BackupStatistics } from './services/backups/backup-statistics.js';
+import type { CredentialService } from './services/identity/credentials.js';
 
 /** Every use case of one process, built once over one database. */
 export interface Services {
@@ -82,6 +86,14 @@ export interface Services {
   sharing: SharingService;
   /** /readyz: whether this process can serve now (database, store, disk, workers). */
   readiness: Readiness;
+  /** IAM's permanent access keys (AK/SK). */
+  credentials: CredentialService;
+  /** Engine verify and gc of the block store, shared by the CLI and the store jobs. */
+  maintenance: StoreMaintenance;
+  /** Store verify and gc as jobs, for cloud administrators. */
+  storeJobs: StoreJobService;
+  /** A project's backup figures for dashboards and the last-backup-age metric. */
+  backupStatistics: BackupStatistics;
   close(): Promise<void>;
 }
 
@@ -125,7 +137,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   });
   const policyRecords = new PolicyRepository(db);
   const policies = new PolicyService(db, policyRecords, volumeRecords, quotas, clock);
-  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares });
+  const maintenance = new StoreMaintenance(store);
+  registerBackupJobs(runner, { db, backups, volumes: volumeRecords, driver: volumeDriver, store, clock, shares, maintenance });
+  registerStoreJobs(runner, { db, backups, maintenance });
   const scheduling = createPolicyScheduling({ db, clock, backupService, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode });
   return {
     config,
@@ -167,6 +181,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     policyRuns: scheduling.policyRuns,
     policyRunRecords: scheduling.policyRunRecords,
     scheduler: scheduling.scheduler,
+    credentials: identity.credentials,
+    maintenance,
+    storeJobs: new StoreJobService({ db, backups, jobs, maintenance, kick: () => runner.kick() }),
+    backupStatistics: new BackupStatistics(db, quotas, clock),
     readiness: new Readiness({ db, store, clock, dataDir: config.dataDir, minFreeBytes: config.readyMinFreeBytes, workers: () => runner.health() }),
     close: async () => {
       serviceRegistry.stop();

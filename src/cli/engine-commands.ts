@@ -2,12 +2,13 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../common/config.js';
-import { closeEngine, EngineError, FormatError, findBackupProject, listProjects, openRepository, runGc, runVerify } from '../engine/index.js';
+import { closeEngine, EngineError, FormatError } from '../engine/index.js';
+import { StoreMaintenance } from '../services/backups/store-maintenance.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { openBlockStore, parseStoreUrl } from '../stores/factory.js';
 import { CliError } from './errors.js';
 
-async function withStore<T>(work: (store: BlockStore) => Promise<T>): Promise<T> {
+async function withStore<T>(work: (maintenance: StoreMaintenance, store: BlockStore) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const location = parseStoreUrl(config.storeUrl, config.dataDir);
   // No data dir at all is a command run in the wrong place, not an empty store (a served one
@@ -17,7 +18,7 @@ async function withStore<T>(work: (store: BlockStore) => Promise<T>): Promise<T>
   }
   const store = await openBlockStore(config);
   try {
-    return await work(store);
+    return await work(new StoreMaintenance(store), store);
   } catch (err) {
     // What the engine refuses is the operator's answer, in one line.
     if (err instanceof EngineError || err instanceof FormatError) throw new CliError(err.message);
@@ -35,11 +36,12 @@ export function registerEngineCommands(program: Command): void {
     .command('verify <backup-id>')
     .description('read every block of a backup from the store and check its SHA-256')
     .action((backupId: string) =>
-      withStore(async (store) => {
-        const project = await findBackupProject(store, backupId);
+      withStore(async (maintenance, store) => {
+        const project = await maintenance.projectOfBackup(backupId);
         if (!project) throw new CliError(`backup ${backupId} has no manifest in the store ${store.description}`);
         const started = performance.now();
-        const r = await runVerify(openRepository(store, project), backupId);
+        const r = await maintenance.check(project, backupId);
+        if (!r.intact) throw new CliError(r.problem ?? `backup ${backupId} is damaged`);
         const seconds = (performance.now() - started) / 1000;
         console.log(
           `backup ${backupId} is intact: ${r.distinctBlocks} distinct blocks of ${r.blocks}, ${mb(r.bytesChecked)} checked in ${seconds.toFixed(1)} s`,
@@ -52,13 +54,13 @@ export function registerEngineCommands(program: Command): void {
     .description('remove blocks no backup references (mark and sweep, every project)')
     .option('--grace-minutes <n>', 'leave data written less than this long ago', '60')
     .action((opts: { graceMinutes: string }) =>
-      withStore(async (store) => {
+      withStore(async (maintenance, store) => {
         const minutes = Number(opts.graceMinutes);
         if (!Number.isFinite(minutes) || minutes < 0) throw new CliError(`--grace-minutes must be a number of at least 0, got "${opts.graceMinutes}"`);
-        const projects = await listProjects(store);
+        const projects = await maintenance.projects();
         if (projects.length === 0) console.log(`nothing to collect in ${store.description}`);
         for (const project of projects) {
-          const r = await runGc(openRepository(store, project), { graceMs: minutes * 60_000 });
+          const r = await maintenance.collect(project, { graceMs: minutes * 60_000 });
           if (r.skipped) {
             console.log(`project ${project}: skipped, ${r.skipped}`);
             continue;

@@ -84,6 +84,9 @@ export interface CredentialTable {
   user_id: string;
   project_id: string;
   created_at: string;
+  /** active or inactive: an inactive key signs nothing (migration 0111). */
+  status?: string;
+  description?: string;
 }
 
 export interface VolumeTable {
@@ -191,6 +194,10 @@ export interface BackupTable {
   data_timestamp: string | null;
   created_at: string;
   updated_at: string | null;
+  /** Bytes of the volume image the backup holds; null on rows older than migration 0110. */
+  bytes_logical?: number | null;
+  /** Bytes the backup added to the store after dedup and compression; null likewise. */
+  bytes_stored?: number | null;
 }
 
 export interface BackupPolicyTable {

@@ -10,6 +10,7 @@ import { registerBodyParsers } from './body-parser.js';
 import { familyOf } from './families.js';
 import { renderError, toApiError } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { registerBackupAgeMetric } from './backup-age-metric.js';
 import { registerRateLimit } from './rate-limit.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
@@ -33,6 +34,8 @@ import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { versionRoutes } from './routes/versions.js';
 import { consoleRoutes } from './routes/console.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { storeRoutes } from './routes/store.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -123,6 +126,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   const metrics = registerMetrics(app);
+  registerBackupAgeMetric(metrics, services.backupStatistics);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -153,6 +157,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(jobRoutes(services));
   await app.register(backupRoutes(services));
   await app.register(cbrRoutes(services));
+  await app.register(storeRoutes(services));
   await app.register(cloudBackupRoutes(services));
   await app.register(policyRunRoutes(services));
   await app.register(policyRoutes(services));
@@ -168,6 +173,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(identityRoutes(services, { versionDocument: true }), { prefix: '/identity/v3' });
   // Administration is at /identity/v3 only: the root's /v3/users ... are block storage's paths.
   await app.register(identityAdminRoutes(services), { prefix: '/identity/v3' });
+  // IAM's access keys live under its v3.0 API, beside Keystone's v3.
+  await app.register(credentialRoutes(services), { prefix: '/identity/v3.0' });
   // keystoneauth may post to /v3/auth/tokens at the root; the root's /v3 is block storage's.
   await app.register(identityRoutes(services, { versionDocument: false }), { prefix: '/v3' });
   return app;

@@ -15,6 +15,6 @@ export function familyOf(url: string): Family {
   if (!m) return 'plain';
   const collection = m[1];
   if (collection === 'backuppolicy' || collection === 'backuppolicyresources') return 'autobackup';
-  if (collection === 'cloudbackups' || collection === 'jobs' || collection === 'os-vendor-backup-sharing') return 'vbs';
+  if (collection === 'cloudbackups' || collection === 'jobs' || collection === 'os-vendor-backup-sharing' || collection === 'store') return 'vbs';
   return 'cinder';
 }

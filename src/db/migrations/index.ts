@@ -16,6 +16,8 @@ import * as m0070 from './0070_token_chains_and_domain_roles.js';
 import * as m0080 from './0080_aksk_signatures.js';
 import * as m0081 from './0081_backup_container_names.js';
 import * as m0090 from './0090_readiness_probes.js';
+import * as m0110 from './0110_backup_figures.js';
+import * as m0111 from './0111_credential_status.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +38,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0080_aksk_signatures': m0080,
   '0081_backup_container_names': m0081,
   '0090_readiness_probes': m0090,
+  '0110_backup_figures': m0110,
+  '0111_credential_status': m0111,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,6 +5,7 @@
 import { Type } from '@sinclair/typebox';
 import { JOB_STATUSES } from '../../jobs/job-state.js';
 import { Nullable, Timestamp, errorResponses } from './common.js';
+import { GcReport, VerifyReport } from './store-reports.js';
 
 export const vbsErrors = errorResponses('vbs');
 
@@ -51,7 +52,13 @@ const QuotaResource = Type.Object({
 
 const JobFields = {
   status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
-  entities: Type.Record(Type.String(), Nullable(Type.String()), { description: 'what the job acts on and made: backup_id, volume_id, snapshot_id (null when none) ...' }),
+  entities: Type.Object(
+    { verify: Type.Optional(VerifyReport), gc: Type.Optional(GcReport) },
+    {
+      additionalProperties: Nullable(Type.String()),
+      description: 'what the job acts on and made: backup_id, volume_id, snapshot_id (null when none) ...; a store job its result (verify, gc)',
+    },
+  ),
   job_id: Type.String(),
   job_type: Type.String({ description: 'bksCreateBackup, bksDeleteBackup, bksRestoreBackup ...' }),
   begin_time: Nullable(Timestamp),

@@ -4,14 +4,15 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
 import { escapeRegExp } from '../../common/regexp.js';
 import type { Database } from '../../db/schema.js';
-import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runGc, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
+import { abandonBackup, BackupNotFoundError, openRepository, runBackup, runRestore, serviceMetadata, type ManifestHeader } from '../../engine/index.js';
+import type { StoreMaintenance } from './store-maintenance.js';
 import type { Job } from '../../jobs/job-repository.js';
 import { JobFailure, type JobHandler, type JobRunner } from '../../jobs/job-runner.js';
 import type { BlockStore } from '../../stores/block-store.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
-import { deleteCatalogueRecord, saveCatalogueRecord } from './catalogue.js';
+import { deleteCatalogueRecord, saveCatalogueRecord, storedBytes } from './catalogue.js';
 import type { ShareLookup } from './share-lookup.js';
 import { JOB_TYPES, type CreatePayload, type DeletePayload, type RestorePayload } from './backup-service.js';
 import { IMPORT_JOB_TYPE, type ImportPayload } from './backup-transfer.js';
@@ -25,6 +26,8 @@ export interface BackupJobDeps {
   store: BlockStore;
   clock: Clock;
   shares: ShareLookup;
+  /** Gc of a project, in turn with the project's other gc and verify runs. */
+  maintenance: StoreMaintenance;
 }
 
 const INTERRUPTED = 'interrupted: the service stopped while the job ran';
@@ -51,7 +54,7 @@ function stopping(signal: AbortSignal): boolean {
 /** What a backup's record says of the data a create or an import stored. */
 function storedFields(backup: Backup, h: ManifestHeader) {
   const meta = { ...serviceMetadata(h), bootable: backup.volumeBootable, backupurl: backup.id, ...(backup.snapshotId ? { snap_id: backup.snapshotId } : {}) };
-  return { object_count: Math.ceil(h.bytesAllocated / h.blockSize), service_metadata: JSON.stringify(meta) };
+  return { object_count: Math.ceil(h.bytesAllocated / h.blockSize), service_metadata: JSON.stringify(meta), ...storedBytes(h) };
 }
 
 /** The create, delete and restore jobs of backups, driving the engine. */
@@ -165,21 +168,13 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
     await d.backups.moveBackup(p.backupId, 'deleting', 'error_deleting', { fail_reason: reason, updated_at: now() });
   }
 
-  /** One gc at a time per project here: two would mark and sweep the same packs for nothing. */
-  const gcOfProject = new Map<string, Promise<unknown>>();
   /** Reclaims the space of blocks no backup of the project references; why it could not, else null. */
   async function reclaimSpace(projectId: string): Promise<string | null> {
-    const before = gcOfProject.get(projectId) ?? Promise.resolve();
-    const gc = before.then(() => runGc(openRepository(d.store, projectId)));
-    const settled = gc.catch(() => undefined);
-    gcOfProject.set(projectId, settled);
     try {
-      await gc;
+      await d.maintenance.collect(projectId);
       return null;
     } catch (err) {
       return reasonOf(err);
-    } finally {
-      if (gcOfProject.get(projectId) === settled) gcOfProject.delete(projectId);
     }
   }
 

@@ -34,6 +34,11 @@ async function readRecord(store: BlockStore, projectId: string, backupId: string
 
 const GiB = 1024 ** 3;
 
+/** A backup's figures in bytes as the backups table keeps them (migration 0110): what it holds, what it added to the store. */
+export function storedBytes(h: ManifestHeader): { bytes_logical: number; bytes_stored: number } {
+  return { bytes_logical: h.volumeSize, bytes_stored: h.bytesStored };
+}
+
 /** A record from the manifest alone, for a backup whose catalogue record is missing. */
 function fromManifest(h: ManifestHeader): Backup {
   return {
@@ -81,11 +86,18 @@ export async function reindex(db: Kysely<Database>, store: BlockStore, now: Date
     for (const header of await openRepository(store, project).listManifests()) {
       result.manifests++;
       seen.add(header.backupId);
-      const known = await db.selectFrom('backups').select('id').where('id', '=', header.backupId).executeTakeFirst();
-      if (known) continue;
+      const known = await db.selectFrom('backups').select(['id', 'bytes_stored']).where('id', '=', header.backupId).executeTakeFirst();
+      if (known) {
+        // Rows older than the byte figures get them from their manifest.
+        if (known.bytes_stored === null || known.bytes_stored === undefined) await db.updateTable('backups').set(storedBytes(header)).where('id', '=', known.id).execute();
+        continue;
+      }
       const record = (await readRecord(store, project, header.backupId)) ?? fromManifest(header);
       // Records of earlier releases kept the store's path as the container.
-      await db.insertInto('backups').values(toRow({ ...record, container: withoutStorePath(record.container), status: 'available', failReason: null })).execute();
+      await db
+        .insertInto('backups')
+        .values({ ...toRow({ ...record, container: withoutStorePath(record.container), status: 'available', failReason: null }), ...storedBytes(header) })
+        .execute();
       result.restored++;
     }
   }

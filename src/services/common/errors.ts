@@ -6,7 +6,7 @@
 export type Entity =
   | 'volume' | 'snapshot' | 'backup' | 'job' | 'policy' | 'share' | 'project' | 'volume_type'
   | 'metadata' | 'attachment' | 'tag' | 'transfer' | 'marker'
-  | 'domain' | 'user' | 'role' | 'role_assignment' | 'service' | 'host' | 'message';
+  | 'domain' | 'user' | 'role' | 'role_assignment' | 'service' | 'host' | 'message' | 'credential';
 
 /**
  * Situations for which an API family documents a code of its own (the VBS and AutoBackup
@@ -90,6 +90,7 @@ const LABELS: Record<Entity, string> = {
   service: 'Service',
   host: 'Host',
   message: 'Message',
+  credential: 'Access key',
 };
 
 /** The entity does not exist, or not where the caller may see it (the two answer alike). */

@@ -123,7 +123,7 @@ export async function verifySignedRequest(req: SignedRequest, lookup: Credential
   }
 
   const credential = await lookup(access);
-  if (!credential) reject('The access key is unknown, or its user or project is disabled.');
+  if (!credential) reject('The access key is unknown or inactive, or its user or project is disabled.');
 
   const queryAt = req.url.indexOf('?');
   const rawPath = queryAt < 0 ? req.url : req.url.slice(0, queryAt);

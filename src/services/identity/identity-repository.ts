@@ -78,13 +78,6 @@ export interface StoredToken {
   domainId: string | null;
 }
 
-export interface StoredCredential {
-  accessKey: string;
-  secretKey: string;
-  userId: string;
-  projectId: string;
-}
-
 /** Domains, projects, users, custom roles, role assignments, tokens and access keys; the rules on them are IdentityService's and IdentityAdmin's. */
 export class IdentityRepository {
   constructor(private readonly db: Db) {}
@@ -403,25 +396,7 @@ export class IdentityRepository {
     await this.db.deleteFrom('tokens').where('expires_at', '<', cutoff.toISOString()).execute();
   }
 
-  // ---- access keys ----
-
-  async insertCredential(credential: StoredCredential, createdAt: Date): Promise<void> {
-    await this.db
-      .insertInto('credentials')
-      .values({
-        access_key: credential.accessKey,
-        secret_key: credential.secretKey,
-        user_id: credential.userId,
-        project_id: credential.projectId,
-        created_at: isoSeconds(createdAt),
-      })
-      .execute();
-  }
-
-  async credentialByAccessKey(accessKey: string): Promise<StoredCredential | undefined> {
-    const row = await this.db.selectFrom('credentials').selectAll().where('access_key', '=', accessKey).executeTakeFirst();
-    return row && { accessKey: row.access_key, secretKey: row.secret_key, userId: row.user_id, projectId: row.project_id };
-  }
+  // ---- access keys (their records are CredentialRepository's) ----
 
   /** Records a used signature; false when it was recorded before (by any process of the database). */
   async insertUsedSignature(signatureHash: string, expiresAt: Date): Promise<boolean> {

@@ -6,6 +6,7 @@ import { InvalidInput } from '../common/errors.js';
 import { DEFAULT_DOMAIN, type IdentityAdmin } from './identity-admin.js';
 import { IdentityRepository, type DomainRecord, type ProjectRecord, type RoleAssignment, type UserRecord } from './identity-repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { CredentialService } from './credentials.js';
 import { cloudAdministration, isRole, roleId, type Principal, type Role } from './roles.js';
 
 export type { ProjectRecord, UserRecord } from './identity-repository.js';
@@ -64,6 +65,8 @@ const SIGNATURE_PRUNE_INTERVAL_MS = 60 * 1000;
 
 export class IdentityService {
   private readonly records: IdentityRepository;
+  /** Access keys: IAM's permanent access key management (OS-CREDENTIAL). */
+  readonly credentials: CredentialService;
   private lastSignaturePrune = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -76,6 +79,7 @@ export class IdentityService {
     private readonly adminProject = 'admin',
   ) {
     this.records = new IdentityRepository(db);
+    this.credentials = new CredentialService(db, clock);
   }
 
   /** Creates the default domain, project `admin` and user `admin` once; says whether it did. */
@@ -298,17 +302,14 @@ export class IdentityService {
 
   // ---- access keys ----
 
+  /** A key of the user named (in the Default domain), as an administrator makes one: `vbs admin credential create`. */
   async createCredential(userName: string, projectIdOrName?: string): Promise<{ access: string; secret: string; project_id: string; user_id: string }> {
     const user = await this.userByName(userName);
     if (!user) throw new IdentityError('not_found', `user "${userName}" does not exist`);
-    const project = projectIdOrName ? await this.findProject(projectIdOrName) : user.default_project_id ? await this.getProject(user.default_project_id) : undefined;
-    if (!project) throw new IdentityError('not_found', projectIdOrName ? `project "${projectIdOrName}" does not exist` : 'the user has no default project; name one');
-    if ((await this.rolesOn(user.id, project.id)).length === 0) throw new IdentityError('bad_request', `user "${userName}" has no role on project ${project.name}`);
-    // 20 upper-case characters and a 40-character secret, the shape users know from AK/SK clouds.
-    const access = randomBytes(15).toString('base64').replace(/[^A-Za-z0-9]/g, '').toUpperCase().padEnd(20, 'X').slice(0, 20);
-    const secret = randomBytes(30).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(40, '0').slice(0, 40);
-    await this.records.insertCredential({ accessKey: access, secretKey: secret, userId: user.id, projectId: project.id }, this.clock.now());
-    return { access, secret, project_id: project.id, user_id: user.id };
+    const project = projectIdOrName ? await this.findProject(projectIdOrName) : undefined;
+    if (projectIdOrName && !project) throw new IdentityError('not_found', `project "${projectIdOrName}" does not exist`);
+    const c = await this.credentials.create({ userId: null, admin: true }, { userId: user.id, projectId: project?.id });
+    return { access: c.accessKey, secret: c.secretKey, project_id: c.projectId, user_id: c.userId };
   }
 
   /**
@@ -324,9 +325,9 @@ export class IdentityService {
     return this.records.insertUsedSignature(createHash('sha256').update(signature).digest('hex'), expiresAt);
   }
 
-  /** The secret and owner of an access key, for signature checks. */
+  /** The secret and owner of an active access key, for signature checks. */
   async credential(access: string): Promise<{ secret: string; principal: Principal } | undefined> {
-    const stored = await this.records.credentialByAccessKey(access);
+    const stored = await this.credentials.signingKey(access);
     if (!stored) return undefined;
     const user = await this.records.getUser(stored.userId);
     const project = await this.getProject(stored.projectId);
