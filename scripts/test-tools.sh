@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian programs the tests drive as real clients: the OpenStack and Cinder command-line
 # clients at /usr/bin (tests call them there, not whatever is first on PATH) and OpenStack's
-# conformance suite, Tempest (scripts/tempest.sh). `npm test` runs
+# conformance suite, Tempest (scripts/tempest.sh), and the headless Chromium that the web
+# console's tests drive (test/support/browser.ts). `npm test` runs
 # this first, so a fresh Debian machine needs nothing installed by hand.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 [ -x /usr/bin/openstack ] || need+=(python3-openstackclient)
 [ -x /usr/bin/cinder ] || need+=(python3-cinderclient)
 [ -x /usr/bin/tempest ] || need+=(python3-tempest)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

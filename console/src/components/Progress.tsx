@@ -79,3 +79,38 @@ export function ProgressPanel({ label, probe, onDone }: { label: string; probe: 
     </section>
   );
 }
+
+/** One piece of running work a page follows. */
+export interface Task {
+  id: number;
+  label: string;
+  probe: Probe;
+}
+
+let nextTask = 1;
+
+/** The work a page started (creates, restores, deletes), each with its live progress panel. */
+export function useTasks(): { tasks: Task[]; start: (label: string, probe: Probe) => void; dismiss: (id: number) => void } {
+  const [tasks, setTasks] = useState<Task[]>([]);
+  return {
+    tasks,
+    start: (label, probe) => setTasks((ts) => [{ id: nextTask++, label, probe }, ...ts]),
+    dismiss: (id) => setTasks((ts) => ts.filter((t) => t.id !== id)),
+  };
+}
+
+export function TaskList({ tasks, onDone, onDismiss }: { tasks: Task[]; onDone?: (p: Progress) => void; onDismiss: (id: number) => void }) {
+  if (tasks.length === 0) return null;
+  return (
+    <div class="tasks">
+      {tasks.map((t) => (
+        <div class="task" key={t.id}>
+          <ProgressPanel label={t.label} probe={t.probe} onDone={onDone} />
+          <button type="button" class="link dismiss" onClick={() => onDismiss(t.id)}>
+            Dismiss
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

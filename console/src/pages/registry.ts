@@ -5,9 +5,11 @@
  * follow. The first matching path wins.
  */
 import type { ComponentType } from 'preact';
-import { Placeholder } from './Placeholder.js';
 import { VolumesPage } from './volumes/VolumesPage.js';
 import { VolumeDetailPage } from './volumes/VolumeDetailPage.js';
+import { SnapshotsPage } from './snapshots/SnapshotsPage.js';
+import { BackupsPage } from './backups/BackupsPage.js';
+import { BackupDetailPage } from './backups/BackupDetailPage.js';
 import { PoliciesPage } from './policies/PoliciesPage.js';
 import { PolicyDetailPage } from './policies/PolicyDetailPage.js';
 import { SharingPage } from './sharing/SharingPage.js';
@@ -39,9 +41,9 @@ export const PAGES: PageDef[] = [
   { path: '/', title: 'Dashboard', nav: 'Dashboard', component: DashboardPage },
   { path: '/volumes', title: 'Volumes', nav: 'Volumes', component: VolumesPage },
   { path: '/volumes/:id', title: 'Volume', component: VolumeDetailPage },
-  { path: '/snapshots', title: 'Snapshots', nav: 'Snapshots', component: Placeholder },
-  { path: '/backups', title: 'Backups', nav: 'Backups', component: Placeholder },
-  { path: '/backups/:id', title: 'Backup', component: Placeholder },
+  { path: '/snapshots', title: 'Snapshots', nav: 'Snapshots', component: SnapshotsPage },
+  { path: '/backups', title: 'Backups', nav: 'Backups', component: BackupsPage },
+  { path: '/backups/:id', title: 'Backup', component: BackupDetailPage },
   { path: '/policies', title: 'Backup policies', nav: 'Policies', component: PoliciesPage },
   { path: '/policies/:id', title: 'Backup policy', component: PolicyDetailPage },
   { path: '/sharing', title: 'Sharing', nav: 'Sharing', component: SharingPage },

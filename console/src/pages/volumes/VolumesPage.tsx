@@ -7,6 +7,7 @@ import { Form, NumberField, SelectField, TextArea, TextField } from '../../compo
 import { useAction, useLoad } from '../../components/hooks.js';
 import { formatGiB, formatTime } from '../../components/format.js';
 import { Link } from '../../components/Link.js';
+import { ListToolbar } from '../../components/Toolbar.js';
 import { Status } from '../../components/Status.js';
 import { useApi } from '../../session-context.js';
 import type { PageProps } from '../registry.js';
@@ -18,14 +19,7 @@ export function VolumesPage(_props: PageProps) {
   const remove = useAction((id: string) => deleteVolume(api, id));
   return (
     <>
-      <div class="toolbar">
-        <button type="button" class="primary" onClick={() => setCreating(!creating)} aria-expanded={creating}>
-          Create volume
-        </button>
-        <button type="button" onClick={volumes.reload}>
-          Refresh
-        </button>
-      </div>
+      <ListToolbar createLabel="Create volume" open={creating} onToggle={() => setCreating(!creating)} onRefresh={volumes.reload} />
       {creating ? (
         <CreateVolumeForm
           onCancel={() => setCreating(false)}
