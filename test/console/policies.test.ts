@@ -117,6 +117,7 @@ describe('console: backup policies', () => {
     await form.getByLabel('Keep backups for a number of days').check();
     await form.getByLabel('Days kept (2-99999)').fill('14');
     await form.getByLabel('Also keep the first backup of each month').check();
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, shots, 'policies');
     await form.getByRole('button', { name: 'Create', exact: true }).click();
 
@@ -182,5 +183,30 @@ describe('console: backup policies', () => {
     const alert = form.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /AutoBackup\.\d{4}/);
+  });
+
+  it('fits a phone: at 375 px the editor, its preview, the dashboard and sharing need no sideways scrolling', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      for (const [link, ready] of [
+        ['Dashboard', 'protected-count'],
+        ['Sharing', 'Share a backup'],
+        ['Policies', 'Create policy'],
+      ] as const) {
+        await page.getByRole('button', { name: 'Menu' }).click();
+        await page.getByRole('link', { name: link, exact: true }).click();
+        if (link === 'Dashboard') await page.getByTestId(ready).waitFor();
+        else if (link === 'Sharing') await page.getByRole('form', { name: ready }).waitFor();
+        else {
+          await page.getByRole('button', { name: ready }).click();
+          await page.getByRole('region', { name: 'Next runs' }).locator('time').first().waitFor();
+        }
+        const wide = await page.evaluate(() => [...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > 376).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`).slice(0, 12).join(' | '));
+        assert.equal(await overflow(), 0, `${link} fits 375 px: ${wide}`);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });

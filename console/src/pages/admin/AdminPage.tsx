@@ -1,4 +1,5 @@
 import '../areas.css';
+import { useState } from 'preact/hooks';
 import { isCloudAdmin } from '../../api/admin.js';
 import { useSession } from '../../session-context.js';
 import type { PageProps } from '../registry.js';
@@ -10,6 +11,9 @@ import { UsersSection } from './UsersSection.js';
 /** Cloud administration; the server refuses every call to anyone else, and the page says so first. */
 export function AdminPage(_props: PageProps) {
   const session = useSession();
+  // Bumped when projects or users change: the other sections' pickers list them too.
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((c) => c + 1);
   if (!isCloudAdmin(session)) {
     return (
       <div class="alert alert-error" role="alert">
@@ -19,10 +23,10 @@ export function AdminPage(_props: PageProps) {
   }
   return (
     <>
-      <ProjectsSection />
-      <UsersSection />
-      <CredentialsSection />
-      <StoreSection />
+      <ProjectsSection onChanged={changed} />
+      <UsersSection changes={changes} onChanged={changed} />
+      <CredentialsSection changes={changes} />
+      <StoreSection changes={changes} />
     </>
   );
 }

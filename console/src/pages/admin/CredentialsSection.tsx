@@ -9,9 +9,9 @@ import { useAction, useLoad } from '../../components/hooks.js';
 import { useApi } from '../../session-context.js';
 
 /** A user's permanent access keys (AK/SK): the secret of a new key is shown once, here. */
-export function CredentialsSection() {
+export function CredentialsSection({ changes }: { changes: number }) {
   const api = useApi();
-  const users = useLoad(() => listUsers(api), []);
+  const users = useLoad(() => listUsers(api), [changes]);
   const [userId, setUserId] = useState('');
   const [description, setDescription] = useState('');
   const [fresh, setFresh] = useState<NewCredential | undefined>(undefined);
@@ -25,15 +25,17 @@ export function CredentialsSection() {
   return (
     <section aria-labelledby="admin-keys">
       <h2 id="admin-keys">Access keys (AK/SK)</h2>
-      <SelectField
-        label="Keys of user"
-        value={userId}
-        onValue={(u) => {
-          setUserId(u);
-          setFresh(undefined);
-        }}
-        options={[{ value: '', label: 'Choose a user' }, ...(users.data ?? []).map((u) => ({ value: u.id, label: u.name }))]}
-      />
+      <div class="narrow">
+        <SelectField
+          label="Keys of user"
+          value={userId}
+          onValue={(u) => {
+            setUserId(u);
+            setFresh(undefined);
+          }}
+          options={[{ value: '', label: 'Choose a user' }, ...(users.data ?? []).map((u) => ({ value: u.id, label: u.name }))]}
+        />
+      </div>
       <ErrorAlert error={users.error} />
       {userId ? (
         <Form

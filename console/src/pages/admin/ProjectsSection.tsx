@@ -7,7 +7,7 @@ import { Form, TextField } from '../../components/Form.js';
 import { useAction, useLoad } from '../../components/hooks.js';
 import { useApi } from '../../session-context.js';
 
-export function ProjectsSection() {
+export function ProjectsSection({ onChanged }: { onChanged: () => void }) {
   const api = useApi();
   const projects = useLoad(() => listProjects(api), []);
   const [name, setName] = useState('');
@@ -27,6 +27,7 @@ export function ProjectsSection() {
             setName('');
             setDescription('');
             projects.reload();
+            onChanged();
           }
         }}
       >
@@ -54,6 +55,7 @@ export function ProjectsSection() {
                 onConfirm={async () => {
                   await remove.run(p.id);
                   projects.reload();
+                  onChanged();
                 }}
               />
             ),

@@ -11,9 +11,9 @@ import { useApi } from '../../session-context.js';
 type Kind = 'verify' | 'gc';
 
 /** Store verify and gc of a project: started as jobs, followed, their reports read from the job. */
-export function StoreSection() {
+export function StoreSection({ changes }: { changes: number }) {
   const api = useApi();
-  const projects = useLoad(() => listProjects(api), []);
+  const projects = useLoad(() => listProjects(api), [changes]);
   const [projectId, setProjectId] = useState('');
   const [backupId, setBackupId] = useState('');
   const [grace, setGrace] = useState(3600);

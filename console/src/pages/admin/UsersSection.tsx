@@ -7,12 +7,12 @@ import { Form, SelectField, TextField } from '../../components/Form.js';
 import { useAction, useLoad } from '../../components/hooks.js';
 import { useApi } from '../../session-context.js';
 
-export function UsersSection() {
+export function UsersSection({ changes, onChanged }: { changes: number; onChanged: () => void }) {
   const api = useApi();
   const data = useLoad(async () => {
     const [users, projects, roles] = await Promise.all([listUsers(api), listProjects(api), listRoles(api)]);
     return { users, projects, roles };
-  }, []);
+  }, [changes]);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [projectId, setProjectId] = useState('');
@@ -32,7 +32,7 @@ export function UsersSection() {
           if (await create.run()) {
             setName('');
             setPassword('');
-            data.reload();
+            onChanged();
           }
         }}
       >
@@ -61,7 +61,7 @@ export function UsersSection() {
                 question={`Delete user ${u.name}?`}
                 onConfirm={async () => {
                   await remove.run(u.id);
-                  data.reload();
+                  onChanged();
                 }}
               />
             ),
