@@ -4,13 +4,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { createPolicy, policyBody } from '../support/policies.js';
 import { parsePrometheus } from '../support/prometheus.js';
 import { reindex } from '../../src/services/backups/catalogue.js';
 import { until } from '../support/wait.js';
+import { backUpNewData } from '../support/backup-jobs.js';
+import { createAvailableVolume } from '../support/volumes.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 const MiB = 1024 * 1024;
@@ -30,36 +30,16 @@ for (const db of DB_KINDS) {
       assert.equal(r.status, 200, r.text);
       return r.body.statistics;
     };
-    const newVolume = async (name: string) => {
-      const v = await call(server, 'POST', `/v3/${m.projectId}/volumes`, { token: m.token, body: { volume: { size: 1, name } } });
-      assert.equal(v.status, 202, v.text);
-      await until('volume available', async () => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${v.body.volume.id}`, { token: m.token })).body.volume.status === 'available');
-      return v.body.volume.id as string;
-    };
-    /** Writes 4 MiB of incompressible data at `offset` and backs the volume up. */
-    const backUp = async (volumeId: string, name: string, offset: number) => {
-      const fh = await fs.open(server.services.volumeDriver.path('volume', volumeId), 'r+');
-      await fh.write(randomBytes(4 * MiB), 0, 4 * MiB, offset);
-      await fh.close();
-      const created = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: volumeId, name } } });
-      assert.equal(created.status, 200, created.text);
-      const done = await until('backup job', async () => {
-        const j = (await call(server, 'GET', `/v1/${m.projectId}/jobs/${created.body.job_id}`, { token: m.token })).body;
-        return j.status === 'SUCCESS' || j.status === 'FAIL' ? j : undefined;
-      });
-      assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
-      return done.entities.backup_id as string;
-    };
-
     before(async () => {
       server = await startServer({ db });
       server.services.runner.start();
       m = await projectWithUser(server, 'stats-m', 'member');
-      protectedVolume = await newVolume('stats-protected');
-      bare = await newVolume('stats-bare');
-      await backUp(protectedVolume, 'stats_first', 0);
+      protectedVolume = await createAvailableVolume(server, m, { size: 1, name: 'stats-protected' });
+      bare = await createAvailableVolume(server, m, { size: 1, name: 'stats-bare' });
+      // 4 MiB of incompressible data each: what the store takes is known.
+      await backUpNewData(server, m, protectedVolume, 'stats_first', 0, 4 * MiB);
       secondStartedAt = Date.now();
-      secondBackup = await backUp(protectedVolume, 'stats_second', 512 * MiB);
+      secondBackup = await backUpNewData(server, m, protectedVolume, 'stats_second', 512 * MiB, 4 * MiB);
     });
     after(async () => server.close());
 

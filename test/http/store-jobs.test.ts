@@ -5,10 +5,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
+import { backUpNewData, finishedJob } from '../support/backup-jobs.js';
+import { createAvailableVolume } from '../support/volumes.js';
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 const MiB = 1024 * 1024;
@@ -22,44 +22,24 @@ for (const db of DB_KINDS) {
     let first: string;
     let second: string;
 
-    const finished = (projectId: string, token: string, jobId: string) =>
-      until(`job ${jobId}`, async () => {
-        const r = await call(server, 'GET', `/v1/${projectId}/jobs/${jobId}`, { token });
-        assert.equal(r.status, 200, r.text);
-        return r.body.status === 'SUCCESS' || r.body.status === 'FAIL' ? r.body : undefined;
-      });
     /** Starts a store job as the administrator in m's project; its finished view. */
     const storeJob = async (kind: 'verify' | 'gc', body: unknown = {}) => {
       const r = await call(server, 'POST', `/v1/${m.projectId}/store/${kind}`, { token: server.adminToken, body });
       assert.equal(r.status, 200, r.text);
       assert.match(r.body.job_id, /^[0-9a-f]{32}$/);
-      const job = await finished(m.projectId, server.adminToken, r.body.job_id);
+      const job = await finishedJob(server, { projectId: m.projectId, token: server.adminToken }, r.body.job_id);
       assert.equal(job.status, 'SUCCESS', JSON.stringify(job));
       return job;
     };
-    const backUp = async (name: string) => {
-      const image = server.services.volumeDriver.path('volume', volumeId);
-      const fh = await fs.open(image, 'r+');
-      await fh.write(randomBytes(2 * MiB), 0, 2 * MiB, name === 'first' ? 0 : 64 * MiB);
-      await fh.close();
-      const created = await call(server, 'POST', `/v2/${m.projectId}/cloudbackups`, { token: m.token, body: { backup: { volume_id: volumeId, name } } });
-      assert.equal(created.status, 200, created.text);
-      const done = await finished(m.projectId, m.token, created.body.job_id);
-      assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
-      return done.entities.backup_id as string;
-    };
-
     before(async () => {
       server = await startServer({ db });
       server.services.runner.start();
       m = await projectWithUser(server, 'store-m', 'member');
       await server.services.identity.createUser('store-m-reader', 'pw', m.projectId, 'reader');
       reader = { ...m, token: (await issueToken(server.url, 'store-m-reader', 'pw', 'store-m')).token };
-      const v = await call(server, 'POST', `/v3/${m.projectId}/volumes`, { token: m.token, body: { volume: { size: 1, name: 'store-src' } } });
-      volumeId = v.body.volume.id;
-      await until('volume available', async () => (await call(server, 'GET', `/v3/${m.projectId}/volumes/${volumeId}`, { token: m.token })).body.volume.status === 'available');
-      first = await backUp('first');
-      second = await backUp('second');
+      volumeId = await createAvailableVolume(server, m, { size: 1, name: 'store-src' });
+      first = await backUpNewData(server, m, volumeId, 'first', 0, 2 * MiB);
+      second = await backUpNewData(server, m, volumeId, 'second', 64 * MiB, 2 * MiB);
     });
     after(async () => server.close());
 
