@@ -7,11 +7,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_PASSWORD, call, issueToken, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { launchBrowser, screenshot, screenshotDir, watchPageErrors } from '../support/browser.js';
-import { availableBackup, logInPage, type Member } from '../support/console-session.js';
+import { backUpNewData } from '../support/backup-jobs.js';
+import { logInPage, type Member } from '../support/console-session.js';
 import { createAvailableVolume, writeAt } from '../support/volumes.js';
 
 describe('console: dashboard and administration', () => {
@@ -69,8 +69,7 @@ describe('console: dashboard and administration', () => {
     // Data that compresses (a repeated line) beside data that does not: a saving neither 0 nor 100%.
     const image = server.services.volumeDriver.path('volume', protectedVolume);
     writeAt(image, 0, Buffer.from('a log line that repeats, as logs do\n'.repeat(100_000)));
-    writeAt(image, 8 << 20, randomBytes(2 << 20));
-    await availableBackup(server, m, protectedVolume, 'db_manual');
+    await backUpNewData(server, m, protectedVolume, 'db_manual', 8 << 20, 2 << 20);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByTestId('backup-count').filter({ hasText: '1' }).waitFor();
     const db = volumes.getByRole('row').filter({ hasText: 'db-disk' });

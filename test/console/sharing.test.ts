@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { launchBrowser, screenshot, screenshotDir, watchPageErrors } from '../support/browser.js';
-import { availableBackup, logInPage, type Member } from '../support/console-session.js';
+import { backUpNewData } from '../support/backup-jobs.js';
+import { logInPage, type Member } from '../support/console-session.js';
 import { createAvailableVolume } from '../support/volumes.js';
 import { until } from '../support/wait.js';
 
@@ -47,7 +48,7 @@ describe('console: backup sharing between projects', () => {
     server.services.runner.start();
     [owner, recipient] = await Promise.all([projectWithUser(server, 'share-own'), projectWithUser(server, 'share-rcpt')]);
     const volumeId = await createAvailableVolume(server, owner, { name: 'app-disk', size: 1 });
-    backupId = await availableBackup(server, owner, volumeId, 'app_nightly');
+    backupId = await backUpNewData(server, owner, volumeId, 'app_nightly', 0, 1 << 20);
     ownerPage = await openAs(owner, 'share-own');
   });
   after(async () => {
