@@ -91,7 +91,7 @@ function Shell() {
       </header>
       <nav id="nav" class={menuOpen ? 'nav open' : 'nav'} aria-label="Main">
         <ul>
-          {PAGES.filter((p) => p.nav).map((p) => (
+          {PAGES.filter((p) => p.nav && (!p.shownTo || p.shownTo(ctx.session))).map((p) => (
             <li key={p.path}>
               <Link to={p.path} current={p.path === section}>
                 {p.nav}

@@ -38,6 +38,7 @@ for (const db of DB_KINDS) {
         policy_resource_count: 0,
         time_zone: 'UTC+00:00',
         tags: [{ key: 'env', value: 'prod' }],
+        created_at: (await server.services.policyRecords.get(a))!.createdAt.toISOString(),
       });
       assert.deepEqual(list[1].scheduled_policy, { start_time: '22:00,00:00,02:00', week_frequency: ['MON', 'FRI', 'SUN'], rentention_day: 30, remain_first_backup_of_curMonth: 'N', status: 'OFF' }, 'rentention_day is rounded down');
       assert.equal(list[1].time_zone, 'UTC+02:00');

@@ -8,6 +8,7 @@ interface TokenBody {
     user: { name: string };
     project?: { id: string; name: string };
     roles?: Array<{ name: string }>;
+    is_admin_project?: boolean;
   };
 }
 
@@ -37,6 +38,7 @@ export async function logIn(c: Credentials): Promise<Session> {
     projectName: project.name,
     userName: reply.body.token.user.name,
     roles: (reply.body.token.roles ?? []).map((r) => r.name),
+    isAdminProject: reply.body.token.is_admin_project === true,
     expiresAt: reply.body.token.expires_at,
   };
 }

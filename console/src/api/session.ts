@@ -8,6 +8,8 @@ export interface Session {
   projectName: string;
   userName: string;
   roles: string[];
+  /** The token's is_admin_project: with the admin role, a cloud administrator. */
+  isAdminProject?: boolean;
   expiresAt: string;
 }
 

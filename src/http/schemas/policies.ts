@@ -132,6 +132,7 @@ export const PolicyView = Type.Object({
   policy_resource_count: Type.Integer({ description: 'volumes bound to the policy' }),
   time_zone: Type.String(),
   tags: Type.Array(TagView),
+  created_at: Type.String({ description: "this service's addition: when the policy was made; day 0 of its frequency counting (a console previews the next runs from it)" }),
 });
 
 const PolicyId = Type.Object({ backup_policy_id: Type.String() });

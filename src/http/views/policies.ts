@@ -30,6 +30,7 @@ export function policyView({ policy, resourceCount, tags }: PolicyListing): Poli
     policy_resource_count: resourceCount,
     time_zone: policy.timeZone,
     tags: tagsView(tags),
+    created_at: policy.createdAt.toISOString(),
   };
 }
 
