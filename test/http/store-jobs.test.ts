@@ -9,6 +9,15 @@ import { DB_KINDS, call, issueToken, projectWithUser, startServer, type TestServ
 import { until } from '../support/wait.js';
 import { backUpNewData, finishedJob } from '../support/backup-jobs.js';
 import { createAvailableVolume } from '../support/volumes.js';
+import type { Static } from '@sinclair/typebox';
+import type { GcReport, VerifyReport } from '../../src/services/backups/store-jobs.js';
+import type { GcReport as GcSchema, VerifyReport as VerifySchema } from '../../src/http/schemas/store-reports.js';
+
+// The services' reports and the reply schemas that show them are one contract: a field added to
+// one side only stops this file from compiling.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const reportsAgree: [Same<VerifyReport, Static<typeof VerifySchema>>, Same<GcReport, Static<typeof GcSchema>>] = [true, true];
+void reportsAgree;
 
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 const MiB = 1024 * 1024;

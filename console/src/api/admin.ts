@@ -1,6 +1,9 @@
 /** Cloud administration: Keystone projects, users and role grants, IAM access keys, store verify and gc. */
 import type { Api } from './api.js';
 import type { Session } from './session.js';
+import type { Static } from '@sinclair/typebox';
+import type { GcReport as GcSchema, VerifyReport as VerifySchema } from '../../../src/http/schemas/store-reports.js';
+import type { Job } from './jobs.js';
 
 export interface Project {
   id: string;
@@ -101,36 +104,11 @@ export async function startStoreGc(api: Api, projectId: string, graceSeconds?: n
   return (await api.client.post<{ job_id: string }>(`/v1/${encodeURIComponent(projectId)}/store/gc`, graceSeconds === undefined ? {} : { grace_seconds: graceSeconds })).job_id;
 }
 
-export interface VerifyReport {
-  backups_total: number;
-  backups_checked: number;
-  backups_intact: number;
-  bytes_checked: number;
-  damaged: Array<{ backup_id: string; reason: string }>;
-}
-
-export interface GcReport {
-  grace_seconds: number;
-  manifests: number;
-  live_blocks: number;
-  packs_deleted: number;
-  packs_rewritten: number;
-  orphan_packs_deleted: number;
-  bytes_freed: number;
-  bytes_rewritten: number;
-  interrupted_backups: string[];
-  problems: string[];
-  deferred: string | null;
-}
-
+/** What the server's reply schemas declare for a store job's results. */
+export type VerifyReport = Static<typeof VerifySchema>;
+export type GcReport = Static<typeof GcSchema>;
 /** A store job as GET /v1/{project_id}/jobs/{job_id} shows it: its report in its entities. */
-export interface StoreJob {
-  job_id: string;
-  status: 'INIT' | 'RUNNING' | 'SUCCESS' | 'FAIL';
-  entities: { verify?: VerifyReport; gc?: GcReport };
-  error_code: string | null;
-  fail_reason: string | null;
-}
+export type StoreJob = Job;
 
 export async function getStoreJob(api: Api, projectId: string, jobId: string): Promise<StoreJob> {
   return api.client.get<StoreJob>(`/v1/${encodeURIComponent(projectId)}/jobs/${encodeURIComponent(jobId)}`);
