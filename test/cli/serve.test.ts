@@ -246,8 +246,8 @@ describe('vbs serve: settings and failures', () => {
   });
 
   it('drains a request in flight on SIGTERM, then exits 0', { timeout: 60_000 }, async () => {
-    // At info level the server logs each request as it arrives and the start of the drain.
-    const { env } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: 'drain-pw', VBS_LOG_LEVEL: 'info' });
+    // At trace level the server logs each request as it arrives, and the start of the drain.
+    const { env } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: 'drain-pw', VBS_LOG_LEVEL: 'trace' });
     const proc = startServe(env);
     await proc.waitFor(SERVING);
     const body = JSON.stringify({
@@ -271,7 +271,7 @@ describe('vbs serve: settings and failures', () => {
     });
     // Half the body, then SIGTERM once the server has the request, then the rest once it is draining.
     request!.write(body.slice(0, 40));
-    await proc.waitFor(/"url":"\/identity\/v3\/auth\/tokens"[^\n]*"msg":"incoming request"/);
+    await proc.waitFor(/"event":"http.arrive"[^\n]*"url":"\/identity\/v3\/auth\/tokens"/);
     proc.child.kill('SIGTERM');
     await proc.waitFor(/draining requests and stopping/);
     request!.end(body.slice(40));
