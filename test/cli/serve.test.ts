@@ -249,40 +249,45 @@ describe('vbs serve: settings and failures', () => {
     // At trace level the server logs each request as it arrives, and the start of the drain.
     const { env } = await serveEnv(undefined, { VBS_ADMIN_PASSWORD: 'drain-pw', VBS_LOG_LEVEL: 'trace' });
     const proc = startServe(env);
-    await proc.waitFor(SERVING);
-    const body = JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'drain-pw' } } },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    });
-    // A client that keeps its idle connection open for as long as the server allows.
-    const agent = new http.Agent({ keepAlive: true });
-    let request: http.ClientRequest | undefined;
-    const reply = new Promise<{ status: number; token: string | undefined }>((resolve, reject) => {
-      request = http.request(
-        { agent, host: '127.0.0.1', port: Number(env.VBS_PORT), method: 'POST', path: '/identity/v3/auth/tokens', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, token: res.headers['x-subject-token'] as string | undefined }));
+    // A failed step must not leave the server running: its open pipes would keep the test file alive.
+    try {
+      await proc.waitFor(SERVING);
+      const body = JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: 'drain-pw' } } },
+          scope: { project: { name: 'admin', domain: { name: 'Default' } } },
         },
-      );
-      request.on('error', reject);
-    });
-    // Half the body, then SIGTERM once the server has the request, then the rest once it is draining.
-    request!.write(body.slice(0, 40));
-    await proc.waitFor(/"event":"http.arrive"[^\n]*"url":"\/identity\/v3\/auth\/tokens"/);
-    proc.child.kill('SIGTERM');
-    await proc.waitFor(/draining requests and stopping/);
-    request!.end(body.slice(40));
-    const [r, exit] = await Promise.all([reply.then((x) => ({ ...x, at: Date.now() })), proc.exited.then((x) => ({ ...x, at: Date.now() }))]);
-    assert.equal(r.status, 201);
-    // The server closed the idle kept-alive connection itself rather than wait for the client.
-    assert.ok(exit.at - r.at < 10_000, `exited ${exit.at - r.at} ms after the last reply`);
-    agent.destroy();
-    assert.match(r.token ?? '', /^vbs1_/);
-    assert.equal(exit.code, 0, proc.stderr());
-    // Stopped for good: the port no longer answers.
-    await assert.rejects(fetch(`http://127.0.0.1:${env.VBS_PORT}/healthz`));
+      });
+      // A client that keeps its idle connection open for as long as the server allows.
+      const agent = new http.Agent({ keepAlive: true });
+      let request: http.ClientRequest | undefined;
+      const reply = new Promise<{ status: number; token: string | undefined }>((resolve, reject) => {
+        request = http.request(
+          { agent, host: '127.0.0.1', port: Number(env.VBS_PORT), method: 'POST', path: '/identity/v3/auth/tokens', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, token: res.headers['x-subject-token'] as string | undefined }));
+          },
+        );
+        request.on('error', reject);
+      });
+      // Half the body, then SIGTERM once the server has the request, then the rest once it is draining.
+      request!.write(body.slice(0, 40));
+      await proc.waitFor(/"event":"http.arrive"[^\n]*"url":"\/identity\/v3\/auth\/tokens"/);
+      proc.child.kill('SIGTERM');
+      await proc.waitFor(/draining requests and stopping/);
+      request!.end(body.slice(40));
+      const [r, exit] = await Promise.all([reply.then((x) => ({ ...x, at: Date.now() })), proc.exited.then((x) => ({ ...x, at: Date.now() }))]);
+      assert.equal(r.status, 201);
+      // The server closed the idle kept-alive connection itself rather than wait for the client.
+      assert.ok(exit.at - r.at < 10_000, `exited ${exit.at - r.at} ms after the last reply`);
+      agent.destroy();
+      assert.match(r.token ?? '', /^vbs1_/);
+      assert.equal(exit.code, 0, proc.stderr());
+      // Stopped for good: the port no longer answers.
+      await assert.rejects(fetch(`http://127.0.0.1:${env.VBS_PORT}/healthz`));
+    } finally {
+      await proc.stop('SIGKILL');
+    }
   });
 });
