@@ -144,12 +144,18 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+export interface ServiceOptions {
+  /** Settings beside the defaults, e.g. VBS_QUOTA_GIGABYTES. */
+  env?: NodeJS.ProcessEnv;
+  /** More Node flags for the server, e.g. --cpu-prof for a profile of it. */
+  nodeFlags?: string[];
+}
+
 /**
  * Starts `vbs serve` on `dataDir` with default settings but no request budget (the benchmark
- * polls jobs tightly) and signs in as its administrator. `extraEnv` adds settings (e.g.
- * NODE_OPTIONS=--cpu-prof for a profile of the server).
+ * polls jobs tightly) and signs in as its administrator.
  */
-export async function startService(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Service> {
+export async function startService(dataDir: string, options: ServiceOptions = {}): Promise<Service> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -158,9 +164,9 @@ export async function startService(dataDir: string, extraEnv: NodeJS.ProcessEnv 
     VBS_ADMIN_PASSWORD: ADMIN_PASSWORD,
     VBS_LOG_LEVEL: 'warn',
     VBS_RATE_LIMIT: '0',
-    ...extraEnv,
+    ...options.env,
   };
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI_MAIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...(options.nodeFlags ?? []), CLI_MAIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitServing(child);
@@ -170,7 +176,6 @@ export async function startService(dataDir: string, extraEnv: NodeJS.ProcessEnv 
   }
   const session = await signIn(`http://127.0.0.1:${port}`);
   const pid = child.pid!;
-  const cliEnv = { ...env, NODE_OPTIONS: '' };
   return {
     session,
     dataDir,
@@ -178,7 +183,7 @@ export async function startService(dataDir: string, extraEnv: NodeJS.ProcessEnv 
     env,
     vbs: (args) =>
       new Promise((resolve, reject) => {
-        execFile(process.execPath, [...NODE_FLAGS, CLI_MAIN, ...args], { env: cliEnv, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        execFile(process.execPath, [...NODE_FLAGS, CLI_MAIN, ...args], { env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
           if (err) reject(new Error(`vbs ${args.join(' ')}: ${stderr.trim() || err.message}`));
           else resolve(stdout);
         });

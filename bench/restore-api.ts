@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const size = Number(opts.sizeGib);
   const runs = Number(opts.runs);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vbs-restore-bench-'));
-  const service = await startService(dataDir, { VBS_QUOTA_GIGABYTES: '-1' });
+  const service = await startService(dataDir, { env: { VBS_QUOTA_GIGABYTES: '-1' } });
   try {
     const s = service.session;
     const source = await newVolume(s, size);
