@@ -121,10 +121,15 @@ async function signIn(url: string): Promise<Session> {
 
 function waitServing(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let out = '';
+    let out: string | undefined = '';
+    // Read to the end (the log goes on there), keeping only what is needed to see the start.
     child.stdout!.on('data', (d: Buffer) => {
+      if (out === undefined) return;
       out += d.toString();
-      if (out.includes('serving on')) resolve();
+      if (out.includes('serving on')) {
+        out = undefined;
+        resolve();
+      }
     });
     child.on('exit', (code) => reject(new Error(`vbs serve exited ${code}`)));
   });
@@ -162,7 +167,6 @@ export async function startService(dataDir: string, options: ServiceOptions = {}
     VBS_DATA_DIR: dataDir,
     VBS_PORT: String(port),
     VBS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    VBS_LOG_LEVEL: 'warn',
     VBS_RATE_LIMIT: '0',
     ...options.env,
   };
