@@ -30,6 +30,8 @@ interface ServiceFigure {
   seconds: number;
   /** CPU seconds of the server process over the same span. */
   cpuSeconds: number;
+  /** Peak resident memory of the server process during the case (since its start where the kernel cannot reset the mark). */
+  peakRssBytes: number;
   /** Bytes the store grew by. */
   addedBytes?: number;
 }
@@ -56,11 +58,12 @@ async function letImageSettle(file: string): Promise<void> {
 
 async function timeService<T>(service: Service, work: () => Promise<T>): Promise<{ figure: ServiceFigure; value: T }> {
   settle();
+  service.takePeakRss();
   const cpu = service.cpuSeconds();
   const started = performance.now();
   const value = await work();
   const seconds = (performance.now() - started) / 1000;
-  return { figure: { seconds, cpuSeconds: service.cpuSeconds() - cpu }, value };
+  return { figure: { seconds, cpuSeconds: service.cpuSeconds() - cpu, peakRssBytes: service.takePeakRss().bytes }, value };
 }
 
 async function backUp(s: Session, volumeId: string, name: string): Promise<string> {
@@ -130,7 +133,7 @@ export async function runApiMode(ctx: ModeContext): Promise<ModeResult> {
       const row: ApiCase = { key, case: label, service: figure, peers: {} };
       for (const p of peers) row.peers[p.name] = await p.backup(name);
       cases.push(row);
-      log(`${label}: ${sec(figure.seconds)} s (server ${sec(figure.cpuSeconds)} CPU s), added ${mb(figure.addedBytes)} MB`);
+      log(`${label}: ${sec(figure.seconds)} s (server ${sec(figure.cpuSeconds)} CPU s, peak RSS ${mb(figure.peakRssBytes)} MB), added ${mb(figure.addedBytes)} MB`);
     };
 
     await backupCase('full', 'full backup', 'b1');
@@ -211,6 +214,7 @@ export function apiTable(run: ApiRun, peers: Peer[]): string {
     'ratio: restic s / service s for times (higher is better), service bytes / restic bytes for sizes',
     ...run.cases.filter((c) => c.check).map((c) => `${c.case}: ${c.check}`),
     `server CPU s: ${run.cases.map((c) => `${c.key} ${sec(c.service.cpuSeconds)}`).join(', ')}`,
+    `server peak RSS MB: ${run.cases.map((c) => `${c.key} ${mb(c.service.peakRssBytes)}`).join(', ')}`,
     `load average before ${run.loadAverage.before.map((x) => x.toFixed(2)).join(' ')}, after ${run.loadAverage.after.map((x) => x.toFixed(2)).join(' ')}`,
   ];
   return [table(rows), ...notes].join('\n');

@@ -4,7 +4,7 @@
  * commands against the same data directory as a user on the server would.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,8 +95,14 @@ export interface Service {
   env: NodeJS.ProcessEnv;
   /** Runs `vbs <args>` on the service's data directory; its standard output. */
   vbs(args: string[]): Promise<string>;
-  /** Peak resident memory of the server process so far (VmHWM), in bytes. */
+  /** Peak resident memory of the server process over its life so far, in bytes. */
   peakRssBytes(): number;
+  /**
+   * Peak resident memory since the last call (or the start), in bytes: the kernel's high-water
+   * mark is reset after reading it (false in `reset` where the kernel does not allow that, and
+   * then the figure is the peak since the start).
+   */
+  takePeakRss(): { bytes: number; reset: boolean };
   /** CPU seconds (user + system) the server process has used so far, all its threads. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -180,6 +186,12 @@ export async function startService(dataDir: string, options: ServiceOptions = {}
   }
   const session = await signIn(`http://127.0.0.1:${port}`);
   const pid = child.pid!;
+  let lifePeak = 0;
+  const readPeak = () => {
+    const bytes = vmHwmBytes(pid);
+    lifePeak = Math.max(lifePeak, bytes);
+    return bytes;
+  };
   return {
     session,
     dataDir,
@@ -192,7 +204,17 @@ export async function startService(dataDir: string, options: ServiceOptions = {}
           else resolve(stdout);
         });
       }),
-    peakRssBytes: () => vmHwmBytes(pid),
+    peakRssBytes: () => Math.max(lifePeak, readPeak()),
+    takePeakRss: () => {
+      const bytes = readPeak();
+      try {
+        // 5: reset the peak resident set size (proc(5), clear_refs).
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return { bytes, reset: true };
+      } catch {
+        return { bytes, reset: false };
+      }
+    },
     cpuSeconds: () => cpuSecondsOf(pid),
     stop: async () => {
       child.kill('SIGTERM');
