@@ -107,13 +107,14 @@ export async function scatteredChange(file: string, sizeMiB: number): Promise<nu
   return count;
 }
 
-export async function sha256File(file: string): Promise<string> {
+/** SHA-256 of the file's first `length` bytes (all of it by default). */
+export async function sha256File(file: string, length = Infinity): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.open(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(8 * MIB);
-    for (let pos = 0; ; ) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    for (let pos = 0; pos < length; ) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, length - pos), pos);
       if (bytesRead === 0) break;
       hash.update(buf.subarray(0, bytesRead));
       pos += bytesRead;

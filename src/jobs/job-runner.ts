@@ -74,6 +74,8 @@ export class JobRunner {
   private lastRecovery = 0;
   private stopped = true;
   private polling = false;
+  /** A kick came while a poll ran: that poll may have looked before the new job was there. */
+  private kickedWhilePolling = false;
   /** When the poll loop last came round: a loop that stopped coming round has died or hangs. */
   private lastPollAt = 0;
 
@@ -103,9 +105,15 @@ export class JobRunner {
     return { running: !this.stopped, workers: this.options.workers, quietMs: Date.now() - this.lastPollAt };
   }
 
-  /** Asks for a poll now, e.g. right after a job was queued. */
+  /**
+   * Asks for a poll now, e.g. right after a job was queued: a new job is claimed at once, not
+   * at the next poll. A poll under way may have looked before the job was committed, so a kick
+   * during it makes another poll follow at once.
+   */
   kick(): void {
-    if (!this.stopped) this.schedule(0);
+    if (this.stopped) return;
+    if (this.polling) this.kickedWhilePolling = true;
+    else this.schedule(0);
   }
 
   /** Stops claiming, tells running handlers to stop, and waits up to `graceMs` for them. */
@@ -153,6 +161,7 @@ export class JobRunner {
   private async poll(): Promise<void> {
     if (this.polling || this.stopped) return;
     this.polling = true;
+    this.kickedWhilePolling = false;
     try {
       if (Date.now() - this.lastRecovery > Math.min(10_000, this.leaseMs / 3)) await this.recover();
       while (!this.stopped && this.running.size < this.options.workers) {
@@ -169,7 +178,7 @@ export class JobRunner {
     } finally {
       this.polling = false;
       this.lastPollAt = Date.now();
-      this.schedule(this.pollMs);
+      this.schedule(this.kickedWhilePolling ? 0 : this.pollMs);
     }
   }
 

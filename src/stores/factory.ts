@@ -3,7 +3,7 @@ import { ConfigError, type Config } from '../common/config.js';
 import type { BlockStore } from './block-store.js';
 import { FsBlockStore } from './fs-store.js';
 import { RetryingBlockStore, type RetryHooks, type RetryPolicy } from './retry.js';
-import { S3BlockStore, type S3Credentials } from './s3-store.js';
+import type { S3Credentials } from './s3-store.js';
 
 /** Where VBS_STORE_URL points, checked. */
 export type StoreLocation =
@@ -93,6 +93,8 @@ export async function openBlockStore(
   const location = parseStoreUrl(config.storeUrl, config.dataDir);
   // Local disk errors (ENOSPC, EACCES) do not pass by themselves: no retries there.
   if (location.kind === 'fs') return new FsBlockStore(location.directory);
+  // Loaded only for an S3 store: the AWS SDK adds about 24 MB to every process that loads it.
+  const { S3BlockStore } = await import('./s3-store.js');
   const store = new S3BlockStore({
     bucket: location.bucket,
     prefix: location.prefix,

@@ -111,6 +111,43 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(abandoned, [once.id]);
     });
 
+    it('claims a job queued while a poll runs at once, not at the next poll', async () => {
+      const h = await openDatabase(url, dataDir);
+      handles.push(h);
+      // The first poll looks (nothing there yet), then is held up while a job is queued and kicked.
+      let hold: (() => void) | undefined;
+      const looked = new Promise<void>((resolve) => {
+        hold = resolve;
+      });
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      class HeldRepository extends JobRepository {
+        private first = true;
+        override async claim(...args: Parameters<JobRepository['claim']>) {
+          const job = await super.claim(...args);
+          if (this.first) {
+            this.first = false;
+            hold!();
+            await released;
+          }
+          return job;
+        }
+      }
+      const repo = new HeldRepository(h.db, systemClock);
+      const runner = new JobRunner(repo, { workers: 1, pollMs: 60_000, codeOf: jobErrorCode });
+      runner.register('prompt', { run: async () => ({}) });
+      runner.start();
+      await looked;
+      const job = await repo.create({ projectId: 'p1', type: 'prompt' });
+      runner.kick();
+      release();
+      try {
+        await until('the job claimed well before the next poll', async () => (await repo.get(job.id))?.status === 'SUCCESS', 5_000);
+      } finally {
+        await runner.stop();
+      }
+    });
+
     it('does not let a worker whose lease was taken over write the outcome', async () => {
       const repo = await open();
       const job = await repo.create({ projectId: 'p1', type: 'fence', maxAttempts: 2 });
