@@ -5,7 +5,7 @@
  * `GET /v3/{project}/volumes/{id}` with a token, and a bare Fastify route answering the same
  * JSON body in a server process of the same kind, each over keep-alive connections for a fixed
  * time, and prints requests a second, p50, p99 and the ratio of the two rates.
- * --profile writes a V8 CPU profile of the vbs server under load into DIR.
+ * --profile writes a V8 CPU profile of each server under load into DIR.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -25,13 +25,28 @@ const SELF = fileURLToPath(import.meta.url);
 /** A server child: its standard input takes what it serves, its standard output says when it serves. */
 type Server = ChildProcessByStdio<Writable, Readable, null>;
 
+/** What one server answered under load: each 200's latency (ms), the other answers, the time taken, its CPU seconds. */
 interface Load {
-  requests: number;
+  latencies: number[];
   errors: number;
   seconds: number;
-  p50: number;
-  p99: number;
+  cpu: number;
 }
+
+/** CPU seconds (user and system) a process has used, from /proc; NaN where there is none. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The time is split in slices taken in turn on each server, so a change in the machine's load falls on both alike. */
+const SLICES = 4;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,7 +83,8 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** `connections` loops, each sending its next request when the last is answered, for `seconds`. */
-async function load(url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Load> {
+async function load(server: Server, url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Load> {
+  const cpuBefore = await cpuSeconds(server.pid);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let errors = 0;
@@ -97,13 +113,22 @@ async function load(url: string, headers: Record<string, string>, connections: n
   );
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
-  const sorted = Float64Array.from(latencies).sort();
-  return { requests: latencies.length, errors, seconds: elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { latencies, errors, seconds: elapsed, cpu: (await cpuSeconds(server.pid)) - cpuBefore };
 }
 
+function merged(loads: Load[]): Load {
+  const sum = (f: (l: Load) => number) => loads.reduce((n, l) => n + f(l), 0);
+  return { latencies: loads.flatMap((l) => l.latencies), errors: sum((l) => l.errors), seconds: sum((l) => l.seconds), cpu: sum((l) => l.cpu) };
+}
+
+const rateOf = (l: Load) => l.latencies.length / l.seconds;
+
 function line(name: string, l: Load): string {
-  const rate = l.requests / l.seconds;
-  return `${name.padEnd(34)} ${rate.toFixed(0).padStart(7)} req/s   p50 ${l.p50.toFixed(1).padStart(6)} ms   p99 ${l.p99.toFixed(1).padStart(6)} ms${l.errors ? `   (${l.errors} not 200)` : ''}`;
+  const sorted = Float64Array.from(l.latencies).sort();
+  const ms = (p: number) => percentile(sorted, p).toFixed(1).padStart(6);
+  // The server's CPU: near 100% of a core, it is the bottleneck; well below, the load generator or the machine is.
+  const cpu = `server CPU ${((l.cpu / l.seconds) * 100).toFixed(0)}% of a core, ${((l.cpu / l.latencies.length) * 1e6).toFixed(0)} µs a request`;
+  return `${name.padEnd(34)} ${rateOf(l).toFixed(0).padStart(7)} req/s   p50 ${ms(50)} ms   p99 ${ms(99)} ms   ${cpu}${l.errors ? `   (${l.errors} not 200)` : ''}`;
 }
 
 /** The bare server: Fastify and one route answering `body`, in a process of its own like vbs serve. */
@@ -119,7 +144,7 @@ async function main(): Promise<void> {
   const opts = new Command()
     .option('--seconds <n>', 'seconds of load on each server', '10')
     .option('--connections <n>', 'concurrent keep-alive connections', '50')
-    .option('--profile <dir>', 'write a CPU profile of the vbs server under load into this folder')
+    .option('--profile <dir>', 'write a CPU profile of each server under load into this folder')
     .option('--bare-server <port>', '(internal) serve the bare route on this port; the body is on standard input')
     .parse()
     .opts<{ seconds: string; connections: string; profile?: string; bareServer?: string }>();
@@ -166,25 +191,31 @@ async function main(): Promise<void> {
     const body = await shown.text();
 
     const barePort = await freePort();
-    bare = spawn(process.execPath, [SELF, '--bare-server', String(barePort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    bare = spawn(process.execPath, [...profile, SELF, '--bare-server', String(barePort)], { stdio: ['pipe', 'pipe', 'inherit'] });
     bare.stdin.end(body);
     await started(bare, 'bare: serving');
 
     // A short warm-up of each, so neither is measured while V8 still compiles it.
-    await load(`${url}${route}`, { 'x-auth-token': token }, connections, 1);
-    await load(`http://127.0.0.1:${barePort}${route}`, {}, connections, 1);
-    const api = await load(`${url}${route}`, { 'x-auth-token': token }, connections, seconds);
-    const plain = await load(`http://127.0.0.1:${barePort}${route}`, {}, connections, seconds);
+    await load(vbs, `${url}${route}`, { 'x-auth-token': token }, connections, 1);
+    await load(bare, `http://127.0.0.1:${barePort}${route}`, {}, connections, 1);
+    const apiSlices: Load[] = [];
+    const plainSlices: Load[] = [];
+    for (let i = 0; i < SLICES; i += 1) {
+      apiSlices.push(await load(vbs, `${url}${route}`, { 'x-auth-token': token }, connections, seconds / SLICES));
+      plainSlices.push(await load(bare, `http://127.0.0.1:${barePort}${route}`, {}, connections, seconds / SLICES));
+    }
+    const api = merged(apiSlices);
+    const plain = merged(plainSlices);
 
-    console.log(`${connections} keep-alive connections, ${seconds} s each, body ${body.length} bytes, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`${connections} keep-alive connections, ${seconds} s each in ${SLICES} slices taken in turn, body ${body.length} bytes, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(line('GET volume, authenticated (vbs)', api));
     console.log(line('GET, bare Fastify route', plain));
-    console.log(`ratio: ${((api.requests / api.seconds / (plain.requests / plain.seconds)) * 100).toFixed(0)}% of the bare route's requests a second`);
+    console.log(`ratio: ${((rateOf(api) / rateOf(plain)) * 100).toFixed(0)}% of the bare route's requests a second`);
   } finally {
     if (bare) await stop(bare);
     await stop(vbs);
     await fs.rm(dataDir, { recursive: true, force: true });
-    if (opts.profile) console.log(`profile in ${path.resolve(opts.profile)}`);
+    if (opts.profile) console.log(`profiles in ${path.resolve(opts.profile)}: vbs serve ${vbs.pid}, bare ${bare?.pid} (the pid is in the file name)`);
   }
 }
 

@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 
+/** The levels at which a request's line is written; at the others (info, the default) nothing is built. */
+const LINE_LEVELS = new Set(['debug', 'trace']);
+
 /**
  * One line per request, at debug: a busy service's requests would bury what operators look for
  * (jobs, policy runs, gc). A reply of 5xx is an error and logged as one.
  */
 export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
+    if (status < 500 && !LINE_LEVELS.has(request.log.level)) return done();
     const fields = {
       event: 'http.request',
       method: request.method,
@@ -17,5 +21,6 @@ export function registerRequestLog(app: FastifyInstance): void {
     };
     if (status >= 500) request.log.error(fields, 'request answered with a server error');
     else request.log.debug(fields, 'request completed');
+    done();
   });
 }
