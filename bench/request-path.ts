@@ -10,13 +10,13 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import Fastify from 'fastify';
+import { freePort } from '../test/support/net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI_MAIN = path.resolve(here, '../src/cli/main.js');
@@ -47,17 +47,6 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
 
 /** The time is split in slices taken in turn on each server, so a change in the machine's load falls on both alike. */
 const SLICES = 4;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** Resolves once the child prints `ready` on its standard output. */
 function started(child: Server, ready: string): Promise<void> {
