@@ -82,8 +82,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: one less promise and tick a request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Openstack-Request-Id', request.id);
+    done();
   });
   const { onReply } = options;
   if (onReply) {
@@ -148,11 +150,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerRateLimit(app, services.config.rateLimit);
   // Cinder's router matches no path that ends in a slash under a project (GET .../volumes/ names
   // no volume): 404, before the router here reads the slash away.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, reply, done) => {
     const path = request.url.split('?')[0];
-    if (familyOf(path) === 'cinder' && /^\/v[23]\/[^/]+\/.+\/$/.test(path)) {
-      throw new ApiError('common.0404', `The resource could not be found: ${request.method} ${path}.`);
+    if (path.endsWith('/') && familyOf(path) === 'cinder' && /^\/v[23]\/[^/]+\/.+\/$/.test(path)) {
+      return done(new ApiError('common.0404', `The resource could not be found: ${request.method} ${path}.`));
     }
+    done();
   });
 
   await app.register(versionRoutes(services));

@@ -15,7 +15,6 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 async function authenticate(request: FastifyRequest, identity: IdentityService, clock: Clock): Promise<Principal> {
-  const family = familyOf(request.url);
   const authorization = header(request, 'authorization');
   try {
     if (authorization?.startsWith('SDK-HMAC-SHA256')) {
@@ -33,12 +32,12 @@ async function authenticate(request: FastifyRequest, identity: IdentityService, 
       return principal;
     }
     const token = header(request, 'x-auth-token');
-    if (!token) throw new ApiError(genericCode(family, 'unauthenticated'), 'The request you have made requires authentication: send X-Auth-Token or an AK/SK signature.');
+    if (!token) throw new ApiError(genericCode(familyOf(request.url), 'unauthenticated'), 'The request you have made requires authentication: send X-Auth-Token or an AK/SK signature.');
     return (await identity.validateToken(token)).principal;
   } catch (err) {
     if (err instanceof IdentityError && err.kind === 'unauthorized') {
       const cause = /expired/.test(err.message) ? 'expired' : 'unauthenticated';
-      throw new ApiError(genericCode(family, cause), err.message);
+      throw new ApiError(genericCode(familyOf(request.url), cause), err.message);
     }
     throw err;
   }
@@ -49,8 +48,7 @@ async function authorize(request: FastifyRequest, identity: IdentityService): Pr
   const projectId = (request.params as Record<string, string | undefined>)?.project_id;
   const p = request.principal;
   if (projectId !== undefined) {
-    const family = familyOf(request.url);
-    if (!p.projectId) throw new ApiError(genericCode(family, 'unscoped'), 'The token is not scoped to a project.');
+    if (!p.projectId) throw new ApiError(genericCode(familyOf(request.url), 'unscoped'), 'The token is not scoped to a project.');
     if (p.projectId !== projectId) {
       if (!isCloudAdmin(p)) throw new ApiError('common.0403', `The credentials are scoped to project ${p.projectId}, not ${projectId}.`);
       if (!(await identity.getProject(projectId))) throw new ApiError('common.0404', `Project ${projectId} does not exist.`);

@@ -54,12 +54,12 @@ export function registerRateLimit(app: FastifyInstance, settings: Config['rateLi
   if (settings.perSecond === 0) return;
   const buckets = new TokenBuckets(settings.perSecond, settings.burst);
   // After authentication (registered before this hook): the principal is known.
-  app.addHook('preValidation', async (request, reply) => {
-    if (!request.routeOptions.url || request.routeOptions.config.public || !request.principal) return;
+  app.addHook('preValidation', (request, reply, done) => {
+    if (!request.routeOptions.url || request.routeOptions.config.public || !request.principal) return done();
     const p = request.principal;
     const wait = buckets.take(p.projectId ? `project:${p.projectId}` : `user:${p.userId}`);
-    if (wait === 0) return;
+    if (wait === 0) return done();
     void reply.header('Retry-After', String(wait));
-    throw new ApiError('common.0429', `Rate limit exceeded: project ${p.projectId ?? '(none)'} may make ${settings.perSecond} requests a second (bursts of ${settings.burst}); retry after ${wait} s.`);
+    done(new ApiError('common.0429', `Rate limit exceeded: project ${p.projectId ?? '(none)'} may make ${settings.perSecond} requests a second (bursts of ${settings.burst}); retry after ${wait} s.`));
   });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
 import type { Clock } from '../../common/clock.js';
 import { Forbidden, InvalidInput, LimitExceeded, NotFound } from '../common/errors.js';
+import type { IdentityChanges } from './trust-cache.js';
 import { CredentialRepository, type CredentialStatus, type StoredCredential } from './credential-repository.js';
 import { IdentityRepository } from './identity-repository.js';
 
@@ -48,6 +49,8 @@ export class CredentialService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told of a key changed or deleted: the key may no longer sign. */
+    private readonly changes: IdentityChanges,
   ) {
     this.keys = new CredentialRepository(db);
     this.identity = new IdentityRepository(db);
@@ -112,12 +115,14 @@ export class CredentialService {
   async update(caller: CredentialCaller, access: string, changes: CredentialChanges): Promise<Credential> {
     const key = await this.managed(caller, access, 'identity:update_credential');
     await this.keys.update(access, changes);
+    this.changes.changed();
     return withoutSecret({ ...key, ...changes });
   }
 
   async delete(caller: CredentialCaller, access: string): Promise<void> {
     await this.managed(caller, access, 'identity:delete_credential');
     await this.keys.delete(access);
+    this.changes.changed();
   }
 
   /** An active key's secret and where it acts, for signature checks; undefined for an unknown or inactive key. */

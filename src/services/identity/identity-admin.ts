@@ -15,6 +15,7 @@ import {
 } from './identity-repository.js';
 import { hashPassword } from './passwords.js';
 import { BUILT_IN_ROLES, type RoleRecord } from './roles.js';
+import { IdentityChanges } from './trust-cache.js';
 
 export type { NameFilter } from './identity-repository.js';
 
@@ -119,6 +120,8 @@ const domainNotFound = (id: string) => new NotFound('domain', id, `Could not fin
  */
 export class IdentityAdmin {
   private readonly records: IdentityRepository;
+  /** Hears of every change made here that may end or alter what a credential grants. */
+  readonly changes = new IdentityChanges();
 
   constructor(
     private readonly db: Db,
@@ -154,6 +157,7 @@ export class IdentityAdmin {
       if (await this.records.projectByName(cmd.name, domainId, trx)) throw this.duplicate('project', cmd.name, domainId);
       await this.records.insertProject(project, this.clock.now(), trx);
     });
+    this.changes.changed();
     return project;
   }
 
@@ -189,6 +193,7 @@ export class IdentityAdmin {
       // A disabled project's tokens stay dead when it is enabled again, as Keystone's do.
       if (changes.enabled === false) await this.records.revokeTokensOf({ projectId: id }, this.clock.now(), trx);
     });
+    this.changes.changed();
     return { ...current, ...fields };
   }
 
@@ -199,6 +204,7 @@ export class IdentityAdmin {
       if (gone) await this.records.revokeTokensOf({ projectId: id }, this.clock.now(), trx);
       return gone;
     });
+    this.changes.changed();
     if (!deleted) throw projectNotFound(id);
   }
 
@@ -266,6 +272,7 @@ export class IdentityAdmin {
       // Tokens got with the old password, or before the user was disabled, end here, as Keystone's do.
       if (changes.enabled === false || changes.password !== undefined) await this.records.revokeTokensOf({ userId: id }, this.clock.now(), trx);
     });
+    this.changes.changed();
     return { ...current, ...fields };
   }
 
@@ -276,6 +283,7 @@ export class IdentityAdmin {
       if (gone) await this.records.revokeTokensOf({ userId: id }, this.clock.now(), trx);
       return gone;
     });
+    this.changes.changed();
     if (!deleted) throw userNotFound(id);
   }
 
@@ -316,6 +324,7 @@ export class IdentityAdmin {
     const role = await this.getRole(id);
     if (role.builtIn) throw new Forbidden(`The built-in role ${role.name} cannot be deleted.`);
     await this.db.transaction().execute((trx) => this.records.deleteRole(id, trx));
+    this.changes.changed();
   }
 
   // ---- role assignments ----
@@ -324,6 +333,7 @@ export class IdentityAdmin {
   async grant(g: Grant): Promise<void> {
     await this.grantParts(g);
     await this.records.assignRole(g.userId, g.projectId, g.roleId);
+    this.changes.changed();
   }
 
   /** Throws NotFound unless the user holds the role on the project. */
@@ -335,7 +345,9 @@ export class IdentityAdmin {
 
   async revoke(g: Grant): Promise<void> {
     await this.grantParts(g);
-    if (!(await this.records.unassignRole(g.userId, g.projectId, g.roleId))) throw this.noAssignment(g);
+    const taken = await this.records.unassignRole(g.userId, g.projectId, g.roleId);
+    this.changes.changed();
+    if (!taken) throw this.noAssignment(g);
   }
 
   /** The roles the user holds on the project. */
@@ -380,6 +392,7 @@ export class IdentityAdmin {
   async grantOnDomain(g: DomainGrant): Promise<void> {
     await this.domainGrantParts(g);
     await this.records.assignDomainRole(g.userId, g.domainId, g.roleId);
+    this.changes.changed();
   }
 
   /** Throws NotFound unless the user holds the role on the domain. */
@@ -390,7 +403,9 @@ export class IdentityAdmin {
 
   async revokeDomainGrant(g: DomainGrant): Promise<void> {
     await this.domainGrantParts(g);
-    if (!(await this.records.unassignDomainRole(g.userId, g.domainId, g.roleId))) throw this.noAssignment({ userId: g.userId, roleId: g.roleId, projectId: g.domainId });
+    const taken = await this.records.unassignDomainRole(g.userId, g.domainId, g.roleId);
+    this.changes.changed();
+    if (!taken) throw this.noAssignment({ userId: g.userId, roleId: g.roleId, projectId: g.domainId });
   }
 
   /** The roles the user holds on the domain. */

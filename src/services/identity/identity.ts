@@ -8,6 +8,7 @@ import { IdentityRepository, type DomainRecord, type ProjectRecord, type RoleAss
 import { hashPassword, verifyPassword } from './passwords.js';
 import { CredentialService } from './credentials.js';
 import { cloudAdministration, isRole, roleId, type Principal, type Role } from './roles.js';
+import { TrustCache } from './trust-cache.js';
 
 export type { ProjectRecord, UserRecord } from './identity-repository.js';
 export { DEFAULT_DOMAIN } from './identity-admin.js';
@@ -68,6 +69,14 @@ export class IdentityService {
   /** Access keys: IAM's permanent access key management (OS-CREDENTIAL). */
   readonly credentials: CredentialService;
   private lastSignaturePrune = Number.NEGATIVE_INFINITY;
+  /**
+   * What authenticates a request, read once a second at most (TRUST_MS) instead of at every
+   * request: tokens by their hash, access keys, the admin project. Emptied by every identity
+   * change made in this process, so a revocation here applies at once.
+   */
+  private readonly validTokens = new TrustCache<IssuedToken>();
+  private readonly signingKeys = new TrustCache<{ secret: string; principal: Principal }>();
+  private readonly adminProjects = new TrustCache<ProjectRecord>();
 
   constructor(
     private readonly db: Db,
@@ -79,7 +88,12 @@ export class IdentityService {
     private readonly adminProject = 'admin',
   ) {
     this.records = new IdentityRepository(db);
-    this.credentials = new CredentialService(db, clock);
+    this.credentials = new CredentialService(db, clock, admin.changes);
+    admin.changes.subscribe(() => {
+      this.validTokens.clear();
+      this.signingKeys.clear();
+      this.adminProjects.clear();
+    });
   }
 
   /** Creates the default domain, project `admin` and user `admin` once; says whether it did. */
@@ -230,13 +244,14 @@ export class IdentityService {
   }
 
   /**
-   * Who the user is on the scope, read live: a role taken away ends a token's rights at once.
-   * Throws `gone` when the scope no longer grants the user anything.
+   * Who the user is on the scope, read from the database: a role taken away ends a token's
+   * rights (within TRUST_MS where the principal is cached). Throws `gone` when the scope no
+   * longer grants the user anything.
    */
   private async principalOf(user: UserRecord, scope: Scope, method: Principal['method'], gone?: () => Error): Promise<Principal> {
     const roles = scope?.project ? await this.rolesOn(user.id, scope.project.id) : scope?.domain ? await this.records.rolesOnDomain(user.id, scope.domain.id) : [];
     if (scope && roles.length === 0 && gone) throw gone();
-    const adminProject = await this.findProject(this.adminProject);
+    const adminProject = await this.adminProjects.get(this.adminProject, () => this.findProject(this.adminProject));
     const isAdminProject = adminProject !== undefined && scope?.project?.id === adminProject.id;
     const adminDomainRoles = scope ? await this.records.rolesOnDomain(user.id, adminProject?.domain_id ?? DEFAULT_DOMAIN.id) : [];
     return {
@@ -256,6 +271,15 @@ export class IdentityService {
   /** The live token's details, or an IdentityError('unauthorized') naming why not. */
   async validateToken(token: string): Promise<IssuedToken> {
     if (!token.startsWith(TOKEN_PREFIX)) throw new IdentityError('unauthorized', 'The token is not valid.');
+    const valid = await this.validTokens.get(tokenHash(token), () => this.readToken(token));
+    if (!valid) throw new IdentityError('unauthorized', 'The token is not valid.');
+    // A token read valid may have expired since (the clock of a test moves at will).
+    if (valid.expiresAt.getTime() <= this.clock.now().getTime()) throw new IdentityError('unauthorized', 'The token has expired.');
+    return valid;
+  }
+
+  /** The token as the database has it now, or an IdentityError('unauthorized') naming why it is not valid. */
+  private async readToken(token: string): Promise<IssuedToken> {
     const stored = await this.records.tokenByHash(tokenHash(token));
     if (!stored) throw new IdentityError('unauthorized', 'The token is not valid.');
     // A chain is revoked whole; the check of its first token also covers a token derived while it was being revoked.
@@ -293,6 +317,7 @@ export class IdentityService {
   async revokeToken(token: string): Promise<void> {
     const t = await this.validateToken(token);
     await this.records.revokeChain(t.auditChainId ?? t.auditId, this.clock.now());
+    this.admin.changes.changed();
   }
 
   /** Drops tokens that expired more than a day ago; revocations of live tokens stay. */
@@ -327,6 +352,10 @@ export class IdentityService {
 
   /** The secret and owner of an active access key, for signature checks. */
   async credential(access: string): Promise<{ secret: string; principal: Principal } | undefined> {
+    return this.signingKeys.get(access, () => this.readCredential(access));
+  }
+
+  private async readCredential(access: string): Promise<{ secret: string; principal: Principal } | undefined> {
     const stored = await this.credentials.signingKey(access);
     if (!stored) return undefined;
     const user = await this.records.getUser(stored.userId);
