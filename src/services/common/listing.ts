@@ -32,7 +32,8 @@ export interface QueryFeatures {
 
 export interface Page<T> {
   items: T[];
-  total: number;
+  /** Every record the filters select; counted only when the query asks (with_count) where a listing pages in SQL. */
+  total: number | undefined;
   nextMarker: string | undefined;
 }
 
