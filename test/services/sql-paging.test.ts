@@ -1,8 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { Services } from '../../src/container.js';
 import { paginate, type ResourceQuery, type ResourceSortKey } from '../../src/services/common/listing.js';
-import { InvalidInput } from '../../src/services/common/errors.js';
+import { InvalidInput, NotFound } from '../../src/services/common/errors.js';
 import { backupRecord, startServices } from '../support/services.js';
 import { DB_KINDS } from '../support/server.js';
 
@@ -26,7 +27,7 @@ const ORDERS: Array<Array<{ key: ResourceSortKey; dir: 'asc' | 'desc' }>> = [
 ];
 
 for (const kind of DB_KINDS) {
-  describe(`backup listings page in the database as paging the whole ordered listing does (${kind})`, () => {
+  describe(`listings page in the database as paging the whole ordered listing does (${kind})`, () => {
     let s: Services;
     let close: () => Promise<void>;
 
@@ -96,6 +97,23 @@ for (const kind of DB_KINDS) {
       const every = await s.backups.page(null, query({ withCount: true }));
       assert.equal(every.total, ROWS + 1, 'every project for all_tenants');
       assert.equal((await s.backups.page(PROJECT, query())).total, undefined, 'counted only when asked');
+    });
+
+    it('filters volumes by metadata entries (strings only) and fuzzily by bootable as the views show it', async () => {
+      const project = 'c'.repeat(32);
+      const volume = (name: string, bootable: boolean, metadata: Record<string, unknown>) => ({
+        id: randomUUID(), projectId: project, userId: null, name, description: null, size: 1, status: 'available' as const, volumeType: 'SATA', availabilityZone: 'nova', bootable, encrypted: false, multiattach: false,
+        metadata: metadata as Record<string, string>, snapshotId: null, sourceVolid: null, backupId: null, attachments: [], createdAt: new Date(), updatedAt: null,
+      });
+      await s.volumeRecords.insertVolume(volume('boot', true, { 'clé "x"': 'ü', n: '1' }));
+      await s.volumeRecords.insertVolume(volume('data', false, { n: 1 }));
+      const names = async (over: Partial<ResourceQuery>) => (await s.volumeRecords.pageVolumes(project, query(over), {})).items.map((v) => v.name);
+      assert.deepEqual(await names({ metadata: { 'clé "x"': 'ü' } }), ['boot']);
+      assert.deepEqual(await names({ metadata: { n: '1' } }), ['boot'], 'a number is not the string');
+      assert.deepEqual(await names({ metadata: { n: '1', other: 'x' } }), []);
+      assert.deepEqual(await names({ fuzzy: { bootable: 'TRU' } }), ['boot']);
+      assert.deepEqual(await names({ fuzzy: { bootable: 'als' } }), ['data']);
+      await assert.rejects(s.volumeRecords.pageVolumes(project, query({ marker: randomUUID() }), { markerEntity: 'volume' }), NotFound);
     });
   });
 }

@@ -45,23 +45,6 @@ export interface PagingRules {
   nextWhenFull?: boolean;
 }
 
-/** Rows a listing handles before it lets other requests run. */
-const SLICE = 500;
-
-/**
- * `rows.map(fn)`, handing the event loop back every few hundred rows: a project with many
- * thousands of records does not stall every other request while its listing is built.
- * (Paging in SQL, which reads only the page, removes most of this work.)
- */
-export async function mapInSlices<T, U>(rows: readonly T[], fn: (row: T) => U): Promise<U[]> {
-  const out: U[] = new Array<U>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-    out[i] = fn(rows[i]);
-  }
-  return out;
-}
-
 /** One page of the full ordered result: after the marker, then offset, then limit. */
 export function paginate<T extends { id: string }>(all: T[], q: ResourceQuery, rules: PagingRules = {}): Page<T> {
   let start = 0;

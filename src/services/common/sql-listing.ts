@@ -23,21 +23,25 @@ export interface OrderTerm extends OrderColumn {
 export interface ListingDialect {
   /** NULL sorts before every value in ascending order (SQLite), not after it (PostgreSQL). */
   nullsFirst: boolean;
-  /** `column`'s text (NULL as '') contains `needle`, both lower-cased as JavaScript does. */
-  contains(column: string, needle: string): RawBuilder<SqlBool>;
+  /** The text of `value` (a column, or an expression; NULL as '') contains `needle`, both lower-cased as JavaScript does. */
+  contains(value: string | RawBuilder<unknown>, needle: string): RawBuilder<SqlBool>;
   /** The JSON object in `column` maps `key` to the string `value`. */
   hasEntry(column: string, key: string, value: string): RawBuilder<SqlBool>;
 }
 
+function refOf(value: string | RawBuilder<unknown>): RawBuilder<unknown> {
+  return typeof value === 'string' ? sql.ref(value) : value;
+}
+
 const SQLITE: ListingDialect = {
   nullsFirst: true,
-  contains: (column, needle) => sql<SqlBool>`instr(${sql.raw(SQLITE_LOWER)}(coalesce(${sql.ref(column)}, '')), ${needle.toLowerCase()}) > 0`,
+  contains: (value, needle) => sql<SqlBool>`instr(${sql.raw(SQLITE_LOWER)}(coalesce(${refOf(value)}, '')), ${needle.toLowerCase()}) > 0`,
   hasEntry: (column, key, value) => sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) as e where e.key = ${key} and e.type = 'text' and e.value = ${value})`,
 };
 
 const POSTGRES: ListingDialect = {
   nullsFirst: false,
-  contains: (column, needle) => sql<SqlBool>`strpos(lower(coalesce(${sql.ref(column)}, '')), ${needle.toLowerCase()}) > 0`,
+  contains: (value, needle) => sql<SqlBool>`strpos(lower(coalesce(${refOf(value)}, '')), ${needle.toLowerCase()}) > 0`,
   hasEntry: (column, key, value) =>
     sql<SqlBool>`(jsonb_typeof(${sql.ref(column)}::jsonb -> ${key}::text) = 'string' and ${sql.ref(column)}::jsonb ->> ${key}::text = ${value})`,
 };
