@@ -113,6 +113,11 @@ export class BackupRepository {
     await executor.insertInto('backups').values(toRow(b)).execute();
   }
 
+  /** Many backups at once (imports and seeding), in batches the engines' parameter limits allow. */
+  async insertMany(backups: readonly Backup[], executor: Executor = this.db): Promise<void> {
+    for (let i = 0; i < backups.length; i += 1000) await executor.insertInto('backups').values(backups.slice(i, i + 1000).map(toRow)).execute();
+  }
+
   async get(id: string, executor: Executor = this.db): Promise<Backup | undefined> {
     const row = await executor.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toBackup(row);
