@@ -11,8 +11,11 @@ import { MAX_LIMIT, type Page, type PagingRules, type ResourceQuery } from './li
 
 /** A column a listing orders by; whether it may hold NULL matters because engines sort NULL differently. */
 export interface OrderColumn {
+  /** The column, or the name under which the query selects `expr`: the marker's row carries the value there. */
   column: string;
   nullable: boolean;
+  /** What to order by where it is not the column itself. */
+  expr?: RawBuilder<unknown>;
 }
 
 export interface OrderTerm extends OrderColumn {
@@ -27,6 +30,8 @@ export interface ListingDialect {
   contains(value: string | RawBuilder<unknown>, needle: string): RawBuilder<SqlBool>;
   /** The JSON object in `column` maps `key` to the string `value`. */
   hasEntry(column: string, key: string, value: string): RawBuilder<SqlBool>;
+  /** Text compared by code point, as JavaScript's `<` compares strings. */
+  byCodePoint(text: RawBuilder<unknown>): RawBuilder<unknown>;
 }
 
 function refOf(value: string | RawBuilder<unknown>): RawBuilder<unknown> {
@@ -37,6 +42,8 @@ const SQLITE: ListingDialect = {
   nullsFirst: true,
   contains: (value, needle) => sql<SqlBool>`instr(${sql.raw(SQLITE_LOWER)}(coalesce(${refOf(value)}, '')), ${needle.toLowerCase()}) > 0`,
   hasEntry: (column, key, value) => sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) as e where e.key = ${key} and e.type = 'text' and e.value = ${value})`,
+  // SQLite's default collation compares bytes, which for UTF-8 is code point order.
+  byCodePoint: (text) => text,
 };
 
 const POSTGRES: ListingDialect = {
@@ -44,6 +51,7 @@ const POSTGRES: ListingDialect = {
   contains: (value, needle) => sql<SqlBool>`strpos(lower(coalesce(${refOf(value)}, '')), ${needle.toLowerCase()}) > 0`,
   hasEntry: (column, key, value) =>
     sql<SqlBool>`(jsonb_typeof(${sql.ref(column)}::jsonb -> ${key}::text) = 'string' and ${sql.ref(column)}::jsonb ->> ${key}::text = ${value})`,
+  byCodePoint: (text) => sql`(${text}) collate "C"`,
 };
 
 // A Kysely of any schema: only its engine is asked for.
@@ -78,7 +86,7 @@ export function after(order: OrderTerm[], marker: Record<string, unknown>, diale
   const branches: RawBuilder<SqlBool>[] = [];
   const equal: RawBuilder<SqlBool>[] = [];
   for (const t of order) {
-    const ref = sql.ref(t.column);
+    const ref = t.expr ?? sql.ref(t.column);
     const m = marker[rowKey(t.column)] ?? null;
     const op = sql.raw(t.dir === 'asc' ? '>' : '<');
     const nullsBefore = (t.dir === 'asc') === dialect.nullsFirst;
@@ -94,7 +102,7 @@ export function after(order: OrderTerm[], marker: Record<string, unknown>, diale
   const lead = order[0];
   const m0 = marker[rowKey(lead.column)] ?? null;
   if (lead.nullable || m0 === null) return keyset;
-  return sql<SqlBool>`(${sql.ref(lead.column)} ${sql.raw(lead.dir === 'asc' ? '>=' : '<=')} ${m0} and ${keyset})`;
+  return sql<SqlBool>`(${lead.expr ?? sql.ref(lead.column)} ${sql.raw(lead.dir === 'asc' ? '>=' : '<=')} ${m0} and ${keyset})`;
 }
 
 export interface SqlPaging extends PagingRules {
@@ -102,20 +110,26 @@ export interface SqlPaging extends PagingRules {
   dialect: ListingDialect;
   /** The id column, which markers name. */
   id: string;
+  /** The error for a marker the listing does not hold, where it is not Cinder's. */
+  markerError?: (marker: string) => Error;
 }
+
+/** What of a query pages: after the marker, then offset, then limit; with_count. */
+export type PageQuery = Pick<ResourceQuery, 'marker' | 'offset' | 'limit' | 'withCount'>;
 
 /**
  * One page of `filtered` (a query with its filters, selecting the rows): after the marker's
  * row (which must itself pass the filters), then offset, then limit; counted when asked.
  */
-export async function pageInSql<DB, TB extends keyof DB, O extends { id: string }>(filtered: SelectQueryBuilder<DB, TB, O>, q: ResourceQuery, paging: SqlPaging): Promise<Page<O>> {
+export async function pageInSql<DB, TB extends keyof DB, O extends { id: string }>(filtered: SelectQueryBuilder<DB, TB, O>, q: PageQuery, paging: SqlPaging): Promise<Page<O>> {
   let s = filtered;
   if (q.marker !== undefined) {
     const marker = await filtered.where(sql<SqlBool>`${sql.ref(paging.id)} = ${q.marker}`).executeTakeFirst();
+    if (!marker && paging.markerError) throw paging.markerError(q.marker);
     if (!marker) throw paging.markerEntity ? new NotFound(paging.markerEntity, q.marker) : new InvalidInput(`Marker ${q.marker} could not be found.`);
     s = s.where(after(paging.order, marker as Record<string, unknown>, paging.dialect));
   }
-  for (const t of paging.order) s = s.orderBy(sql.ref(t.column), t.dir);
+  for (const t of paging.order) s = s.orderBy(t.expr ?? sql.ref(t.column), t.dir);
   const limit = q.limit ?? MAX_LIMIT;
   // One row past the page tells whether a next page exists.
   s = s.limit(paging.nextWhenFull ? limit : limit + 1);

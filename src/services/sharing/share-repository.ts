@@ -51,16 +51,6 @@ export class ShareRepository implements ShareLookup {
     return row !== undefined;
   }
 
-  async backupsSharedWith(projectId: string): Promise<Backup[]> {
-    const rows = await this.db
-      .selectFrom('backup_shares')
-      .innerJoin('backups', 'backups.id', 'backup_shares.backup_id')
-      .selectAll('backups')
-      .where('backup_shares.to_project_id', '=', projectId)
-      .execute();
-    return rows.map(toBackup);
-  }
-
   async deleteSharesOfBackup(backupId: string, executor: ShareExecutor = this.db): Promise<number> {
     const r = await executor.deleteFrom('backup_shares').where('backup_id', '=', backupId).executeTakeFirst();
     return Number(r.numDeletedRows);
