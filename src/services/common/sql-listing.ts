@@ -110,6 +110,8 @@ export interface SqlPaging extends PagingRules {
   dialect: ListingDialect;
   /** The id column, which markers name. */
   id: string;
+  /** Where a selected row carries its id, where not under the id column's name. */
+  idKey?: string;
   /** The error for a marker the listing does not hold, where it is not Cinder's. */
   markerError?: (marker: string) => Error;
 }
@@ -121,7 +123,7 @@ export type PageQuery = Pick<ResourceQuery, 'marker' | 'offset' | 'limit' | 'wit
  * One page of `filtered` (a query with its filters, selecting the rows): after the marker's
  * row (which must itself pass the filters), then offset, then limit; counted when asked.
  */
-export async function pageInSql<DB, TB extends keyof DB, O extends { id: string }>(filtered: SelectQueryBuilder<DB, TB, O>, q: PageQuery, paging: SqlPaging): Promise<Page<O>> {
+export async function pageInSql<DB, TB extends keyof DB, O extends object>(filtered: SelectQueryBuilder<DB, TB, O>, q: PageQuery, paging: SqlPaging): Promise<Page<O>> {
   let s = filtered;
   if (q.marker !== undefined) {
     const marker = await filtered.where(sql<SqlBool>`${sql.ref(paging.id)} = ${q.marker}`).executeTakeFirst();
@@ -137,7 +139,8 @@ export async function pageInSql<DB, TB extends keyof DB, O extends { id: string 
   const [rows, total] = await Promise.all([s.execute(), q.withCount ? countOf(filtered) : Promise.resolve(undefined)]);
   const items = rows.slice(0, limit);
   const more = paging.nextWhenFull ? items.length === limit : rows.length > limit;
-  return { items, total, nextMarker: more && items.length ? items[items.length - 1].id : undefined };
+  const last = items[items.length - 1] as Record<string, unknown> | undefined;
+  return { items, total, nextMarker: more && last ? String(last[paging.idKey ?? rowKey(paging.id)]) : undefined };
 }
 
 /** How many rows `filtered` selects. */
