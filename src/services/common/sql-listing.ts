@@ -82,7 +82,7 @@ function rowKey(column: string): string {
 }
 
 /** Rows after `marker` in `order`, NULLs placed where the engine's ORDER BY places them. */
-export function after(order: OrderTerm[], marker: Record<string, unknown>, dialect: ListingDialect): RawBuilder<SqlBool> {
+function after(order: OrderTerm[], marker: Record<string, unknown>, dialect: ListingDialect): RawBuilder<SqlBool> {
   const branches: RawBuilder<SqlBool>[] = [];
   const equal: RawBuilder<SqlBool>[] = [];
   for (const t of order) {
