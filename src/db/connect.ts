@@ -9,6 +9,9 @@ import { cachingReadStatements } from './statement-cache.js';
 
 export type Db = Kysely<Database>;
 
+/** The SQLite function lower-casing text as JavaScript does (SQLite's lower() folds ASCII only), for listings' fuzzy filters. */
+export const SQLITE_LOWER = 'vbs_lower';
+
 export interface DbHandle {
   db: Db;
   dialect: 'sqlite' | 'postgres';
@@ -74,6 +77,7 @@ function openSqlite(dataDir: string): DbHandle {
   // The CLI and the server share the file; writers wait for each other instead of failing.
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
+  sqlite.function(SQLITE_LOWER, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingReadStatements(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

@@ -46,7 +46,7 @@ for (const db of DB_KINDS) {
       await assert.rejects(services.volumes.create(owner, createVolumeCommand({ size: 1, availabilityZone: 'elsewhere' })), rejectsWith(InvalidInput));
       await assert.rejects(services.volumes.create(owner, createVolumeCommand({ size: 1, volumeType: 'TAPE' })), rejectsWith(NotFound, (e) => assert.equal(e.entity, 'volume_type')));
       await assert.rejects(services.volumes.create(owner, createVolumeCommand({ snapshotId: crypto.randomUUID() })), rejectsWith(NotFound, (e) => assert.equal(e.entity, 'snapshot')));
-      assert.equal((await services.volumes.list(owner, query())).total, 0);
+      assert.equal((await services.volumes.list(owner, query({ withCount: true }))).total, 0);
     });
 
     it('keeps a volume with snapshots unless the delete cascades', async () => {
@@ -126,7 +126,7 @@ for (const db of DB_KINDS) {
           assert.equal(e.volumeType, null);
         }),
       );
-      assert.equal((await services.volumes.list(caller, query())).total, 1, 'refused creates left no volume');
+      assert.equal((await services.volumes.list(caller, query({ withCount: true }))).total, 1, 'refused creates left no volume');
     });
 
     it('pages a listing after a marker, and refuses a marker that is not in it as a volume not found (Cinder looks it up)', async () => {

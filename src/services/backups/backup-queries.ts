@@ -1,6 +1,6 @@
 import { NotFound } from '../common/errors.js';
 import { isUuid } from '../../common/ids.js';
-import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
+import { type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import type { Backup, BackupRepository } from './backup-repository.js';
 
 /** What a backup listing filters and sorts by. */
@@ -18,7 +18,7 @@ export class BackupQueryService {
   ) {}
 
   async list(projectId: string, q: ResourceQuery): Promise<Page<Backup>> {
-    return paginate(await this.backups.list(q.allTenants ? null : projectId, q), q);
+    return this.backups.page(q.allTenants ? null : projectId, q);
   }
 
   /** One backup of the project or shared with it (any for an administrator); anything else, malformed ids included, is 404. */

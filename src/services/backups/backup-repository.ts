@@ -2,7 +2,8 @@ import type { Target } from '../../common/state-machine.js';
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
-import { mapInSlices, type ResourceQuery } from '../common/listing.js';
+import type { Page, ResourceQuery } from '../common/listing.js';
+import { listingDialect, orderOf, pageInSql, type OrderColumn } from '../common/sql-listing.js';
 
 export interface Backup {
   id: string;
@@ -86,14 +87,14 @@ export function toRow(b: Backup): BackupTable {
   };
 }
 
-const SORT_COLUMNS = {
-  name: 'name',
-  status: 'status',
-  size: 'size',
-  id: 'id',
-  created_at: 'created_at',
-  updated_at: 'updated_at',
-} as const;
+const ORDER_COLUMNS = {
+  name: { column: 'name', nullable: true },
+  status: { column: 'status', nullable: false },
+  size: { column: 'size', nullable: false },
+  id: { column: 'id', nullable: false },
+  created_at: { column: 'created_at', nullable: false },
+  updated_at: { column: 'updated_at', nullable: true },
+} as const satisfies Record<string, OrderColumn>;
 
 type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable' | 'deleteFrom'>;
 
@@ -102,10 +103,19 @@ export type BackupChanges = Partial<Omit<BackupTable, 'id' | 'status'>> & { stat
 
 /** Backup records of every project; callers scope by project. */
 export class BackupRepository {
-  constructor(private readonly db: Db) {}
+  private readonly dialect;
+
+  constructor(private readonly db: Db) {
+    this.dialect = listingDialect(db);
+  }
 
   async insert(b: Backup, executor: Executor = this.db): Promise<void> {
     await executor.insertInto('backups').values(toRow(b)).execute();
+  }
+
+  /** Many backups at once (imports and seeding), in batches the engines' parameter limits allow. */
+  async insertMany(backups: readonly Backup[], executor: Executor = this.db): Promise<void> {
+    for (let i = 0; i < backups.length; i += 1000) await executor.insertInto('backups').values(backups.slice(i, i + 1000).map(toRow)).execute();
   }
 
   async get(id: string, executor: Executor = this.db): Promise<Backup | undefined> {
@@ -129,16 +139,13 @@ export class BackupRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Every backup of the project that matches the query's filters, in the query's order. */
-  async list(projectId: string | null, q: ResourceQuery): Promise<Backup[]> {
+  /** One page of the project's backups (every project's for null) that match the query, in its order. */
+  async page(projectId: string | null, q: ResourceQuery): Promise<Page<Backup>> {
     let s = this.db.selectFrom('backups').selectAll();
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
-    for (const { key, dir } of q.sort) if (key in SORT_COLUMNS) s = s.orderBy(SORT_COLUMNS[key as keyof typeof SORT_COLUMNS], dir);
-    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
-    const rows = await s.execute();
-    // Fuzzy filters match anywhere in the value, case-insensitively; done here so both engines agree.
-    const fuzzy = Object.entries(q.fuzzy).map(([field, value]) => [field as keyof BackupTable, value.toLowerCase()] as const);
-    return mapInSlices(rows.filter((r) => fuzzy.every(([f, v]) => String(r[f] ?? '').toLowerCase().includes(v))), toBackup);
+    for (const [field, value] of Object.entries(q.fuzzy)) s = s.where(this.dialect.contains(field, value));
+    const page = await pageInSql(s, q, { order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id), dialect: this.dialect, id: 'id' });
+    return { ...page, items: page.items.map(toBackup) };
   }
 }

@@ -1,5 +1,4 @@
 import type { Db } from '../../db/connect.js';
-import type { Backup } from './backup-repository.js';
 
 /** A database or an open transaction of it. */
 export type ShareExecutor = Pick<Db, 'selectFrom' | 'deleteFrom'>;
@@ -13,8 +12,6 @@ export type ShareExecutor = Pick<Db, 'selectFrom' | 'deleteFrom'>;
 export interface ShareLookup {
   /** Whether the backup is shared with the project (the owner's own access is separate). */
   isSharedWith(backupId: string, projectId: string, executor?: ShareExecutor): Promise<boolean>;
-  /** Backups other projects share with the project. */
-  backupsSharedWith(projectId: string): Promise<Backup[]>;
   /** Ends every share of a backup that is being deleted; how many there were. */
   deleteSharesOfBackup(backupId: string, executor?: ShareExecutor): Promise<number>;
 }

@@ -32,7 +32,8 @@ export interface QueryFeatures {
 
 export interface Page<T> {
   items: T[];
-  total: number;
+  /** Every record the filters select; counted only when the query asks (with_count) where a listing pages in SQL. */
+  total: number | undefined;
   nextMarker: string | undefined;
 }
 
@@ -42,23 +43,6 @@ export interface PagingRules {
   markerEntity?: Entity;
   /** A full page (as many items as the limit) links to a next page, even when that one is empty, as Cinder does. */
   nextWhenFull?: boolean;
-}
-
-/** Rows a listing handles before it lets other requests run. */
-const SLICE = 500;
-
-/**
- * `rows.map(fn)`, handing the event loop back every few hundred rows: a project with many
- * thousands of records does not stall every other request while its listing is built.
- * (Paging in SQL, which reads only the page, removes most of this work.)
- */
-export async function mapInSlices<T, U>(rows: readonly T[], fn: (row: T) => U): Promise<U[]> {
-  const out: U[] = new Array<U>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    if (i > 0 && i % SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-    out[i] = fn(rows[i]);
-  }
-  return out;
 }
 
 /** One page of the full ordered result: after the marker, then offset, then limit. */

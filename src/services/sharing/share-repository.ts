@@ -2,6 +2,9 @@ import type { Db } from '../../db/connect.js';
 import type { BackupShareTable, BackupTable } from '../../db/schema.js';
 import { toBackup, type Backup } from '../backups/backup-repository.js';
 import type { ShareExecutor, ShareLookup } from '../backups/share-lookup.js';
+import { sql, type RawBuilder } from 'kysely';
+import type { Page, ResourceQuery } from '../common/listing.js';
+import { countOf, listingDialect, orderOf, pageInSql, type ListingDialect, type OrderColumn } from '../common/sql-listing.js';
 
 export interface Share {
   id: string;
@@ -37,28 +40,42 @@ export interface ShareFilter {
   side: 'from' | 'to';
   projectId: string;
   exact: Partial<Record<'backup_id' | 'from_project_id' | 'to_project_id' | 'volume_id' | 'status' | 'availability_zone', string>>;
+  /** Matches anywhere in the backup's name, case-insensitively. */
+  name?: string;
 }
 
 const SHARE_COLUMNS = { backup_id: 'backup_shares.backup_id', from_project_id: 'backup_shares.from_project_id', to_project_id: 'backup_shares.to_project_id' } as const;
 const BACKUP_COLUMNS = { volume_id: 'backups.volume_id', status: 'backups.status', availability_zone: 'backups.availability_zone' } as const;
 
+/**
+ * What share listings order by: the backup's name, status and size, the share's id and times;
+ * text by code point on every engine, as the listing always compared it.
+ */
+function shareOrder(dialect: ListingDialect): Record<string, OrderColumn> {
+  const text = (column: string, expr: RawBuilder<unknown>) => ({ column, nullable: false, expr: dialect.byCodePoint(expr) });
+  return {
+    name: text('share_sort_name', sql`coalesce(backups.name, '')`),
+    status: text('status', sql`backups.status`),
+    size: { column: 'size', nullable: false, expr: sql`backups.size` },
+    created_at: text('share_created_at', sql`backup_shares.created_at`),
+    updated_at: text('share_sort_updated', sql`coalesce(backup_shares.updated_at, backup_shares.created_at)`),
+    id: text('share_id', sql`backup_shares.id`),
+  };
+}
+
 /** Share records of every project; callers scope by project. */
 export class ShareRepository implements ShareLookup {
-  constructor(private readonly db: Db) {}
+  private readonly dialect: ListingDialect;
+  private readonly order: Record<string, OrderColumn>;
+
+  constructor(private readonly db: Db) {
+    this.dialect = listingDialect(db);
+    this.order = shareOrder(this.dialect);
+  }
 
   async isSharedWith(backupId: string, projectId: string, executor: ShareExecutor = this.db): Promise<boolean> {
     const row = await executor.selectFrom('backup_shares').select('id').where('backup_id', '=', backupId).where('to_project_id', '=', projectId).executeTakeFirst();
     return row !== undefined;
-  }
-
-  async backupsSharedWith(projectId: string): Promise<Backup[]> {
-    const rows = await this.db
-      .selectFrom('backup_shares')
-      .innerJoin('backups', 'backups.id', 'backup_shares.backup_id')
-      .selectAll('backups')
-      .where('backup_shares.to_project_id', '=', projectId)
-      .execute();
-    return rows.map(toBackup);
   }
 
   async deleteSharesOfBackup(backupId: string, executor: ShareExecutor = this.db): Promise<number> {
@@ -102,14 +119,28 @@ export class ShareRepository implements ShareLookup {
     return found && this.split(found);
   }
 
-  /** Shares on one side of the project that match the exact filters, with their backups, unordered. */
-  async list(f: ShareFilter): Promise<SharedBackup[]> {
-    let s = this.join().where(f.side === 'from' ? 'backup_shares.from_project_id' : 'backup_shares.to_project_id', '=', f.projectId);
+  /** One page of the shares on one side of the project that match the filters, with their backups, in the query's order. */
+  async page(f: ShareFilter, q: ResourceQuery): Promise<Page<SharedBackup>> {
+    const page = await pageInSql(this.matching(f), q, { order: orderOf(q, this.order, this.order.id), dialect: this.dialect, id: 'backup_shares.id', idKey: 'share_id' });
+    return { ...page, items: page.items.map((r) => this.split(r)) };
+  }
+
+  /** How many shares on one side of the project match the filters. */
+  async count(f: ShareFilter): Promise<number> {
+    return countOf(this.matching(f));
+  }
+
+  private matching(f: ShareFilter) {
+    let s = this.join()
+      .select(sql<string>`coalesce(backups.name, '')`.as('share_sort_name'))
+      .select(sql<string>`coalesce(backup_shares.updated_at, backup_shares.created_at)`.as('share_sort_updated'))
+      .where(f.side === 'from' ? 'backup_shares.from_project_id' : 'backup_shares.to_project_id', '=', f.projectId);
     for (const [field, value] of Object.entries(f.exact)) {
       const column = field in SHARE_COLUMNS ? SHARE_COLUMNS[field as keyof typeof SHARE_COLUMNS] : BACKUP_COLUMNS[field as keyof typeof BACKUP_COLUMNS];
       s = s.where(column, '=', value);
     }
-    return (await s.execute()).map((r) => this.split(r));
+    if (f.name !== undefined) s = s.where(this.dialect.contains(sql`backups.name`, f.name));
+    return s;
   }
 
   private join() {

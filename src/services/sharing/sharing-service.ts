@@ -3,10 +3,10 @@ import type { Clock } from '../../common/clock.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { Backup, BackupRepository } from '../backups/backup-repository.js';
-import { paginate, type Page } from '../common/listing.js';
+import type { Page } from '../common/listing.js';
 import type { Caller } from '../common/caller.js';
 import { Conflict, Forbidden, InvalidInput, InvalidState, NotFound } from '../common/errors.js';
-import { filterAndSort, type ShareQuery } from './share-query.js';
+import type { ShareQuery } from './share-query.js';
 import type { Share, SharedBackup, ShareRepository } from './share-repository.js';
 
 /** Share one backup of the caller's project with other projects. */
@@ -105,17 +105,12 @@ export class SharingService {
 
   /** Shares the caller's project made (or received) that match the query, one page of them. */
   async list(caller: Caller, q: ShareQuery): Promise<Page<SharedBackup>> {
-    const all = await this.matching(caller, q);
     // Pages are cut by share id.
-    return paginate(all.map((x) => ({ ...x, id: x.share.id })), q.page);
+    return this.d.shares.page({ side: q.side, projectId: caller.projectId, exact: q.exact, name: q.name }, q.page);
   }
 
   /** How many shares match the query, whatever the page. */
   async count(caller: Caller, q: ShareQuery): Promise<number> {
-    return (await this.matching(caller, q)).length;
-  }
-
-  private async matching(caller: Caller, q: ShareQuery): Promise<SharedBackup[]> {
-    return filterAndSort(await this.d.shares.list({ side: q.side, projectId: caller.projectId, exact: q.exact }), q);
+    return this.d.shares.count({ side: q.side, projectId: caller.projectId, exact: q.exact, name: q.name });
   }
 }

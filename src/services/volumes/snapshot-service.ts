@@ -4,7 +4,7 @@ import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
 import type { VolumeDriver } from '../../volumes/driver.js';
 import type { QuotaService } from './quota-service.js';
-import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
+import { type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
 import type { Snapshot } from './volume-records.js';
 import type { VolumeRepository } from './volume-repository.js';
@@ -63,7 +63,7 @@ export class SnapshotService {
   }
 
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Snapshot>> {
-    return paginate(await this.repo.listSnapshots(q.allTenants ? null : caller.projectId, q), q, { markerEntity: 'marker', nextWhenFull: true });
+    return this.repo.pageSnapshots(q.allTenants ? null : caller.projectId, q, { markerEntity: 'marker', nextWhenFull: true });
   }
 
   async create(caller: Caller, cmd: CreateSnapshot): Promise<Snapshot> {

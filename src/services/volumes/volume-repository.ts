@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { mapInSlices, type ResourceQuery } from '../common/listing.js';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { Page, PagingRules, ResourceQuery } from '../common/listing.js';
+import { listingDialect, orderOf, pageInSql, type ListingDialect, type OrderColumn } from '../common/sql-listing.js';
 import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
 import type { Target } from '../../common/state-machine.js';
 import { SNAPSHOT_MACHINE, VOLUME_MACHINE, type SnapshotStatus, type VolumeStatus } from './volume-state.js';
@@ -15,25 +17,29 @@ type VolumeField = 'name' | 'description' | 'size' | 'volumeType' | 'bootable' |
 /** The fields of a snapshot that change without its status: its status changes through moveSnapshot only. */
 export type SnapshotChanges = Partial<Pick<Snapshot, 'name' | 'description' | 'metadata' | 'progress' | 'updatedAt'>> & { status?: never };
 
-const VOLUME_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'availability_zone', 'volume_type'] as const;
-const SNAPSHOT_COLUMNS = ['name', 'status', 'size', 'id', 'created_at', 'updated_at', 'volume_id'] as const;
+const column = (name: string, nullable = false): OrderColumn => ({ column: name, nullable });
+const SHARED_COLUMNS = { name: column('name', true), status: column('status'), size: column('size'), id: column('id'), created_at: column('created_at'), updated_at: column('updated_at', true) };
+const VOLUME_COLUMNS = { ...SHARED_COLUMNS, availability_zone: column('availability_zone'), volume_type: column('volume_type') };
+const SNAPSHOT_COLUMNS = { ...SHARED_COLUMNS, volume_id: column('volume_id') };
 
-function fuzzyMatch<T>(items: T[], q: ResourceQuery, value: (item: T, field: string) => unknown): T[] {
-  const fuzzy = Object.entries(q.fuzzy);
-  const meta = q.metadata ? Object.entries(q.metadata) : [];
-  if (fuzzy.length === 0 && meta.length === 0) return items;
-  return items.filter((item) => {
-    for (const [field, wanted] of fuzzy) {
-      if (!String(value(item, field) ?? '').toLowerCase().includes(wanted.toLowerCase())) return false;
-    }
-    const md = value(item, 'metadata') as Record<string, string>;
-    return meta.every(([k, v]) => md[k] === v);
-  });
+/** A listing's fuzzy filters as the records show the fields (a volume's bootable reads true or false). */
+function fuzzyFilters(q: ResourceQuery, dialect: ListingDialect): RawBuilder<SqlBool>[] {
+  return Object.entries(q.fuzzy).map(([field, needle]) =>
+    dialect.contains(field === 'bootable' ? sql`case when bootable = 1 then 'true' else 'false' end` : field, needle),
+  );
+}
+
+function metadataFilters(q: ResourceQuery, dialect: ListingDialect): RawBuilder<SqlBool>[] {
+  return Object.entries(q.metadata ?? {}).map(([k, v]) => dialect.hasEntry('metadata', k, v));
 }
 
 /** Volume and snapshot records of every project; services scope them. */
 export class VolumeRepository {
-  constructor(readonly db: Kysely<Database>) {}
+  private readonly dialect: ListingDialect;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.dialect = listingDialect(db);
+  }
 
   async insertVolume(v: Volume, ex: Executor = this.db): Promise<void> {
     await ex.insertInto('volumes').values(volumeRow(v)).execute();
@@ -79,17 +85,17 @@ export class VolumeRepository {
     await ex.deleteFrom('volumes').where('id', '=', id).execute();
   }
 
-  async listVolumes(projectId: string | null, q: ResourceQuery): Promise<Volume[]> {
+  /** One page of the project's volumes (every project's for null) that match the query, in its order. */
+  async pageVolumes(projectId: string | null, q: ResourceQuery, rules: PagingRules): Promise<Page<Volume>> {
     let s = this.db.selectFrom('volumes').selectAll();
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) {
       if (field === 'bootable') s = s.where('bootable', '=', Number(value));
       else s = s.where(field as 'name', '=', value);
     }
-    for (const { key, dir } of q.sort) if ((VOLUME_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof VOLUME_COLUMNS)[number], dir);
-    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
-    const items = await mapInSlices(await s.execute(), toVolume);
-    return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
+    for (const f of [...fuzzyFilters(q, this.dialect), ...metadataFilters(q, this.dialect)]) s = s.where(f);
+    const page = await pageInSql(s, q, { ...rules, order: orderOf(q, VOLUME_COLUMNS, VOLUME_COLUMNS.id), dialect: this.dialect, id: 'id' });
+    return { ...page, items: page.items.map(toVolume) };
   }
 
   /**
@@ -155,20 +161,15 @@ export class VolumeRepository {
     await ex.deleteFrom('snapshots').where('id', '=', id).execute();
   }
 
-  async listSnapshots(projectId: string | null, q: ResourceQuery): Promise<Snapshot[]> {
+  /** One page of the project's snapshots (every project's for null) that match the query, in its order. */
+  async pageSnapshots(projectId: string | null, q: ResourceQuery, rules: PagingRules): Promise<Page<Snapshot>> {
     let s = this.db.selectFrom('snapshots').selectAll();
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name', '=', value);
-    for (const { key, dir } of q.sort) if ((SNAPSHOT_COLUMNS as readonly string[]).includes(key)) s = s.orderBy(key as (typeof SNAPSHOT_COLUMNS)[number], dir);
-    if (!q.sort.some((k) => k.key === 'id')) s = s.orderBy('id', q.sort[0]?.dir ?? 'desc');
-    const items = await mapInSlices(await s.execute(), toSnapshot);
-    return fuzzyMatch(items, q, (v, f) => (f === 'metadata' ? v.metadata : (v as unknown as Record<string, unknown>)[camel(f)]));
+    for (const f of [...fuzzyFilters(q, this.dialect), ...metadataFilters(q, this.dialect)]) s = s.where(f);
+    const page = await pageInSql(s, q, { ...rules, order: orderOf(q, SNAPSHOT_COLUMNS, SNAPSHOT_COLUMNS.id), dialect: this.dialect, id: 'id' });
+    return { ...page, items: page.items.map(toSnapshot) };
   }
-
-}
-
-function camel(field: string): string {
-  return field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The columns of the changed fields; a status is never among them. */

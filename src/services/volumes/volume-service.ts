@@ -7,7 +7,7 @@ import type { Caller } from '../common/caller.js';
 import { Forbidden, InvalidInput, InvalidState, NotFound, OperationFailed } from '../common/errors.js';
 import type { AttachVolume, CreateVolume, EditVolume, ResetVolume, VolumeAction } from './volume-commands.js';
 import type { QuotaService } from './quota-service.js';
-import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
+import { type Page, type ResourceQuery, type ResourceSortKey } from '../common/listing.js';
 import type { Attachment, Volume } from './volume-records.js';
 import type { Executor, VolumeChanges, VolumeRepository } from './volume-repository.js';
 import { canMoveVolume, VOLUME_ACTION_FROM, VOLUME_STATUSES, type VolumeStatus } from './volume-state.js';
@@ -85,7 +85,7 @@ export class VolumeService {
   async list(caller: Caller, q: ResourceQuery): Promise<Page<Volume>> {
     // A type named by id or in any case filters by its name; an unknown one matches nothing.
     if (q.exact.volume_type) q.exact.volume_type = (await this.options.types.find(q.exact.volume_type))?.name ?? q.exact.volume_type;
-    return paginate(await this.repo.listVolumes(q.allTenants ? null : caller.projectId, q), q, { markerEntity: 'volume', nextWhenFull: true });
+    return this.repo.pageVolumes(q.allTenants ? null : caller.projectId, q, { markerEntity: 'volume', nextWhenFull: true });
   }
 
   /**
