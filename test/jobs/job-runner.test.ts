@@ -115,10 +115,7 @@ for (const kind of DB_KINDS) {
       const h = await openDatabase(url, dataDir);
       handles.push(h);
       // The first poll looks (nothing there yet), then is held up while a job is queued and kicked.
-      let hold: (() => void) | undefined;
-      const looked = new Promise<void>((resolve) => {
-        hold = resolve;
-      });
+      let looked = false;
       let release: () => void = () => undefined;
       const released = new Promise<void>((resolve) => (release = resolve));
       class HeldRepository extends JobRepository {
@@ -127,7 +124,7 @@ for (const kind of DB_KINDS) {
           const job = await super.claim(...args);
           if (this.first) {
             this.first = false;
-            hold!();
+            looked = true;
             await released;
           }
           return job;
@@ -137,7 +134,9 @@ for (const kind of DB_KINDS) {
       const runner = new JobRunner(repo, { workers: 1, pollMs: 60_000, codeOf: jobErrorCode });
       runner.register('prompt', { run: async () => ({}) });
       runner.start();
-      await looked;
+      // Polled for, not awaited: the runner's timers are unref'd and SQLite's calls are synchronous,
+      // so a bare promise would leave nothing to keep the event loop alive.
+      await until('the first poll to look', async () => looked, 5_000);
       const job = await repo.create({ projectId: 'p1', type: 'prompt' });
       runner.kick();
       release();
