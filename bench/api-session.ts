@@ -5,9 +5,9 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/net.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI_MAIN = path.resolve(here, '../src/cli/main.js');
@@ -75,17 +75,6 @@ export async function volumeAvailable(s: Session, id: string, periodMs?: number)
 
 export async function backupAvailable(s: Session, id: string): Promise<void> {
   await until(`backup ${id}`, async () => ((await call(s, 'GET', `/v3/${s.projectId}/backups/${id}`)).body.backup.status === 'available' ? true : undefined));
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export interface Service {

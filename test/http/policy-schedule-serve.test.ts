@@ -1,17 +1,13 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
-import { freePort } from '../support/net.js';
+import { DB_KINDS, call, issueToken, restartableServe } from '../support/server.js';
 import { runCli, startServe } from '../support/cli.js';
 import { until } from '../policies/fixtures.js';
 import { fillDistinct } from '../support/volume-data.js';
 import { createAvailableVolume } from '../support/volumes.js';
 
 for (const db of DB_KINDS) it(`vbs serve runs policies; a run cut short by a killed server ends after the restart and no longer blocks the policy (${db})`, async () => {
-  const port = await freePort();
-  const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
-  if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
-  const server = { url: `http://127.0.0.1:${port}` };
+  const { env, server } = await restartableServe(db);
   let serve = startServe(env);
   // Whichever server runs when the test ends (or fails) is stopped: a leftover one would keep the run from ending.
   try {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DB_KINDS, call, freshPostgresDatabase, issueToken, tempDir } from '../support/server.js';
-import { freePort } from '../support/net.js';
+import { DB_KINDS, call, issueToken, restartableServe } from '../support/server.js';
 import { runCli, startServe } from '../support/cli.js';
 import { sameBytes } from '../support/sparse-files.js';
 import { until } from '../support/wait.js';
@@ -14,11 +13,8 @@ import { createAvailableVolume, GiB, writeAt } from '../support/volumes.js';
 const MiB = 1024 * 1024;
 
 for (const db of DB_KINDS) it(`a restore over an existing volume killed with the server leaves the old image or the whole backup, never half of it, and no temporary image after the restart (${db})`, async (t) => {
-  const port = await freePort();
-  const dataDir = tempDir();
-  const env: Record<string, string> = { VBS_DATA_DIR: dataDir, VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
-  if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
-  const server = { url: `http://127.0.0.1:${port}` };
+  const { env, server } = await restartableServe(db);
+  const dataDir = env.VBS_DATA_DIR;
   let serve = startServe(env);
   try {
     await serve.waitFor('serving on', 30_000);

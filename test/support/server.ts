@@ -19,6 +19,17 @@ export function tempDir(prefix = 'vbs-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * Settings of a `vbs serve` process a test kills and starts again: its own data directory and
+ * port, the admin password `pw`, and a 2 s lease so the restarted server takes over soon.
+ */
+export async function restartableServe(db: DbKind): Promise<{ env: Record<string, string>; server: { url: string } }> {
+  const port = await freePort();
+  const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
+  if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
+  return { env, server: { url: `http://127.0.0.1:${port}` } };
+}
+
 /** A fresh, empty PostgreSQL database in the test run's server; its URL. */
 export async function freshPostgresDatabase(): Promise<string> {
   const base = process.env.VBS_TEST_PG_URL;
