@@ -23,4 +23,9 @@ export class Slots<T> {
     if (next) next(item);
     else this.free.push(item);
   }
+
+  /** The items not in use: once every taker gave back, all that were made. */
+  idle(): T[] {
+    return [...this.free];
+  }
 }

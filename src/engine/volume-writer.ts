@@ -37,6 +37,10 @@ export interface WriteDone {
  */
 const DIRECT_MIN_RUN = 256 * 1024;
 
+/** Tokens of the two kinds of memory `allocate` makes, for keeping each kind's buffers apart. */
+const ALIGNED = {};
+const UNALIGNED = {};
+
 export class VolumeWriter {
   private readonly thread: Worker;
   private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -81,6 +85,11 @@ export class VolumeWriter {
       closeDirectProbe(probe);
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
     }
+  }
+
+  /** What `allocate` hands out: buffers aligned for direct writes, or plain shared memory. */
+  memoryKind(): object {
+    return this.target?.direct ? ALIGNED : UNALIGNED;
   }
 
   /** A plaintext buffer over shared memory (the worker threads fill it), aligned for direct writes where they exist. */
