@@ -167,6 +167,12 @@ export interface JobTable {
   progress: number | null;
 }
 
+/** Backups per project, kept by triggers (migration 0140). */
+export interface BackupCountTable {
+  project_id: string;
+  backups: number | string;
+}
+
 export interface BackupTable {
   id: string;
   project_id: string;
@@ -398,6 +404,7 @@ export interface Database {
   quota_locks: QuotaLockTable;
   jobs: JobTable;
   backups: BackupTable;
+  backup_counts: BackupCountTable;
   backup_policies: BackupPolicyTable;
   backup_policy_resources: BackupPolicyResourceTable;
   backup_policy_tags: BackupPolicyTagTable;

@@ -22,8 +22,13 @@ function compare(a: Microversion, b: Microversion): number {
   return a.major - b.major || a.minor - b.minor;
 }
 
+/** The versions views ask for, parsed once: a listing asks for each of its rows. */
+const wantedVersions = new Map<string, Microversion>();
+
 export function atLeast(v: Microversion, wanted: string): boolean {
-  return compare(v, parse(wanted)!) >= 0;
+  let w = wantedVersions.get(wanted);
+  if (!w) wantedVersions.set(wanted, (w = parse(wanted)!));
+  return compare(v, w) >= 0;
 }
 
 function requested(request: FastifyRequest): string | undefined {

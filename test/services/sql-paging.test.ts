@@ -99,6 +99,28 @@ for (const kind of DB_KINDS) {
       assert.equal((await s.backups.page(PROJECT, query())).total, undefined, 'counted only when asked');
     });
 
+    it('gives the unfiltered total from the counts the database keeps, right through inserts, deletes and a move between projects', async () => {
+      const mine = 'a'.repeat(32);
+      const other = 'b'.repeat(32);
+      const total = async (projectId: string | null, over: Partial<ResourceQuery> = {}) => (await s.backups.page(projectId, query({ withCount: true, limit: 1, ...over }))).total;
+      const counted = async (projectId: string) => Number((await s.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow()).n);
+      assert.equal(await total(mine), 0, 'a project without backups');
+      const made = [backupRecord(mine), backupRecord(mine, { status: 'error' }), backupRecord(mine), backupRecord(other)];
+      await s.backups.insertMany(made);
+      assert.equal(await total(mine), 3);
+      assert.equal(await total(mine, { exact: { status: 'error' } }), 1, 'a filtered total is counted');
+      await s.database.db.deleteFrom('backups').where('id', '=', made[0].id).execute();
+      await s.database.db.updateTable('backups').set({ project_id: other }).where('id', '=', made[1].id).execute();
+      await s.database.db.updateTable('backups').set({ project_id: mine }).where('id', '=', made[2].id).execute();
+      // A write that fails changes no count: the trigger runs in its transaction.
+      await assert.rejects(s.backups.insertMany([backupRecord(mine), { ...made[2] }]));
+      for (const p of [mine, other, PROJECT]) assert.equal(await total(p), await counted(p), p);
+      assert.equal(await total(mine), 1);
+      assert.equal(await total(other), 2);
+      const all = Number((await s.database.db.selectFrom('backups').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+      assert.equal(await total(null), all, 'every project (all_tenants)');
+    });
+
     it('filters volumes by metadata entries (strings only) and fuzzily by bootable as the views show it', async () => {
       const project = 'c'.repeat(32);
       const volume = (name: string, bootable: boolean, metadata: Record<string, unknown>) => ({

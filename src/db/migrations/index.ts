@@ -20,6 +20,7 @@ import * as m0100 from './0100_job_progress.js';
 import * as m0110 from './0110_backup_figures.js';
 import * as m0111 from './0111_credential_status.js';
 import * as m0130 from './0130_listing_indexes.js';
+import * as m0140 from './0140_backup_counts.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0110_backup_figures': m0110,
   '0111_credential_status': m0111,
   '0130_listing_indexes': m0130,
+  '0140_backup_counts': m0140,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -30,7 +30,7 @@ export const BackupListingQuery = Type.Object(
 
 export const BackupSummary = Type.Object({ id: Type.String(), name: Nullable(Type.String()), links: Type.Array(Link) });
 
-/** The fields of a backup itself, as every backup view shows them (src/http/views/cinder-backups.ts backupFields). */
+/** The fields of a backup itself, as every backup view shows them (src/http/views/cinder-backups.ts backupFields, with service_metadata). */
 export const BackupFields = {
   id: Type.String(),
   name: Nullable(Type.String()),

@@ -1,5 +1,5 @@
 import type { Share, SharedBackup } from '../../services/sharing/share-repository.js';
-import { backupFields } from './cinder-backups.js';
+import { backupFields, serviceMetadataText } from './cinder-backups.js';
 import { cinderTime } from './cinder-time.js';
 
 /** A backup share as the VBS API shows it (seed 002). */
@@ -22,5 +22,5 @@ export function newShareView(s: Share) {
 export function shareDetail({ share, backup }: SharedBackup) {
   // The source backup's own fields, nothing of the owner's project or links into it, nor where
   // the owner keeps it: the container is null here, as in the reference's (seed 002) examples.
-  return { ...shareView(share), backup: { ...backupFields(backup), container: null } };
+  return { ...shareView(share), backup: { ...backupFields(backup), service_metadata: serviceMetadataText(backup), container: null } };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Target } from '../../common/state-machine.js';
 import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
@@ -139,13 +140,26 @@ export class BackupRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** How many backups the project has (every project, for null), from the counts the database keeps. */
+  async count(projectId: string | null): Promise<number> {
+    let s = this.db.selectFrom('backup_counts').select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('backups'), sql<number>`0`).as('n'));
+    if (projectId) s = s.where('project_id', '=', projectId);
+    return Number((await s.executeTakeFirstOrThrow()).n);
+  }
+
   /** One page of the project's backups (every project's for null) that match the query, in its order. */
   async page(projectId: string | null, q: ResourceQuery): Promise<Page<Backup>> {
     let s = this.db.selectFrom('backups').selectAll();
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
     for (const [field, value] of Object.entries(q.fuzzy)) s = s.where(this.dialect.contains(field, value));
-    const page = await pageInSql(s, q, { order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id), dialect: this.dialect, id: 'id' });
+    const unfiltered = Object.keys(q.exact).length === 0 && Object.keys(q.fuzzy).length === 0 && !q.metadata;
+    const page = await pageInSql(s, q, {
+      order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id),
+      dialect: this.dialect,
+      id: 'id',
+      count: unfiltered ? () => this.count(projectId) : undefined,
+    });
     return { ...page, items: page.items.map(toBackup) };
   }
 }
