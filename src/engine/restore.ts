@@ -71,12 +71,12 @@ const INPUTS = 2 * READS_PER_UNIT;
 /** Buffers of checked plaintext: units being checked and units queued for the writer. */
 const OUTPUTS = 3;
 /**
- * Units checked at once. A restore leaves one core to the writer thread and the kernel's I/O
- * work: on two cores, checking on both made the writes wait for the CPU after the disk was
- * done. Restoring the benchmark's full backup took a median 1.94 s checking on one core and
- * 2.03 s on two (four runs each, alternated); its last backup, 2.10 s either way.
+ * Units checked at once: one per core. The writer thread mostly waits for the disk (long runs
+ * go out with direct I/O), so checking on every core keeps it fed. Through the API, restoring the
+ * benchmark's 2 GiB backup took 2.97-3.39 s checking on two cores against 3.54-3.89 s on one,
+ * a core left to the writer (six restores each, alternated runs, quiet machine).
  */
-const checkTurns = (writing: boolean): number => Math.max(1, os.availableParallelism() - (writing ? 1 : 0));
+const CHECK_TURNS = os.availableParallelism();
 
 /** The read's stored bytes, in `input` (whose memory the workers share). */
 async function readRange(repo: Repository, read: Read, input: Buffer): Promise<Buffer> {
@@ -130,7 +130,7 @@ async function readUnits(
   };
   const outputShelf = out && shelfOf(out.writer.memoryKind(), OUTPUTS);
   const outputs = out && new Slots(OUTPUTS, () => outputShelf!.take(out.window, () => out.writer.allocate(out.window)));
-  const turns = new Slots(checkTurns(out !== undefined), () => true);
+  const turns = new Slots(CHECK_TURNS, () => true);
   const checks = new Set<Promise<void>>();
 
   const check = async (unit: Unit, taken: Buffer[], data: Buffer[]): Promise<void> => {
