@@ -113,7 +113,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const identityAdmin = new IdentityAdmin(db, clock);
   const identity = new IdentityService(db, clock, config.tokenTtlSeconds, identityAdmin, config.adminProject);
   const jobs = new JobRepository(db, clock);
-  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events });
+  const runner = new JobRunner(jobs, { workers: config.workers, leaseMs: config.jobLeaseSeconds * 1000, log, codeOf: jobErrorCode, events, node: config.nodeName });
   const backups = new BackupRepository(db);
   // Backups see their shares through it, sharing records them in it.
   const shares = new ShareRepository(db);
@@ -202,7 +202,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     close: async () => {
       serviceRegistry.stop();
       await scheduling.scheduler.stop();
-      await runner.stop();
+      await runner.stop(config.drainSeconds * 1000);
       await store.close();
       await closeEngine();
       await database.close();

@@ -78,12 +78,15 @@ export async function serve(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'draining requests and stopping');
+    app.log.info({ signal, node: config.nodeName, drain_seconds: config.drainSeconds }, 'draining requests and jobs, then stopping');
+    // From now on this node claims no job; its running ones get VBS_DRAIN_SECONDS to finish.
+    const drained = services.runner.stop(config.drainSeconds * 1000);
     // A keep-alive connection that goes idle once its request is answered would otherwise hold the
     // exit until the client hangs up; close such connections as soon as they are idle.
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
     clearInterval(sweep);
+    await drained;
     await services.close();
     process.exit(0);
   };

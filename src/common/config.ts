@@ -19,6 +19,10 @@ export interface Config {
   workers: number;
   /** How long a job's claim lasts without a heartbeat: how soon a dead worker's job is recovered. */
   jobLeaseSeconds: number;
+  /** How long a stopping process lets its running jobs finish before giving them back to the queue. */
+  drainSeconds: number;
+  /** This process's name in logs and job events, telling the nodes of one service apart. */
+  nodeName: string;
   logLevel: string;
   /** Availability zone of new volumes when a request names none. */
   availabilityZone: string;
@@ -83,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     region: env.VBS_REGION || 'RegionOne',
     workers: intSetting(env, 'VBS_WORKERS', 2, 0, 64),
     jobLeaseSeconds: intSetting(env, 'VBS_JOB_LEASE_SECONDS', 30, 1, 3600),
+    drainSeconds: intSetting(env, 'VBS_DRAIN_SECONDS', 60, 0, 24 * 3600),
+    nodeName: env.VBS_NODE_NAME || os.hostname(),
     logLevel: env.VBS_LOG_LEVEL || 'info',
     availabilityZone: env.VBS_AVAILABILITY_ZONE || 'nova',
     quotaDefaults: {

@@ -13,11 +13,13 @@ const seconds = (ms: number | null) => (ms === null ? 'unknown time' : `${(ms / 
 function summary(e: OpsEvent): string {
   switch (e.event) {
     case 'job.start':
-      return `job ${e.kind} ${e.job_id} started`;
+      return `job ${e.kind} ${e.job_id} started on ${e.node}`;
     case 'job.end':
-      return `job ${e.kind} ${e.job_id} succeeded in ${seconds(e.duration_ms)}`;
+      return `job ${e.kind} ${e.job_id} succeeded on ${e.node} in ${seconds(e.duration_ms)}`;
     case 'job.fail':
-      return `job ${e.kind} ${e.job_id} failed after ${seconds(e.duration_ms)}: ${e.error_code} ${e.reason}`;
+      return `job ${e.kind} ${e.job_id} failed on ${e.node} after ${seconds(e.duration_ms)}: ${e.error_code} ${e.reason}`;
+    case 'job.release':
+      return `job ${e.kind} ${e.job_id} given back to the queue by ${e.node} after ${seconds(e.duration_ms)}: the node is stopping`;
     case 'policy.start':
       return `policy ${e.policy_id} run for slot ${e.slot} started${e.catch_up ? ' (catch-up)' : ''}`;
     case 'policy.skip':
@@ -35,7 +37,7 @@ function summary(e: OpsEvent): string {
 
 function levelOf(e: OpsEvent): keyof EventLogger {
   if (e.event === 'job.fail' || e.event === 'store.error' || (e.event === 'verify.end' && e.outcome !== 'intact')) return 'error';
-  if ((e.event === 'gc.end' && e.problems.length > 0) || (e.event === 'policy.run' && e.outcome === 'FAIL')) return 'warn';
+  if (e.event === 'job.release' || (e.event === 'gc.end' && e.problems.length > 0) || (e.event === 'policy.run' && e.outcome === 'FAIL')) return 'warn';
   return 'info';
 }
 

@@ -23,6 +23,8 @@ interface JobFields {
   job_id: string;
   project_id: string;
   entities: Record<string, unknown>;
+  /** The node that ran it (VBS_NODE_NAME; the host name by default). */
+  node: string;
 }
 
 export interface JobStartEvent extends JobFields {
@@ -45,6 +47,12 @@ export interface JobFailEvent extends JobFields {
   duration_ms: number | null;
   error_code: string;
   reason: string;
+}
+
+/** A draining node gave a job it had not finished back to the queue, for another node to take over. */
+export interface JobReleaseEvent extends JobFields {
+  event: 'job.release';
+  duration_ms: number;
 }
 
 /** The scheduler began a policy's run for a slot. */
@@ -127,6 +135,7 @@ export type OpsEvent =
   | JobStartEvent
   | JobEndEvent
   | JobFailEvent
+  | JobReleaseEvent
   | PolicyStartEvent
   | PolicySkipEvent
   | PolicyRunEvent

@@ -21,18 +21,38 @@ export interface BlockLocation {
 export class PackIndex {
   readonly packs = new Map<string, PackInfo>();
   readonly blocks = new Map<string, BlockLocation>();
+  /** Refreshes run one after another: jobs of one project share this index (index-cache.ts). */
+  private refreshing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: BlockStore,
     private readonly project: string,
   ) {}
 
-  /** Brings the map up to date with the store: loads new index objects, forgets removed ones. */
-  async refresh(): Promise<void> {
+  /**
+   * Brings the map up to date with the store: loads index objects that are new (or rewritten,
+   * by `vbs admin reindex`), forgets removed ones. Only the listing and what changed are read,
+   * so a kept index costs a job what changed since the last one, not the whole project.
+   */
+  refresh(): Promise<void> {
+    const run = this.refreshing.then(() => this.load());
+    this.refreshing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Blocks the index knows: for the cache's bound on memory. */
+  get size(): number {
+    return this.blocks.size;
+  }
+
+  private async load(): Promise<void> {
     const prefix = keys.indexesOf(this.project);
     const seen = new Map<string, Date>();
     for await (const o of this.store.list(prefix)) seen.set(o.key.slice(prefix.length), o.modified);
-    for (const id of [...this.packs.keys()]) if (!seen.has(id)) this.forget(id);
+    for (const [id, pack] of [...this.packs]) {
+      const modified = seen.get(id);
+      if (!modified || modified.getTime() !== pack.modified.getTime()) this.forget(id);
+    }
     const fresh = [...seen].filter(([id]) => !this.packs.has(id));
     let next = 0;
     const lanes = Array.from({ length: Math.min(8, fresh.length) }, async () => {

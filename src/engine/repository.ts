@@ -8,7 +8,8 @@ import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { BackupNotFoundError } from './errors.js';
 import { checkName, decodeManifest, decodeMarker, keys, type Manifest, type ManifestHeader } from './format.js';
-import { PackIndex } from './packs.js';
+import { sharedPackIndex } from './index-cache.js';
+import type { PackIndex } from './packs.js';
 
 export interface EngineSettings {
   /** Bytes per block; see docs/engine.md for why 64 KiB. */
@@ -62,7 +63,7 @@ export class Repository {
     checkName('project key', project);
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     if (this.settings.chunkSize % this.settings.blockSize !== 0) throw new Error('chunkSize must be a multiple of blockSize');
-    this.index = new PackIndex(store, project);
+    this.index = sharedPackIndex(store, project);
   }
 
   /** Removes the backup's manifest; its blocks stay until gc finds no other backup needs them. */

@@ -186,6 +186,15 @@ export class JobRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Gives a running job back to the queue (a node draining for a stop): any node may claim it at
+   * once, without waiting for the lease to run out. The attempt is not counted, since the job
+   * did not fail; fenced like every write.
+   */
+  async release(id: string, owner: string): Promise<boolean> {
+    return this.moveJob(id, 'RUNNING', 'INIT', (eb) => ({ lease_owner: null, lease_expires_at: null, attempts: eb('attempts', '-', 1) }), { leaseOwner: owner });
+  }
+
   /** Merges entities into a job (e.g. the backup id once known); fenced like every write. */
   async updateEntities(id: string, owner: string, entities: Record<string, unknown>): Promise<boolean> {
     const job = await this.get(id);

@@ -48,6 +48,8 @@ export interface RunnerOptions {
   codeOf: (failure: DomainError) => string;
   /** Told every job's start, end and failure (the log and the metrics observe them). */
   events?: OpsEvents;
+  /** This node's name, in every job event and in the owner of its leases (default: the host name). */
+  node?: string;
 }
 
 /** Progress is written at most this often (and at 100): a job's record is not a progress bar's every tick. */
@@ -55,13 +57,19 @@ const PROGRESS_WRITE_MS = 1000;
 
 const silent = { error: () => undefined, warn: () => undefined };
 
+/** How long a stop waits, after aborting what did not finish in its drain, for handlers to put their work away. */
+const UNWIND_MS = 15_000;
+
 /**
  * Runs queued jobs with up to `workers` at once. Each claimed job holds a lease that a
  * heartbeat renews; a process that dies leaves leases that run out, and any runner then
- * re-queues or fails those jobs (recovery), so no job stays RUNNING.
+ * re-queues or fails those jobs (recovery), so no job stays RUNNING. A runner that stops
+ * drains: it claims nothing more, lets its jobs finish for a while, and gives back to the
+ * queue those that did not, for another node to run at once.
  */
 export class JobRunner {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly node: string;
+  readonly owner: string;
   private readonly handlers = new Map<string, JobHandler>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly controllers = new Set<AbortController>();
@@ -83,6 +91,8 @@ export class JobRunner {
     private readonly repo: JobRepository,
     private readonly options: RunnerOptions,
   ) {
+    this.node = options.node ?? hostname();
+    this.owner = `${this.node}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 500;
     this.log = options.log ?? silent;
@@ -116,15 +126,21 @@ export class JobRunner {
     else this.schedule(0);
   }
 
-  /** Stops claiming, tells running handlers to stop, and waits up to `graceMs` for them. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Drains: stops claiming, waits up to `drainMs` for the running jobs, then tells the rest to
+   * stop and gives each back to the queue once its handler has put its work away (a backup
+   * removes what it wrote, a restore its unfinished image), so that another node takes it over
+   * at once. A handler that does not return in time keeps its lease until it runs out.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     const all = Promise.allSettled([...this.running.values()]);
-    const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-    const finished = await Promise.race([all.then(() => true), timeout.then(() => false)]);
-    if (!finished) for (const c of this.controllers) c.abort(new Error('the service is stopping'));
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    const within = (ms: number) => new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
+    const finished = await Promise.race([all.then(() => true), within(drainMs)]);
+    if (finished) return;
+    for (const c of this.controllers) c.abort(new Error('the service is stopping'));
+    await Promise.race([all, within(UNWIND_MS)]);
   }
 
   private failureCode(type: string): string {
@@ -183,7 +199,7 @@ export class JobRunner {
   }
 
   private jobFields(job: Job) {
-    return { kind: job.type, job_id: job.id, project_id: job.projectId, entities: job.entities };
+    return { kind: job.type, job_id: job.id, project_id: job.projectId, entities: job.entities, node: this.node };
   }
 
   private emitFail(job: Job, durationMs: number | null, errorCode: string, reason: string, details: JobDetails): void {
@@ -272,7 +288,9 @@ export class JobRunner {
         const reason = `internal error: ${(err as Error)?.message ?? String(err)}`;
         if (await this.repo.fail(job.id, this.owner, code, reason)) this.emitFail(job, elapsed(), code, reason, details);
       }
-      // A job aborted because the service is stopping keeps its lease until it runs out; recovery takes it then.
+      else if (await this.repo.release(job.id, this.owner).catch(() => false)) {
+        this.events.emit({ event: 'job.release', ...this.jobFields(job), duration_ms: elapsed() });
+      }
     } finally {
       clearInterval(beat);
       this.controllers.delete(controller);

@@ -275,7 +275,7 @@ describe('vbs serve: settings and failures', () => {
       request!.write(body.slice(0, 40));
       await proc.waitFor(/"event":"http.arrive"[^\n]*"url":"\/identity\/v3\/auth\/tokens"/);
       proc.child.kill('SIGTERM');
-      await proc.waitFor(/draining requests and stopping/);
+      await proc.waitFor(/draining requests and jobs/);
       request!.end(body.slice(40));
       const [r, exit] = await Promise.all([reply.then((x) => ({ ...x, at: Date.now() })), proc.exited.then((x) => ({ ...x, at: Date.now() }))]);
       assert.equal(r.status, 201);

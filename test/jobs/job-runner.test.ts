@@ -147,6 +147,56 @@ for (const kind of DB_KINDS) {
       }
     });
 
+    it('drains on stop: a job that ends within the drain time ends on its node, one that does not goes back to the queue for another node at once', async () => {
+      const repoA = await open();
+      const repoB = await open();
+      const events: Array<{ event: string; job_id?: string; node?: string }> = [];
+      const observe = { emit: (e: { event: string; job_id?: string; node?: string }) => void events.push(e) };
+      const cleaned: string[] = [];
+      const handler = (node: string) => ({
+        run: async ({ job, signal }: { job: { id: string; payload: Record<string, unknown> }; signal: AbortSignal }) => {
+          const until = Date.now() + Number(job.payload.ms);
+          while (Date.now() < until) {
+            if (signal.aborted) {
+              // What a backup does when stopped: put its work away, then rethrow.
+              await new Promise((r) => setTimeout(r, 20));
+              cleaned.push(job.id);
+              throw signal.reason;
+            }
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          return { ran_on: node };
+        },
+      });
+      const a = new JobRunner(repoA, { workers: 2, pollMs: 10, leaseMs: 60_000, codeOf: jobErrorCode, events: observe as never, node: 'node-a' });
+      a.register('work', handler('node-a'));
+      const short = await repoA.create({ projectId: 'p1', type: 'work', payload: { ms: 100 }, maxAttempts: 1 });
+      const long = await repoA.create({ projectId: 'p1', type: 'work', payload: { ms: 60_000 }, maxAttempts: 1 });
+      a.start();
+      await until('both running', async () => (await repoA.get(short.id))?.status === 'RUNNING' && (await repoA.get(long.id))?.status === 'RUNNING');
+      const stopped = Date.now();
+      await a.stop(500);
+      assert.ok(Date.now() - stopped < 5_000, 'the stop does not wait for the long job');
+      assert.equal((await repoA.get(short.id))!.status, 'SUCCESS');
+      assert.equal((await repoA.get(short.id))!.entities.ran_on, 'node-a');
+      const released = (await repoA.get(long.id))!;
+      assert.equal(released.status, 'INIT', 'the unfinished job is queued again, not left to its lease');
+      assert.equal(released.attempts, 0, 'a drain is not a failed attempt, even of a job with one attempt');
+      assert.equal(released.leaseOwner, null);
+      assert.deepEqual(cleaned, [long.id], 'its handler put its work away first');
+      assert.ok(events.some((e) => e.event === 'job.release' && e.job_id === long.id && e.node === 'node-a'));
+      assert.ok(events.filter((e) => e.event.startsWith('job.')).every((e) => e.node === 'node-a'), 'every job event names its node');
+
+      const b = new JobRunner(repoB, { workers: 1, pollMs: 10, codeOf: jobErrorCode, node: 'node-b' });
+      b.register('work', handler('node-b'));
+      b.start();
+      await until('taken over', async () => (await repoB.get(long.id))?.status === 'RUNNING');
+      const taken = (await repoB.get(long.id))!;
+      assert.match(taken.leaseOwner ?? '', /^node-b:/);
+      assert.equal(taken.attempts, 1);
+      await b.stop(0);
+    });
+
     it('does not let a worker whose lease was taken over write the outcome', async () => {
       const repo = await open();
       const job = await repo.create({ projectId: 'p1', type: 'fence', maxAttempts: 2 });

@@ -77,7 +77,7 @@ describe('npm start (the documented start) and process signals', () => {
         assert.deepEqual(left, [], `processes left running after ${signal} to npm: ${left.join(', ')}; output: ${output}`);
         assert.ok(await portFree(port), `port ${port} is still taken`);
         await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
-        assert.match(output, /draining requests and stopping/, 'the server stopped itself, draining');
+        assert.match(output, /draining requests and jobs, then stopping/, 'the server stopped itself, draining');
       } finally {
         // Whatever a failed run left behind, by the ids this test saw.
         if (alive(npm.pid!)) npm.kill('SIGKILL');

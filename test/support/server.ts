@@ -25,7 +25,7 @@ export function tempDir(prefix = 'vbs-test-'): string {
  */
 export async function restartableServe(db: DbKind): Promise<{ env: Record<string, string>; server: { url: string } }> {
   const port = await freePort();
-  const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2' };
+  const env: Record<string, string> = { VBS_DATA_DIR: tempDir(), VBS_PORT: String(port), VBS_ADMIN_PASSWORD: 'pw', VBS_LOG_LEVEL: 'warn', VBS_JOB_LEASE_SECONDS: '2', VBS_DRAIN_SECONDS: '10' };
   if (db === 'postgres') env.VBS_DATABASE_URL = await freshPostgresDatabase();
   return { env, server: { url: `http://127.0.0.1:${port}` } };
 }
@@ -81,6 +81,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     VBS_LOG_LEVEL: 'silent',
     // The suite's own request loops run faster than a tenant's fair share; tests of the limit set it.
     VBS_RATE_LIMIT: '0',
+    // A test that ends with a job still running waits this long for it, not a production drain.
+    VBS_DRAIN_SECONDS: '10',
     ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

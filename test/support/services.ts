@@ -9,7 +9,7 @@ import { ADMIN_PASSWORD, freshPostgresDatabase, tempDir, type DbKind } from './s
 export async function startServices(db: DbKind, env: Record<string, string> = {}): Promise<{ services: Services; close(): Promise<void> }> {
   const dataDir = tempDir('vbs-services-');
   const databaseUrl = db === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const config = loadConfig({ VBS_DATA_DIR: dataDir, VBS_LOG_LEVEL: 'silent', ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}), ...env });
+  const config = loadConfig({ VBS_DATA_DIR: dataDir, VBS_LOG_LEVEL: 'silent', VBS_DRAIN_SECONDS: '10', ...(databaseUrl ? { VBS_DATABASE_URL: databaseUrl } : {}), ...env });
   const services = await createServices(config);
   // The default domain projects are made in, and the admin project.
   await services.identity.bootstrap(ADMIN_PASSWORD);

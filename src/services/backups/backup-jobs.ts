@@ -116,9 +116,14 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
           : [d.driver.path('snapshot', backup.id), `the point-in-time copy of volume ${backup.volumeId}`],
       ];
       try {
+        // A run taken over from a node that died starts over: what that run wrote goes first,
+        // as recovery would remove it had the job failed.
+        if (job.attempts > 1) await abandonInStore(backup.projectId, backup.id);
         let source: string;
         if (backup.snapshotId) source = d.driver.path('snapshot', backup.snapshotId);
         else if (p.volumeStatusBefore === 'in-use') {
+          // A run taken over may have left its copy: this run makes its own.
+          if (job.attempts > 1) await d.driver.deleteSnapshot(backup.id).catch(() => undefined);
           // An attached volume changes while it is read: back up a point-in-time copy instead.
           await d.driver.createSnapshot(backup.id, backup.volumeId);
           temporarySnapshot = true;
@@ -256,6 +261,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         const target = d.driver.path('volume', volume.id);
         // A new volume's image is made by the restore itself, sparse where the backup has zeros.
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
+        // A run taken over from a node that died leaves the image it was building beside the volume.
+        if (job.attempts > 1) await removeRestoreLeftovers(target);
         // The image is replaced whole once restored (zeros after the backup's end in a larger
         // volume): a restore that fails or is killed leaves the old one as it was.
         const restored = await runRestore(repo, { backupId: backup.id, target, size: volume.size * GiB, signal, onProgress: (pr) => progress(pr.percent) });

@@ -44,6 +44,13 @@ export const JOB_TYPES = {
   restore: 'bksRestoreBackup',
 } as const;
 
+/**
+ * Runs of a create, restore or delete job: a node that dies holding one leaves it to another
+ * after the lease, which starts it over (each handler starts from what a dead run can leave:
+ * a stale in-flight marker, an unfinished image beside the volume, a backup half removed).
+ */
+export const TAKEOVER_ATTEMPTS = 3;
+
 /** What a create job needs to know beyond the backup record. */
 export interface CreatePayload {
   backupId: string;
@@ -171,6 +178,7 @@ export class BackupService {
           type: JOB_TYPES.create,
           payload: { ...payload },
           entities: { backup_id: backup.id, volume_id: volume.id, snapshot_id: req.snapshotId, bks_create_volume_name: volume.name ?? '' },
+          maxAttempts: TAKEOVER_ATTEMPTS,
         },
         tx,
       );
@@ -230,7 +238,10 @@ export class BackupService {
       }
       await this.moveBackup(backup, 'deleting', tx);
       const payload: DeletePayload = { backupId: backup.id };
-      return jobs.create({ projectId: backup.projectId, type: JOB_TYPES.delete, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: backup.volumeId } }, tx);
+      return jobs.create(
+        { projectId: backup.projectId, type: JOB_TYPES.delete, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: backup.volumeId }, maxAttempts: TAKEOVER_ATTEMPTS },
+        tx,
+      );
     });
     this.d.kick();
     return job;
@@ -302,7 +313,7 @@ export class BackupService {
       await this.moveBackup(backup, 'restoring', tx);
       const payload: RestorePayload = { backupId: backup.id, volumeId: volume.id, newVolume, backupStatusBefore };
       const job = await jobs.create(
-        { projectId: caller.projectId, type: JOB_TYPES.restore, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: volume.id } },
+        { projectId: caller.projectId, type: JOB_TYPES.restore, payload: { ...payload }, entities: { backup_id: backup.id, volume_id: volume.id }, maxAttempts: TAKEOVER_ATTEMPTS },
         tx,
       );
       return { job, volume };

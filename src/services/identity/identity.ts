@@ -9,6 +9,7 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import { CredentialService } from './credentials.js';
 import { cloudAdministration, isRole, roleId, type Principal, type Role } from './roles.js';
 import { TrustCache } from './trust-cache.js';
+import { serializeSetup } from '../../db/setup-lock.js';
 
 export type { ProjectRecord, UserRecord } from './identity-repository.js';
 export { DEFAULT_DOMAIN } from './identity-admin.js';
@@ -102,6 +103,7 @@ export class IdentityService {
     const now = this.clock.now();
     const passwordHash = await hashPassword(adminPassword);
     return this.db.transaction().execute(async (trx) => {
+      await serializeSetup(trx);
       // Another process may have bootstrapped while the password was hashed.
       if (await this.records.domainExists(DEFAULT_DOMAIN.id, trx)) return false;
       await this.records.insertDomain(DEFAULT_DOMAIN, now, trx);
