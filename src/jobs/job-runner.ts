@@ -79,6 +79,7 @@ export class JobRunner {
   private readonly events: OpsEvents;
   private timer: NodeJS.Timeout | undefined;
   private recovering: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
   private lastRecovery = 0;
   private stopped = true;
   private polling = false;
@@ -106,6 +107,7 @@ export class JobRunner {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.draining = undefined;
     this.lastPollAt = Date.now();
     this.schedule(0);
   }
@@ -132,7 +134,13 @@ export class JobRunner {
    * removes what it wrote, a restore its unfinished image), so that another node takes it over
    * at once. A handler that does not return in time keeps its lease until it runs out.
    */
-  async stop(drainMs = 10_000): Promise<void> {
+  stop(drainMs = 10_000): Promise<void> {
+    // A second stop (the service's close after the signal's drain) waits for the first.
+    this.draining ??= this.drain(drainMs);
+    return this.draining;
+  }
+
+  private async drain(drainMs: number): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     const all = Promise.allSettled([...this.running.values()]);
