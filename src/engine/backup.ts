@@ -7,10 +7,10 @@ import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import { NotFoundError, StoreUnavailableError } from '../stores/block-store.js';
 import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
-import { checkName, decodeMarker, encodeManifest, encodeMarker, ID_BYTES, idKeyAt, keys, ZERO_ID, type IndexEntry, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
+import { checkName, decodeMarker, encodeManifest, encodeMarker, ID_BYTES, idKeyAt, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
 import { collectAbandoned } from './gc.js';
 import { IdTable } from './id-table.js';
-import { PackWriter, type BlockLocation } from './packs.js';
+import { packIds, PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
 import { ScanThreads } from './scanner.js';
@@ -49,10 +49,6 @@ function identityOf(st: BigIntStats): SourceIdentity {
 
 function sameIdentity(a: SourceIdentity | null, b: SourceIdentity): boolean {
   return !!a && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
-}
-
-function* knownEntries(index: Repository['index']): Iterable<IndexEntry> {
-  for (const location of index.blocks.values()) yield location.entry;
 }
 
 function reasonOf(err: unknown): string {
@@ -112,7 +108,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       ids = work.reuse.ids;
       reusedFrom = work.reuse.header.backupId;
     } else {
-      const table = IdTable.create(knownEntries(repo.index), repo.index.blocks.size, blockCount);
+      const table = IdTable.create(Array.from(repo.index.packs.values(), packIds), blockCount);
       const { settings } = repo;
       const scanned = await work.scan.scan({
         fd: handle.fd,

@@ -6,7 +6,7 @@
  * manifest's id list, written by the thread that hashed it). A thread claims an id with one
  * compare-and-swap: exactly one block of the volume stores each new id, whatever the timing.
  */
-import { copyId, ID_BYTES, type IndexEntry } from './format.js';
+import { ID_BYTES } from './format.js';
 
 const WORDS = ID_BYTES / 4;
 
@@ -34,8 +34,13 @@ export class IdTable {
     this.knownCount = memory.knownCount;
   }
 
-  /** Memory for `known` stored ids and a volume of `blockCount` blocks, the known ones entered. */
-  static create(known: Iterable<IndexEntry>, knownCount: number, blockCount: number): IdTableMemory {
+  /**
+   * Memory for the ids the store holds (`known`: lists of ids, 32 bytes each, one after
+   * another, as `packIds` keeps them per pack) and a volume of `blockCount` blocks, the known
+   * ones entered. An id in two lists is entered once.
+   */
+  static create(known: readonly Buffer[], blockCount: number): IdTableMemory {
+    const knownCount = known.reduce((n, ids) => n + ids.length / ID_BYTES, 0);
     // At most half full: probes stay short, and a probe always ends at an empty slot.
     let capacity = 1024;
     while (capacity < 2 * (knownCount + blockCount)) capacity *= 2;
@@ -46,14 +51,10 @@ export class IdTable {
       ids: new SharedArrayBuffer(blockCount * ID_BYTES),
     };
     const bytes = Buffer.from(memory.known);
-    let n = 0;
-    for (const entry of known) {
-      if (n === knownCount) break;
-      copyId(entry, bytes, n * ID_BYTES);
-      n += 1;
-    }
+    let at = 0;
+    for (const ids of known) at += ids.copy(bytes, at);
     const table = new IdTable(memory);
-    for (let ref = 0; ref < n; ref += 1) table.insert(ref, table.known, ref * WORDS);
+    for (let ref = 0; ref < knownCount; ref += 1) table.insert(ref, table.known, ref * WORDS);
     return memory;
   }
 

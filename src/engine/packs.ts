@@ -4,7 +4,7 @@
  * pack objects (one store write and one fsync per ~16 MiB instead of one per block).
  */
 import type { BlockStore } from '../stores/block-store.js';
-import { decodeIndex, encodeIndex, entryKey, keys, newPackId, type IndexEntry } from './format.js';
+import { copyId, decodeIndex, encodeIndex, entryKey, ID_BYTES, keys, newPackId, type IndexEntry } from './format.js';
 
 export interface PackInfo {
   id: string;
@@ -16,6 +16,23 @@ export interface PackInfo {
 export interface BlockLocation {
   pack: PackInfo;
   entry: IndexEntry;
+}
+
+const idLists = new WeakMap<PackInfo, Buffer>();
+
+/**
+ * The pack's block ids, 32 bytes each, one after another: what a backup's id table is filled
+ * from. Made once per pack and kept with it, so a backup in a project of 2,000 packs copies
+ * 2,000 lists instead of 256,000 ids one by one (130-150 ms at every backup).
+ */
+export function packIds(pack: PackInfo): Buffer {
+  let ids = idLists.get(pack);
+  if (!ids) {
+    ids = Buffer.allocUnsafeSlow(pack.entries.length * ID_BYTES);
+    pack.entries.forEach((e, i) => copyId(e, ids!, i * ID_BYTES));
+    idLists.set(pack, ids);
+  }
+  return ids;
 }
 
 export class PackIndex {
