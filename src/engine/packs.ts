@@ -47,9 +47,10 @@ export class PackIndex {
   ) {}
 
   /**
-   * Brings the map up to date with the store: loads index objects that are new (or rewritten,
-   * by `vbs admin reindex`), forgets removed ones. Only the listing and what changed are read,
-   * so a kept index costs a job what changed since the last one, not the whole project.
+   * Brings the map up to date with the store: loads index objects it has not seen, forgets
+   * removed ones. An index object is written once, under its pack's new id, and only ever
+   * removed, so only the listing and the new objects are read: a kept index costs a job what
+   * changed since the last one, not the whole project.
    */
   refresh(): Promise<void> {
     const run = this.refreshing.then(() => this.load());
@@ -66,10 +67,7 @@ export class PackIndex {
     const prefix = keys.indexesOf(this.project);
     const seen = new Map<string, Date>();
     for await (const o of this.store.list(prefix)) seen.set(o.key.slice(prefix.length), o.modified);
-    for (const [id, pack] of [...this.packs]) {
-      const modified = seen.get(id);
-      if (!modified || modified.getTime() !== pack.modified.getTime()) this.forget(id);
-    }
+    for (const id of [...this.packs.keys()]) if (!seen.has(id)) this.forget(id);
     const fresh = [...seen].filter(([id]) => !this.packs.has(id));
     let next = 0;
     const lanes = Array.from({ length: Math.min(8, fresh.length) }, async () => {
