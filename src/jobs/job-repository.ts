@@ -37,6 +37,12 @@ export interface NewJob {
   runAfter?: Date;
 }
 
+/**
+ * Runs of a job whose handler can start over: a worker that dies leaves the job to any node
+ * after its lease, which runs it again from the start, up to this many runs in all.
+ */
+export const TAKEOVER_ATTEMPTS = 3;
+
 type Executor = Pick<Db, 'insertInto' | 'selectFrom' | 'updateTable'>;
 
 /** Columns written together with a job's status (values, or expressions of the row's columns). */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../common/clock.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Database } from '../../db/schema.js';
-import type { Job, JobRepository } from '../../jobs/job-repository.js';
+import { TAKEOVER_ATTEMPTS, type Job, type JobRepository } from '../../jobs/job-repository.js';
 import type { QuotaService } from '../volumes/quota-service.js';
 import type { Volume } from '../volumes/volume-records.js';
 import type { VolumeRepository } from '../volumes/volume-repository.js';
@@ -43,13 +43,6 @@ export const JOB_TYPES = {
   delete: 'bksDeleteBackup',
   restore: 'bksRestoreBackup',
 } as const;
-
-/**
- * Runs of a create, restore or delete job: a node that dies holding one leaves it to another
- * after the lease, which starts it over (each handler starts from what a dead run can leave:
- * a stale in-flight marker, an unfinished image beside the volume, a backup half removed).
- */
-export const TAKEOVER_ATTEMPTS = 3;
 
 /** What a create job needs to know beyond the backup record. */
 export interface CreatePayload {

@@ -3,11 +3,11 @@
  * GET /v1/{project_id}/jobs/{job_id}: each acts on one project's namespace of the block store
  * and writes its result into the job's entities (`verify`, `gc`). Both only read, or remove what
  * no manifest references, so a run cut short by a crash is run again from the start when its
- * lease runs out (up to MAX_ATTEMPTS) and needs nothing put right.
+ * lease runs out (up to TAKEOVER_ATTEMPTS) and needs nothing put right.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Job, JobRepository } from '../../jobs/job-repository.js';
+import { TAKEOVER_ATTEMPTS, type Job, type JobRepository } from '../../jobs/job-repository.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import type { Caller } from '../common/caller.js';
 import { Forbidden, InvalidState, NotFound } from '../common/errors.js';
@@ -18,7 +18,6 @@ export const STORE_JOB_TYPES = { verify: 'storeVerifyBackups', gc: 'storeCollect
 
 /** Backups whose data is whole in the store: what a verify reads. */
 const VERIFIABLE = ['available', 'restoring'] as const;
-const MAX_ATTEMPTS = 3;
 /** Gc's default grace, as `vbs gc`'s: a running backup's newest packs are younger. */
 export const DEFAULT_GRACE_SECONDS = 3600;
 
@@ -117,7 +116,7 @@ export class StoreJobService {
   }
 
   private async start(projectId: string, type: string, payload: Record<string, unknown>, entities: Record<string, unknown>): Promise<Job> {
-    const job = await this.d.jobs.create({ projectId, type, payload, entities, maxAttempts: MAX_ATTEMPTS });
+    const job = await this.d.jobs.create({ projectId, type, payload, entities, maxAttempts: TAKEOVER_ATTEMPTS });
     this.d.kick();
     return job;
   }

@@ -7,7 +7,7 @@ import type { Clock } from '../../common/clock.js';
 import { isUuid, newUuid } from '../../common/ids.js';
 import type { Db } from '../../db/connect.js';
 import type { Database } from '../../db/schema.js';
-import type { JobRepository } from '../../jobs/job-repository.js';
+import { TAKEOVER_ATTEMPTS, type JobRepository } from '../../jobs/job-repository.js';
 import type { Caller } from '../common/caller.js';
 import { Conflict, InvalidInput, NotFound } from '../common/errors.js';
 import type { Policy, PolicyRepository } from './policy-repository.js';
@@ -69,7 +69,7 @@ export class PolicyRunService {
     const now = this.d.clock.now();
     const runId = newUuid();
     const payload: RunPayload = { runId };
-    const job = await this.d.jobs.create({ projectId: policy.projectId, type: POLICY_RUN_JOB, payload: { ...payload }, entities: { policy_id: policy.id }, maxAttempts: 3 }, tx);
+    const job = await this.d.jobs.create({ projectId: policy.projectId, type: POLICY_RUN_JOB, payload: { ...payload }, entities: { policy_id: policy.id }, maxAttempts: TAKEOVER_ATTEMPTS }, tx);
     const run: PolicyRun = { id: runId, policyId: policy.id, projectId: policy.projectId, slot, status: 'RUNNING', jobId: job.id, createdAt: now, finishedAt: null };
     await this.d.runs.insertRun(run, tx);
     return run;
