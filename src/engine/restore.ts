@@ -12,7 +12,7 @@ import { copyBytes } from '../common/bytes.js';
 import { syncDir } from '../common/files.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
-import { shelfOf } from './buffer-shelf.js';
+import { shelfOf, ShelvedBuffers } from './buffer-shelf.js';
 import { startWorkers, unpackInWorker } from './pool.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
@@ -114,13 +114,10 @@ async function readUnits(
   };
   // A restore stops writing at the first damage; a verify reads on to report every bad block.
   const stopped = (): boolean => failure !== undefined || (out !== undefined && problems.length > 0);
-  const inputShelf = shelfOf(repo.store, INPUTS);
-  const inputs = new Slots(INPUTS, () =>
-    inputShelf.take(inputCapacity, () => {
-      const allocated = repo.store.allocate?.(inputCapacity, { shared: true });
-      return allocated?.buffer instanceof SharedArrayBuffer ? allocated : Buffer.from(new SharedArrayBuffer(inputCapacity));
-    }),
-  );
+  const inputs = new ShelvedBuffers(shelfOf(repo.store, INPUTS), inputCapacity, () => {
+    const allocated = repo.store.allocate?.(inputCapacity, { shared: true });
+    return allocated?.buffer instanceof SharedArrayBuffer ? allocated : Buffer.from(new SharedArrayBuffer(inputCapacity));
+  });
   // One reader at a time gathers a unit's buffers, so no two wait on each other's.
   let gathering: Promise<unknown> = Promise.resolve();
   const takeInputs = (n: number): Promise<Buffer[]> => {
@@ -128,8 +125,7 @@ async function readUnits(
     gathering = taken;
     return taken;
   };
-  const outputShelf = out && shelfOf(out.writer.memoryKind(), OUTPUTS);
-  const outputs = out && new Slots(OUTPUTS, () => outputShelf!.take(out.window, () => out.writer.allocate(out.window)));
+  const outputs = out && new ShelvedBuffers(shelfOf(out.writer.memoryKind(), OUTPUTS), out.window, () => out.writer.allocate(out.window));
   const turns = new Slots(CHECK_TURNS, () => true);
   const checks = new Set<Promise<void>>();
 
@@ -188,8 +184,8 @@ async function readUnits(
   await Promise.all(Array.from({ length: READERS }, () => reader().catch(fail)));
   // Every check ends before this returns: none may write after the caller closes the volume.
   await Promise.all([...checks]);
-  for (const b of inputs.idle()) inputShelf.put(b);
-  for (const b of outputs?.idle() ?? []) outputShelf!.put(b);
+  inputs.shelve();
+  outputs?.shelve();
   if (failure !== undefined) throw failure;
   return { problems, fetched };
 }
