@@ -10,7 +10,7 @@ import { BackupExistsError, BackupFailedError, EngineError } from './errors.js';
 import { checkName, decodeMarker, encodeManifest, encodeMarker, ID_BYTES, idKeyAt, keys, ZERO_ID, type Manifest, type ManifestHeader, type SourceIdentity } from './format.js';
 import { collectAbandoned } from './gc.js';
 import { IdTable } from './id-table.js';
-import { packIds, PackWriter, type BlockLocation } from './packs.js';
+import { PackWriter, type BlockLocation } from './packs.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
 import { ScanThreads } from './scanner.js';
@@ -108,7 +108,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
       ids = work.reuse.ids;
       reusedFrom = work.reuse.header.backupId;
     } else {
-      const table = IdTable.create(Array.from(repo.index.packs.values(), packIds), blockCount);
+      const table = IdTable.create(repo.index.knownIds(), blockCount);
       const { settings } = repo;
       const scanned = await work.scan.scan({
         fd: handle.fd,

@@ -36,6 +36,11 @@ export interface BlockStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, in no particular order. */
   list(prefix: string): AsyncIterable<StoredObject>;
+  /**
+   * Optional: the same keys as `list` without sizes and times, for a store where those cost a
+   * call per object (the fs store's stat): a kept pack index lists its project at every job.
+   */
+  listKeys?(prefix: string): AsyncIterable<string>;
   /** Optional: bytes an unprivileged writer may still use where the store writes (local stores). */
   freeBytes?(): Promise<number>;
   close(): Promise<void>;

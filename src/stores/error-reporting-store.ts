@@ -1,4 +1,4 @@
-import { NotFoundError, type BlockStore, type StoredObject } from './block-store.js';
+import { NotFoundError, type BlockStore } from './block-store.js';
 
 /** Told each failed store operation: `get`, `put`, `list` ... and the error. */
 export type StoreErrorListener = (operation: string, error: unknown) => void;
@@ -11,7 +11,7 @@ function failure(err: unknown): boolean {
 /**
  * A block store that reports the failures of the store it wraps (after that store's own
  * retries) and otherwise is that store: the optional capabilities the engine looks for
- * (`getRange`, `allocate`, `freeBytes`, gc's `removeStaleTemp`) are there exactly when the
+ * (`getRange`, `allocate`, `listKeys`, `freeBytes`, gc's `removeStaleTemp`) are there exactly when the
  * wrapped store has them.
  */
 export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener): BlockStore {
@@ -30,12 +30,13 @@ export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener
     get: (key) => watch('get', () => inner.get(key)),
     has: (key) => watch('has', () => inner.has(key)),
     delete: (key) => watch('delete', () => inner.delete(key)),
-    list: (prefix) => listWatched(inner, prefix, onError),
+    list: (prefix) => listWatched(() => inner.list(prefix), onError),
     close: () => inner.close(),
   };
-  const { getRange, allocate, freeBytes } = inner;
+  const { getRange, allocate, listKeys, freeBytes } = inner;
   if (getRange) store.getRange = (key, offset, length, into) => watch('get', () => getRange.call(inner, key, offset, length, into));
   if (allocate) store.allocate = (size, options) => allocate.call(inner, size, options);
+  if (listKeys) store.listKeys = (prefix) => listWatched(() => listKeys.call(inner, prefix), onError);
   if (freeBytes) store.freeBytes = () => freeBytes.call(inner);
   const withTemp = inner as { removeStaleTemp?(olderThanMs: number): Promise<number> };
   const removeStaleTemp = withTemp.removeStaleTemp;
@@ -43,9 +44,9 @@ export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener
   return store;
 }
 
-async function* listWatched(inner: BlockStore, prefix: string, onError: StoreErrorListener): AsyncIterable<StoredObject> {
+async function* listWatched<T>(listing: () => AsyncIterable<T>, onError: StoreErrorListener): AsyncIterable<T> {
   try {
-    yield* inner.list(prefix);
+    yield* listing();
   } catch (err) {
     if (failure(err)) onError('list', err);
     throw err;

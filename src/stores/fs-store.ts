@@ -235,6 +235,32 @@ export class FsBlockStore implements BlockStore {
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
+    for await (const { dir, keyPrefix, names } of this.directories(prefix)) {
+      // Sizes and times of a directory's objects are asked for a batch at a time, not one by one.
+      for (let i = 0; i < names.length; i += STAT_BATCH) {
+        const batch = names.slice(i, i + STAT_BATCH);
+        const stats = await Promise.all(
+          batch.map((name) =>
+            fs.stat(path.join(dir, name)).catch((err: unknown) => {
+              if (errnoOf(err) === 'ENOENT') return undefined; // deleted while listing
+              throw err;
+            }),
+          ),
+        );
+        for (let j = 0; j < batch.length; j += 1) {
+          const st = stats[j];
+          if (st) yield { key: `${keyPrefix}${batch[j].slice(1)}`, size: st.size, modified: st.mtime };
+        }
+      }
+    }
+  }
+
+  async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const { keyPrefix, names } of this.directories(prefix)) for (const name of names) yield `${keyPrefix}${name.slice(1)}`;
+  }
+
+  /** The directories holding keys that start with `prefix`, each with the names of those objects' files. */
+  private async *directories(prefix: string): AsyncGenerator<{ dir: string; keyPrefix: string; names: string[] }> {
     const cut = prefix.lastIndexOf('/');
     const dirKey = cut < 0 ? '' : prefix.slice(0, cut);
     if (dirKey !== '' && (dirKey.startsWith('/') || dirKey.split('/').some((s) => s === '' || s === '.' || s === '..'))) return;
@@ -242,7 +268,7 @@ export class FsBlockStore implements BlockStore {
     yield* this.walk(dir, dirKey === '' ? '' : `${dirKey}/`, prefix);
   }
 
-  private async *walk(dir: string, keyPrefix: string, wanted: string): AsyncGenerator<StoredObject> {
+  private async *walk(dir: string, keyPrefix: string, wanted: string): AsyncGenerator<{ dir: string; keyPrefix: string; names: string[] }> {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -251,7 +277,7 @@ export class FsBlockStore implements BlockStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw err;
     }
-    const files: string[] = [];
+    const names: string[] = [];
     for (const entry of entries) {
       const kind = entry.name[0];
       const name = entry.name.slice(1);
@@ -259,24 +285,9 @@ export class FsBlockStore implements BlockStore {
         const sub = `${keyPrefix}${name}/`;
         // Descend only where keys can still start with the wanted prefix.
         if (sub.startsWith(wanted) || wanted.startsWith(sub)) yield* this.walk(path.join(dir, entry.name), sub, wanted);
-      } else if (kind === 'f' && entry.isFile() && `${keyPrefix}${name}`.startsWith(wanted)) files.push(entry.name);
+      } else if (kind === 'f' && entry.isFile() && `${keyPrefix}${name}`.startsWith(wanted)) names.push(entry.name);
     }
-    // Sizes and times of a directory's objects are asked for a batch at a time, not one by one.
-    for (let i = 0; i < files.length; i += STAT_BATCH) {
-      const batch = files.slice(i, i + STAT_BATCH);
-      const stats = await Promise.all(
-        batch.map((name) =>
-          fs.stat(path.join(dir, name)).catch((err: unknown) => {
-            if (errnoOf(err) === 'ENOENT') return undefined; // deleted while listing
-            throw err;
-          }),
-        ),
-      );
-      for (let j = 0; j < batch.length; j += 1) {
-        const st = stats[j];
-        if (st) yield { key: `${keyPrefix}${batch[j].slice(1)}`, size: st.size, modified: st.mtime };
-      }
-    }
+    if (names.length) yield { dir, keyPrefix, names };
   }
 
   /** Removes temp files older than `olderThanMs` left by writes a crash interrupted. */

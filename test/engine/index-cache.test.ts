@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { closeEngine, openRepository, runBackup, runGc, runRestore } from '../../src/engine/index.js';
 import { keys } from '../../src/engine/format.js';
 import { sharedPackIndex } from '../../src/engine/index-cache.js';
@@ -22,6 +22,17 @@ class CountingStore extends FsBlockStore {
     if (key.startsWith('index/')) this.indexReads += 1;
     return super.get(key);
   }
+}
+
+/** Two store objects over one store, as two processes see it, and two volumes of different data. */
+function twoNodes(t: TestContext): { dir: string; here: FsBlockStore; there: FsBlockStore; a: string; b: string } {
+  const dir = tempDir(t);
+  const root = path.join(dir, 'store');
+  const a = path.join(dir, 'a.img');
+  const b = path.join(dir, 'b.img');
+  makeVolume(a, 'r'.repeat(16));
+  makeVolume(b, 'r'.repeat(16));
+  return { dir, here: new FsBlockStore(root), there: new FsBlockStore(root), a, b };
 }
 
 describe('engine: pack indexes kept between jobs', () => {
@@ -48,14 +59,7 @@ describe('engine: pack indexes kept between jobs', () => {
   });
 
   it("sees another node's packs and forgets what gc removed", async (t) => {
-    const dir = tempDir(t);
-    const root = path.join(dir, 'store');
-    const here = new FsBlockStore(root);
-    const there = new FsBlockStore(root); // another process on the same store
-    const a = path.join(dir, 'a.img');
-    const b = path.join(dir, 'b.img');
-    makeVolume(a, 'r'.repeat(16));
-    makeVolume(b, 'r'.repeat(16));
+    const { dir, here, there, a, b } = twoNodes(t);
     await runBackup(openRepository(here, 'p', SMALL), { source: a, backupId: 'ba', volumeId: 'va' });
     const kept = sharedPackIndex(here, 'p');
     const before = kept.packs.size;
@@ -73,6 +77,29 @@ describe('engine: pack indexes kept between jobs', () => {
     await kept.refresh();
     assert.equal(kept.packs.size, before);
     for (const id of kept.packs.keys()) await here.get(keys.index('p', id)); // every pack it keeps is still in the store
+  });
+
+  it('deduplicates against packs added since the last backup, and never against packs gc removed', async (t) => {
+    const { dir, here, there, a, b } = twoNodes(t);
+    await runBackup(openRepository(here, 'p', SMALL), { source: a, backupId: 'a1', volumeId: 'va' });
+    const kept = sharedPackIndex(here, 'p');
+    const first = kept.knownIds();
+    assert.equal(kept.knownIds(), first, 'an unchanged index hands out the same table');
+
+    // Packs another node added extend the table: b's blocks are known here.
+    await runBackup(openRepository(there, 'p', SMALL), { source: b, backupId: 'b1', volumeId: 'vb' });
+    const again = await runBackup(openRepository(here, 'p', SMALL), { source: b, backupId: 'b2', volumeId: 'vb2', fullScan: true });
+    assert.equal(again.header.bytesNew, 0, 'every block of b is deduplicated against the other node\'s packs');
+    assert.ok(kept.knownIds().count > first.count);
+
+    // Gc on the other node removes b's packs: a backup here must store b's blocks again.
+    for (const id of ['b1', 'b2']) await openRepository(there, 'p', SMALL).deleteBackup(id);
+    await runGc(openRepository(there, 'p', SMALL), { graceMs: 0 });
+    const third = await runBackup(openRepository(here, 'p', SMALL), { source: b, backupId: 'b3', volumeId: 'vb3', fullScan: true });
+    assert.ok(third.header.bytesNew > 0, 'blocks of removed packs are stored anew');
+    const target = path.join(dir, 'b-restored.img');
+    await runRestore(openRepository(here, 'p', SMALL), { backupId: 'b3', target });
+    assert.equal(sha256(target), sha256(b));
   });
 
   it('drops the least recently used projects past its bound, never the one asked for', async (t) => {

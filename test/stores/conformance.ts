@@ -18,8 +18,15 @@ async function collect(items: AsyncIterable<StoredObject>): Promise<StoredObject
   return out;
 }
 
+/** The keys `list` gives, checked against `listKeys` where the store has it. */
 async function keysOf(store: BlockStore, prefix: string): Promise<string[]> {
-  return (await collect(store.list(prefix))).map((o) => o.key).sort();
+  const listed = (await collect(store.list(prefix))).map((o) => o.key).sort();
+  if (store.listKeys) {
+    const keys: string[] = [];
+    for await (const key of store.listKeys(prefix)) keys.push(key);
+    assert.deepEqual(keys.sort(), listed, `listKeys('${prefix}') gives what list gives`);
+  }
+  return listed;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
