@@ -184,13 +184,13 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
     return { header, unchangedShortcut: reusedFrom !== null };
   } catch (err) {
     failed = true;
-    await threads?.close();
+    threads?.close();
     await writer.abandon().catch(() => undefined);
     await stopHeartbeat();
     await abandonBackup(repo, backupId, markerBody(true)).catch(() => undefined);
     throw new BackupFailedError(backupId, reasonOf(err), err);
   } finally {
-    await threads?.close();
+    threads?.close();
     await stopHeartbeat();
     await handle?.close().catch(() => undefined);
     if (!failed) {

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
+import { closeScanThreads } from './scanner.js';
 import type { UnpackEntries, UnpackResult, UnpackTask } from './unpack-protocol.js';
 
 let shared: Piscina | undefined;
@@ -32,9 +33,9 @@ export function unpackInWorker(task: Omit<UnpackTask, 'kind' | 'table' | 'ids'>,
   return pool().run({ kind: 'unpack', ...task, table: entries.table, ids: entries.ids } satisfies UnpackTask) as Promise<UnpackResult>;
 }
 
-/** Stops the worker threads (they would otherwise keep the process alive until idle). */
+/** Stops the worker threads, the pool's and the kept scan threads (they would otherwise keep the process alive until idle). */
 export async function closeEngine(): Promise<void> {
   const p = shared;
   shared = undefined;
-  if (p) await p.destroy();
+  await Promise.all([p?.destroy(), closeScanThreads()]);
 }

@@ -28,11 +28,13 @@ class PackFiller {
   constructor(setup: ScanSetup) {
     this.buffers = setup.packs.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
     this.free = this.buffers.map((_, i) => i);
-    parentPort!.on('message', (slot: number) => {
-      this.free.push(slot);
-      this.wake?.();
-      this.wake = undefined;
-    });
+  }
+
+  /** The main thread wrote the pack in buffer `slot`: it can be filled again. */
+  giveBack(slot: number): void {
+    this.free.push(slot);
+    this.wake?.();
+    this.wake = undefined;
   }
 
   /** The buffer to add a block of at most `bound` stored bytes to; a full one is sealed first. */
@@ -63,12 +65,10 @@ class PackFiller {
     this.entries = [];
     this.size = 0;
   }
-
-  close(): void {
-    parentPort!.removeAllListeners('message');
-    parentPort!.unref();
-  }
 }
+
+/** The pack buffers of the scan running, if one is. */
+let filling: PackFiller | undefined;
 
 async function scan(setup: ScanSetup): Promise<void> {
   const { fd, size, blockSize, chunkSize, level, packTarget } = setup;
@@ -79,7 +79,7 @@ async function scan(setup: ScanSetup): Promise<void> {
   const zeros = Buffer.alloc(blockSize);
   const cctx = new binding.CCtx();
   const bound = binding.compressBound(blockSize);
-  const packs = new PackFiller(setup);
+  const packs = (filling = new PackFiller(setup));
   const dataMap = new Uint8Array(setup.dataBlocks);
   const hasData = (block: number): boolean => ((dataMap[block >> 3] >> (block & 7)) & 1) === 1;
   try {
@@ -134,11 +134,14 @@ async function scan(setup: ScanSetup): Promise<void> {
     const e = err as NodeJS.ErrnoException;
     parentPort!.postMessage({ kind: 'failed', message: e.message, code: e.code } satisfies ScanMessage);
   } finally {
-    packs.close();
+    filling = undefined;
   }
 }
 
-// The first message says what to scan (null: nothing, this thread is not needed); later ones hand back pack buffers.
-parentPort!.once('message', (setup: ScanSetup | null) => {
-  if (setup) void scan(setup);
+// A thread scans for one backup after another (scanner.ts keeps it between them). A setup starts
+// a scan; a number hands back a pack buffer of the scan running. One that comes after its scan
+// ended, when the main thread wrote a pack late, is dropped: its buffer belonged to that scan.
+parentPort!.on('message', (message: ScanSetup | number) => {
+  if (typeof message === 'number') filling?.giveBack(message);
+  else void scan(message);
 });

@@ -45,34 +45,93 @@ function dataBlocks(fd: number, size: number, blockSize: number): SharedArrayBuf
 
 interface Thread {
   worker: Worker;
-  exited: Promise<void>;
+  /** It exited or failed: never handed out again. */
+  dead: boolean;
   error?: Error;
+  /** Its last scan ended with its answer ('done' or 'failed'): it waits for the next one. */
+  ready: boolean;
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
- * A backup's scan threads, started as soon as the backup knows it will read the source: a
- * thread takes tens of milliseconds to start, which then overlaps reading the project's index.
- * They learn what to scan from their first message.
+ * Scan threads kept between backups. Starting one costs some 100 ms of CPU (an isolate and its
+ * modules), more than the whole scan of a small volume: a node running backup after backup of
+ * small volumes spent most of its CPU starting threads.
+ */
+const idle: Thread[] = [];
+/**
+ * How long a thread waits for its next backup before it ends, and how many may wait. A waiting
+ * thread may hold its last backup's shared memory (the id table) until it ends or collects.
+ */
+const IDLE_MS = 30_000;
+const MAX_IDLE = 8;
+
+function startThread(): Thread {
+  const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+    // The thread's data lives in shared buffers; its own heap stays small.
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+  });
+  const thread: Thread = { worker, dead: false, ready: true };
+  worker.on('error', (err) => {
+    thread.error ??= err;
+    thread.dead = true;
+  });
+  worker.once('exit', () => {
+    thread.dead = true;
+    const at = idle.indexOf(thread);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return thread;
+}
+
+function takeThread(): Thread {
+  for (let thread = idle.pop(); thread; thread = idle.pop()) {
+    clearTimeout(thread.idleTimer);
+    if (thread.dead) continue;
+    thread.worker.ref();
+    return thread;
+  }
+  return startThread();
+}
+
+/** Keeps a thread whose scan ended cleanly for the next backup; ends any other. */
+function putBack(thread: Thread): void {
+  if (thread.dead || !thread.ready || thread.error || idle.length >= MAX_IDLE) {
+    void thread.worker.terminate();
+    return;
+  }
+  thread.worker.unref();
+  thread.idleTimer = setTimeout(() => void thread.worker.terminate(), IDLE_MS).unref();
+  idle.push(thread);
+}
+
+/** The thread ids of the threads kept for the next backup. */
+export function keptScanThreads(): number[] {
+  return idle.map((t) => t.worker.threadId);
+}
+
+/** Ends the kept threads (closeEngine). */
+export async function closeScanThreads(): Promise<void> {
+  const all = idle.splice(0);
+  for (const thread of all) clearTimeout(thread.idleTimer);
+  await Promise.all(all.map((t) => t.worker.terminate()));
+}
+
+/**
+ * A backup's scan threads, taken as soon as the backup knows it will read the source: a thread
+ * that has to start takes tens of milliseconds, which then overlaps reading the project's index.
+ * They learn what to scan from a setup message, and go back to be kept when the backup closes.
  */
 export class ScanThreads {
   private readonly threads: Thread[];
 
   constructor(count: number) {
-    this.threads = Array.from({ length: Math.max(1, count) }, () => {
-      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
-        // The thread's data lives in shared buffers; its own heap stays small.
-        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
-      });
-      const thread: Thread = { worker, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
-      worker.on('error', (err) => (thread.error ??= err));
-      return thread;
-    });
+    this.threads = Array.from({ length: Math.max(1, count) }, takeThread);
   }
 
   async scan(opts: ScanOptions): Promise<ScanResult> {
     const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
     const used = this.threads.slice(0, Math.ceil(opts.size / opts.chunkSize));
-    for (const idle of this.threads.slice(used.length)) idle.worker.postMessage(null);
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const ids = Buffer.from(opts.table.ids);
     // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
@@ -89,8 +148,10 @@ export class ScanThreads {
     const onAbort = (): void => stop(new DOMException('cancelled', 'AbortError'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const run = async ({ worker, exited }: Thread): Promise<void> => {
-      let finished = false;
+    const run = async (thread: Thread): Promise<void> => {
+      const { worker } = thread;
+      thread.ready = false;
+      let ended = false;
       const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity)));
       const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;
       const setup: ScanSetup = {
@@ -109,7 +170,19 @@ export class ScanThreads {
           return { buffer: b.buffer, byteOffset: b.byteOffset, length: b.length };
         }),
       };
-      worker.on('message', (message: ScanMessage) => {
+      let end!: () => void;
+      const answered = new Promise<void>((resolve) => (end = resolve));
+      const finish = (): void => {
+        ended = true;
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+        end();
+      };
+      const onExit = (): void => {
+        stop(thread.error ?? new EngineError('a scan thread of the backup ended before its work was done'));
+        finish();
+      };
+      const onMessage = (message: ScanMessage): void => {
         switch (message.kind) {
           case 'pack': {
             const entries: IndexEntry[] = [];
@@ -118,7 +191,10 @@ export class ScanThreads {
               entries.push({ id: ids.subarray(block * ID_BYTES, (block + 1) * ID_BYTES), offset, length, rawLength, flags });
               bytesNew += rawLength;
             }
-            const giveBack = (): void => worker.postMessage(message.slot);
+            // A pack written after the scan ended hands nothing back: the thread may be scanning for another backup.
+            const giveBack = (): void => {
+              if (!ended) worker.postMessage(message.slot);
+            };
             opts.writer.write(buffers[message.slot], message.size, entries, giveBack).catch(stop);
             if (opts.writer.failed) stop(opts.writer.failed);
             break;
@@ -131,15 +207,19 @@ export class ScanThreads {
             break;
           case 'failed':
             stop(failure(message));
+            thread.ready = true;
+            finish();
             break;
           case 'done':
-            finished = true;
+            thread.ready = true;
+            finish();
             break;
         }
-      });
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
       worker.postMessage(setup);
-      await exited;
-      if (!finished) stop(new EngineError('a scan thread of the backup ended before its work was done'));
+      await answered;
     };
 
     try {
@@ -153,8 +233,8 @@ export class ScanThreads {
     return { bytesRead, bytesNew };
   }
 
-  /** Ends every thread still running (a backup that failed before or during its scan). */
-  async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  /** Gives the threads back to be kept; one still scanning (a backup that failed during its scan) is ended. */
+  close(): void {
+    for (const thread of this.threads.splice(0)) putBack(thread);
   }
 }
