@@ -14,6 +14,7 @@ import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
 import { shelfOf, ShelvedBuffers } from './buffer-shelf.js';
 import { startWorkers, unpackInWorker } from './pool.js';
+import { closeScanThreads } from './scanner.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Repository } from './repository.js';
 import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Read, type Unit, type Wanted } from './restore-plan.js';
@@ -192,6 +193,7 @@ async function readUnits(
 
 export async function runRestore(repo: Repository, opts: RestoreOptions): Promise<RestoreResult> {
   startWorkers();
+  void closeScanThreads();
   // Its thread starts now, so that overlaps reading the manifest and the index.
   const writer = new VolumeWriter();
   try {

@@ -70,14 +70,25 @@ class PackFiller {
 /** The pack buffers of the scan running, if one is. */
 let filling: PackFiller | undefined;
 
+/**
+ * The thread's own buffers, kept from one scan to the next like the thread itself: an idle
+ * thread collects rarely, so a buffer made per scan would stay in memory beside the next one.
+ */
+const buffers = new Map<string, Buffer>();
+function kept(name: string, size: number, make: (size: number) => Buffer): Buffer {
+  let buffer = buffers.get(name);
+  if (buffer?.length !== size) buffers.set(name, (buffer = make(size)));
+  return buffer;
+}
+const cctx = new binding.CCtx();
+
 async function scan(setup: ScanSetup): Promise<void> {
   const { fd, size, blockSize, chunkSize, level, packTarget } = setup;
   const control = new Int32Array(setup.control);
   const table = new IdTable(setup.table);
   const ids = Buffer.from(setup.table.ids);
-  const chunk = Buffer.allocUnsafeSlow(chunkSize);
-  const zeros = Buffer.alloc(blockSize);
-  const cctx = new binding.CCtx();
+  const chunk = kept('chunk', chunkSize, Buffer.allocUnsafeSlow);
+  const zeros = kept('zeros', blockSize, Buffer.alloc);
   const bound = binding.compressBound(blockSize);
   const packs = (filling = new PackFiller(setup));
   const dataMap = new Uint8Array(setup.dataBlocks);

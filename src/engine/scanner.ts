@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { dataRanges } from '../common/data-ranges.js';
 import type { BlockStore } from '../stores/block-store.js';
+import { BufferShelf } from './buffer-shelf.js';
 import { EngineError } from './errors.js';
 import { ID_BYTES, indexLength, type IndexEntry } from './format.js';
 import type { PackWriter } from './packs.js';
@@ -59,12 +60,26 @@ interface Thread {
  * small volumes spent most of its CPU starting threads.
  */
 const idle: Thread[] = [];
-/**
- * How long a thread waits for its next backup before it ends, and how many may wait. A waiting
- * thread may hold its last backup's shared memory (the id table) until it ends or collects.
- */
+/** How long a thread waits for its next backup before it ends, and how many may wait. */
 const IDLE_MS = 30_000;
-const MAX_IDLE = 8;
+const MAX_IDLE = 4;
+/**
+ * A thread is kept only after a scan whose id table was at most this big: an idle thread
+ * collects rarely, so it holds its last scan's shared memory, and a volume big enough for a big
+ * table takes long enough to scan that starting a thread is nothing beside it.
+ */
+const MAX_KEPT_TABLE_BYTES = 8 << 20;
+
+/**
+ * Pack buffers kept for the next scans, per store (its aligned memory is its own): the threads
+ * hold on to the ones they filled until they collect, so fresh ones per scan would add up.
+ */
+let packShelves = new WeakMap<BlockStore, BufferShelf>();
+function packShelf(store: BlockStore): BufferShelf {
+  let shelf = packShelves.get(store);
+  if (!shelf) packShelves.set(store, (shelf = new BufferShelf(MAX_IDLE * BUFFERS_PER_THREAD)));
+  return shelf;
+}
 
 function startThread(): Thread {
   const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
@@ -95,8 +110,8 @@ function takeThread(): Thread {
 }
 
 /** Keeps a thread whose scan ended cleanly for the next backup; ends any other. */
-function putBack(thread: Thread): void {
-  if (thread.dead || !thread.ready || thread.error || idle.length >= MAX_IDLE) {
+function putBack(thread: Thread, keep: boolean): void {
+  if (!keep || thread.dead || !thread.ready || thread.error || idle.length >= MAX_IDLE) {
     void thread.worker.terminate();
     return;
   }
@@ -110,10 +125,14 @@ export function keptScanThreads(): number[] {
   return idle.map((t) => t.worker.threadId);
 }
 
-/** Ends the kept threads (closeEngine). */
+/**
+ * Ends the kept threads and lets their pack buffers go (closeEngine, and a restore, which needs
+ * its own memory: kept for backups, they would hold some 35 MB beside it).
+ */
 export async function closeScanThreads(): Promise<void> {
   const all = idle.splice(0);
   for (const thread of all) clearTimeout(thread.idleTimer);
+  packShelves = new WeakMap();
   await Promise.all(all.map((t) => t.worker.terminate()));
 }
 
@@ -124,18 +143,21 @@ export async function closeScanThreads(): Promise<void> {
  */
 export class ScanThreads {
   private readonly threads: Thread[];
+  private keep = true;
 
   constructor(count: number) {
     this.threads = Array.from({ length: Math.max(1, count) }, takeThread);
   }
 
   async scan(opts: ScanOptions): Promise<ScanResult> {
+    this.keep = opts.table.ids.byteLength + opts.table.slots.byteLength <= MAX_KEPT_TABLE_BYTES;
     const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
     const used = this.threads.slice(0, Math.ceil(opts.size / opts.chunkSize));
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const ids = Buffer.from(opts.table.ids);
     // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
     const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
+    const shelf = packShelf(opts.store);
     let firstError: Error | undefined;
     let bytesDone = 0;
     let bytesRead = 0;
@@ -152,7 +174,9 @@ export class ScanThreads {
       const { worker } = thread;
       thread.ready = false;
       let ended = false;
-      const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity)));
+      const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => shelf.take(capacity, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity))));
+      // Slots whose pack the writer has: they go back to the thread, or after the scan to the shelf, once written.
+      const writing = new Set<number>();
       const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;
       const setup: ScanSetup = {
         fd,
@@ -174,6 +198,7 @@ export class ScanThreads {
       const answered = new Promise<void>((resolve) => (end = resolve));
       const finish = (): void => {
         ended = true;
+        buffers.forEach((buffer, slot) => writing.has(slot) || shelf.put(buffer));
         worker.off('message', onMessage);
         worker.off('exit', onExit);
         end();
@@ -191,9 +216,12 @@ export class ScanThreads {
               entries.push({ id: ids.subarray(block * ID_BYTES, (block + 1) * ID_BYTES), offset, length, rawLength, flags });
               bytesNew += rawLength;
             }
-            // A pack written after the scan ended hands nothing back: the thread may be scanning for another backup.
+            // A pack written after the scan ended is not handed back: the thread may be scanning for another backup.
+            writing.add(message.slot);
             const giveBack = (): void => {
+              writing.delete(message.slot);
               if (!ended) worker.postMessage(message.slot);
+              else shelf.put(buffers[message.slot]);
             };
             opts.writer.write(buffers[message.slot], message.size, entries, giveBack).catch(stop);
             if (opts.writer.failed) stop(opts.writer.failed);
@@ -235,6 +263,6 @@ export class ScanThreads {
 
   /** Gives the threads back to be kept; one still scanning (a backup that failed during its scan) is ended. */
   close(): void {
-    for (const thread of this.threads.splice(0)) putBack(thread);
+    for (const thread of this.threads.splice(0)) putBack(thread, this.keep);
   }
 }
