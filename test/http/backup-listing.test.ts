@@ -116,6 +116,19 @@ for (const db of DB_KINDS) {
       assert.equal(v2.body.backups.length, 7, 'v2 has no fuzzy filters');
     });
 
+    it('filters by metadata pairs, as volumes do, and counts what it matched', async () => {
+      const matching = async (metadata: string) => {
+        const r = await call(server, 'GET', `/v3/${owner.projectId}/backups/detail?metadata=${encodeURIComponent(metadata)}&with_count=true`, { token: owner.token, headers: { 'OpenStack-API-Version': 'volume 3.45' } });
+        assert.equal(r.status, 200, r.text);
+        return { names: r.body.backups.map((b: { name: string }) => b.name), count: r.body.count };
+      };
+      assert.deepEqual(await matching('{"n":"3"}'), { names: ['bk-03'], count: 1 });
+      assert.deepEqual(await matching("{'n': '5'}"), { names: ['bk-05'], count: 1 });
+      assert.deepEqual(await matching('{"n":"3","other":"x"}'), { names: [], count: 0 });
+      const bad = await call(server, 'GET', `/v3/${owner.projectId}/backups/detail?metadata=${encodeURIComponent('[1]')}`, { token: owner.token });
+      assert.equal(bad.status, 400);
+    });
+
     it('sorts by sort=key:dir lists and by sort_key/sort_dir', async () => {
       const bySize = await call(server, 'GET', `/v2/${owner.projectId}/backups/detail?sort_key=size&sort_dir=asc`, { token: owner.token });
       assert.deepEqual(bySize.body.backups.map((b: { size: number }) => b.size), [1, 2, 3, 4, 5, 6, 7]);

@@ -4,7 +4,7 @@ import type { Db } from '../../db/connect.js';
 import type { BackupTable } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
 import type { Page, ResourceQuery } from '../common/listing.js';
-import { listingDialect, orderOf, pageInSql, type OrderColumn } from '../common/sql-listing.js';
+import { listingDialect, metadataFilters, orderOf, pageInSql, type OrderColumn } from '../common/sql-listing.js';
 
 export interface Backup {
   id: string;
@@ -153,6 +153,7 @@ export class BackupRepository {
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
     for (const [field, value] of Object.entries(q.fuzzy)) s = s.where(this.dialect.contains(field, value));
+    for (const f of metadataFilters(q, this.dialect)) s = s.where(f);
     const unfiltered = Object.keys(q.exact).length === 0 && Object.keys(q.fuzzy).length === 0 && !q.metadata;
     const page = await pageInSql(s, q, {
       order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id),

@@ -61,6 +61,11 @@ export function listingDialect(db: Kysely<any>): ListingDialect {
 }
 
 /** The query's sort keys as columns, then the id (in the first key's direction) unless sorted by already: every order is total. */
+/** A listing's metadata filter: every pair of it in the record's metadata (a JSON object column). */
+export function metadataFilters(q: ResourceQuery, dialect: ListingDialect): RawBuilder<SqlBool>[] {
+  return Object.entries(q.metadata ?? {}).map(([k, v]) => dialect.hasEntry('metadata', k, v));
+}
+
 export function orderOf(q: ResourceQuery, columns: Readonly<Partial<Record<string, OrderColumn>>>, id: OrderColumn): OrderTerm[] {
   const terms: OrderTerm[] = q.sort.flatMap(({ key, dir }) => {
     const c = columns[key];

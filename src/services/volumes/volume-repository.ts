@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Page, PagingRules, ResourceQuery } from '../common/listing.js';
-import { listingDialect, orderOf, pageInSql, type ListingDialect, type OrderColumn } from '../common/sql-listing.js';
+import { listingDialect, metadataFilters, orderOf, pageInSql, type ListingDialect, type OrderColumn } from '../common/sql-listing.js';
 import { snapshotRow, toSnapshot, toVolume, volumeRow, type Snapshot, type Volume } from './volume-records.js';
 import type { Target } from '../../common/state-machine.js';
 import { SNAPSHOT_MACHINE, VOLUME_MACHINE, type SnapshotStatus, type VolumeStatus } from './volume-state.js';
@@ -27,10 +27,6 @@ function fuzzyFilters(q: ResourceQuery, dialect: ListingDialect): RawBuilder<Sql
   return Object.entries(q.fuzzy).map(([field, needle]) =>
     dialect.contains(field === 'bootable' ? sql`case when bootable = 1 then 'true' else 'false' end` : field, needle),
   );
-}
-
-function metadataFilters(q: ResourceQuery, dialect: ListingDialect): RawBuilder<SqlBool>[] {
-  return Object.entries(q.metadata ?? {}).map(([k, v]) => dialect.hasEntry('metadata', k, v));
 }
 
 /** Volume and snapshot records of every project; services scope them. */
