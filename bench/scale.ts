@@ -3,8 +3,9 @@
  * scale-out as an operator would run it (issue 18). For each count of servers it starts that
  * many `vbs serve` processes on one PostgreSQL database (an embedded one) and one S3 store
  * (s3rver, the S3 server the tests use), sharing one data directory as nodes share their
- * volumes over a network file system, then runs a fixed mix through a client that sends each
- * request to the next server in turn: `--backups` backups of `--volumes` small volumes (each
+ * volumes over a network file system, warms them up with a few untimed backups, then runs a
+ * fixed mix through a client that sends each request to the next server in turn: `--backups`
+ * backups of `--volumes` small volumes (each
  * volume's backups one after another, the volumes at once), a listing loop beside them, then
  * `--restores` restores into new volumes. It reports the mix's wall time and throughput, p50/p99
  * of a backup (request to the job's end) and of the wait before a node took the job, the
@@ -83,22 +84,68 @@ async function jobEnded(next: () => Session, projectId: string, jobId: string): 
   }, 250);
 }
 
-async function runMix(services: Service[], o: { volumes: number; backups: number; restores: number; mib: number }): Promise<Omit<MixResult, 'servers' | 'cpu'>> {
-  const next = roundRobin(services.map((s) => s.session));
+/** `count` volumes of 1 GiB, each with `mib` MiB of data written at its start. */
+async function createVolumes(services: Service[], next: () => Session, count: number, mib: number, name: string): Promise<string[]> {
   const projectId = services[0].session.projectId;
   const volumes: string[] = [];
-  for (let i = 0; i < o.volumes; i++) {
-    const r = await call(next(), 'POST', `/v3/${projectId}/volumes`, { volume: { size: 1, name: `mix-${i}` } });
+  for (let i = 0; i < count; i++) {
+    const r = await call(next(), 'POST', `/v3/${projectId}/volumes`, { volume: { size: 1, name: `${name}-${i}` } });
     await volumeAvailable(services[0].session, r.body.volume.id);
     const image = (await services[0].vbs(['volume', 'path', r.body.volume.id])).trim();
     const fh = await fs.open(image, 'r+');
-    await fh.write(Buffer.alloc(o.mib * MiB, `volume ${i} `), 0, o.mib * MiB, 0);
+    await fh.write(Buffer.alloc(mib * MiB, `${name} ${i} `), 0, mib * MiB, 0);
     await fh.close();
     volumes.push(r.body.volume.id);
   }
-  const backupTimes: number[] = [];
-  const waits: number[] = [];
-  const backupIds: string[] = [];
+  return volumes;
+}
+
+interface Backups {
+  /** Request to the job's end, ms. */
+  times: number[];
+  /** Request to a node's taking the job, ms. */
+  waits: number[];
+  ids: string[];
+}
+
+/** `total` backups of the volumes, all volumes at once, each volume's one after another. */
+async function backUp(next: () => Session, projectId: string, volumes: string[], total: number): Promise<Backups> {
+  const done: Backups = { times: [], waits: [], ids: [] };
+  const perVolume = Math.ceil(total / volumes.length);
+  await Promise.all(
+    volumes.map(async (volumeId, v) => {
+      for (let k = 0; k < perVolume && v * perVolume + k < total; k++) {
+        const asked = Date.now();
+        const r = await call(next(), 'POST', `/v2/${projectId}/cloudbackups`, { backup: { volume_id: volumeId, name: `mix-${v}-${k}` } });
+        if (r.status !== 200) throw new Error(`backup create: ${JSON.stringify(r.body)}`);
+        const job = await jobEnded(next, projectId, r.body.job_id as string);
+        if (job.status !== 'SUCCESS') throw new Error(`backup failed: ${job.fail_reason}`);
+        done.times.push(Date.parse(job.end_time as string) - asked);
+        done.waits.push(Date.parse(job.begin_time as string) - asked);
+        done.ids.push(job.entities.backup_id as string);
+        // The volume is available again once its backup's record is: the next one may start.
+        await volumeAvailable(next(), volumeId, 20);
+      }
+    }),
+  );
+  return done;
+}
+
+/**
+ * Brings every server to its steady state before the mix is timed: a fresh process compiles
+ * its hot paths and starts its scan threads on its first jobs, a cost the servers of a long-running
+ * service paid long ago, and one that 2 and 3 servers would pay 2 and 3 times in the mix.
+ */
+async function warmUp(services: Service[]): Promise<void> {
+  const next = roundRobin(services.map((s) => s.session));
+  const volumes = await createVolumes(services, next, 4 * services.length, 1, 'warm');
+  await backUp(next, services[0].session.projectId, volumes, 2 * volumes.length);
+}
+
+async function runMix(services: Service[], o: { volumes: number; backups: number; restores: number; mib: number }): Promise<Omit<MixResult, 'servers' | 'cpu'>> {
+  const next = roundRobin(services.map((s) => s.session));
+  const projectId = services[0].session.projectId;
+  const volumes = await createVolumes(services, next, o.volumes, o.mib, 'mix');
   let listing = true;
   const listingTimes: number[] = [];
   const listings = (async () => {
@@ -110,29 +157,13 @@ async function runMix(services: Service[], o: { volumes: number; backups: number
     }
   })();
   const started = performance.now();
-  const perVolume = Math.ceil(o.backups / o.volumes);
-  await Promise.all(
-    volumes.map(async (volumeId, v) => {
-      for (let k = 0; k < perVolume && v * perVolume + k < o.backups; k++) {
-        const asked = Date.now();
-        const r = await call(next(), 'POST', `/v2/${projectId}/cloudbackups`, { backup: { volume_id: volumeId, name: `mix-${v}-${k}` } });
-        if (r.status !== 200) throw new Error(`backup create: ${JSON.stringify(r.body)}`);
-        const job = await jobEnded(next, projectId, r.body.job_id as string);
-        if (job.status !== 'SUCCESS') throw new Error(`backup failed: ${job.fail_reason}`);
-        backupTimes.push(Date.parse(job.end_time as string) - asked);
-        waits.push(Date.parse(job.begin_time as string) - asked);
-        backupIds.push(job.entities.backup_id as string);
-        // The volume is available again once its backup's record is: the next one may start.
-        await volumeAvailable(next(), volumeId, 20);
-      }
-    }),
-  );
+  const backups = await backUp(next, projectId, volumes, o.backups);
   const seconds = (performance.now() - started) / 1000;
   listing = false;
   await listings;
   const restoresStarted = performance.now();
   await Promise.all(
-    backupIds.slice(0, o.restores).map(async (backupId) => {
+    backups.ids.slice(0, o.restores).map(async (backupId) => {
       const r = await call(next(), 'POST', `/v3/${projectId}/backups/${backupId}/restore`, { restore: {} });
       if (r.status !== 202) throw new Error(`restore: ${JSON.stringify(r.body)}`);
       await volumeAvailable(next(), r.body.restore.volume_id as string, 50);
@@ -140,12 +171,12 @@ async function runMix(services: Service[], o: { volumes: number; backups: number
   );
   return {
     seconds,
-    backups: backupTimes.length,
-    backupsPerSecond: backupTimes.length / seconds,
-    backupP50: percentile(backupTimes, 0.5) / 1000,
-    backupP99: percentile(backupTimes, 0.99) / 1000,
-    waitP50: percentile(waits, 0.5) / 1000,
-    waitP99: percentile(waits, 0.99) / 1000,
+    backups: backups.times.length,
+    backupsPerSecond: backups.times.length / seconds,
+    backupP50: percentile(backups.times, 0.5) / 1000,
+    backupP99: percentile(backups.times, 0.99) / 1000,
+    waitP50: percentile(backups.waits, 0.5) / 1000,
+    waitP99: percentile(backups.waits, 0.99) / 1000,
     listings: listingTimes.length,
     listingP99: percentile(listingTimes, 0.99),
     restoreSeconds: (performance.now() - restoresStarted) / 1000,
@@ -185,6 +216,7 @@ async function main(): Promise<void> {
       const services: Service[] = [];
       try {
         for (let i = 0; i < n; i++) services.push(await startService(dataDir, { env: { ...env, VBS_NODE_NAME: `node-${i + 1}` } }));
+        await warmUp(services);
         const others = [...(await pidsMatching('postgres: ')), ...(await pidsMatching('s3rver-process'))];
         const before = new Map([...services.map((s) => s.pid), ...others].map((p) => [p, cpuOf(p)]));
         const cpuSince = (pids: number[]) => pids.reduce((sum, p) => sum + cpuOf(p) - (before.get(p) ?? 0), 0);
