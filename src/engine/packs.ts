@@ -90,11 +90,13 @@ export class PackIndex {
     const listed = new Map<string, Date | undefined>();
     // A kept index lists keys only where that is cheaper (the fs store stats every file for the
     // times), and then asks the times of just the objects it has not seen.
-    if (this.packs.size > 0 && this.store.listKeys) for await (const key of this.store.listKeys(prefix)) listed.set(key.slice(prefix.length), undefined);
+    const listKeys = this.packs.size > 0 ? this.store.listKeys : undefined;
+    const keysOnly = listKeys !== undefined;
+    if (keysOnly) for await (const key of listKeys.call(this.store, prefix)) listed.set(key.slice(prefix.length), undefined);
     else for await (const o of this.store.list(prefix)) listed.set(o.key.slice(prefix.length), o.modified);
     for (const id of [...this.packs.keys()]) if (!listed.has(id)) this.forget(id);
     const fresh = [...listed.keys()].filter((id) => !this.packs.has(id));
-    if (fresh.length > FRESH_TIMES_ONE_BY_ONE) for await (const o of this.store.list(prefix)) listed.set(o.key.slice(prefix.length), o.modified);
+    if (keysOnly && fresh.length > FRESH_TIMES_ONE_BY_ONE) for await (const o of this.store.list(prefix)) listed.set(o.key.slice(prefix.length), o.modified);
     let next = 0;
     const lanes = Array.from({ length: Math.min(8, fresh.length) }, async () => {
       while (next < fresh.length) {

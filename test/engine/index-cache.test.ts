@@ -10,17 +10,23 @@ import { after, describe, it, type TestContext } from 'node:test';
 import { closeEngine, openRepository, runBackup, runGc, runRestore } from '../../src/engine/index.js';
 import { keys } from '../../src/engine/format.js';
 import { sharedPackIndex } from '../../src/engine/index-cache.js';
+import type { StoredObject } from '../../src/stores/block-store.js';
 import { FsBlockStore } from '../../src/stores/fs-store.js';
 import { makeVolume, scribble, sha256, SMALL, tempDir } from './helpers.js';
 
 after(() => closeEngine());
 
-/** A store that counts the index objects read from it. */
+/** A store that counts the index objects read from it, and its listings of them. */
 class CountingStore extends FsBlockStore {
   indexReads = 0;
+  indexListings = 0;
   override async get(key: string): Promise<Buffer> {
     if (key.startsWith('index/')) this.indexReads += 1;
     return super.get(key);
+  }
+  override list(prefix: string): AsyncIterable<StoredObject> {
+    if (prefix.startsWith('index/')) this.indexListings += 1;
+    return super.list(prefix);
   }
 }
 
@@ -44,6 +50,12 @@ describe('engine: pack indexes kept between jobs', () => {
     await runBackup(openRepository(store, 'p', SMALL), { source: vol, backupId: 'b1', volumeId: 'v' });
     const packs = sharedPackIndex(store, 'p').packs.size;
     assert.ok(packs > 10, `the project has ${packs} packs`);
+
+    // Another process reads the whole index once: one listing gives it every object's time.
+    const other = new CountingStore(path.join(dir, 'store'));
+    await sharedPackIndex(other, 'p').refresh();
+    assert.equal(sharedPackIndex(other, 'p').packs.size, packs);
+    assert.equal(other.indexListings, 1, 'the first read of the index lists it once');
 
     store.indexReads = 0;
     scribble(vol, 3);
