@@ -151,7 +151,7 @@ async function bench(o: Options): Promise<void> {
     await app.listen({ host: config.host, port: config.port });
     const { token } = await issueToken(config.publicUrl, 'listing-load-user', PASSWORD, 'listing-load');
     const base = `${config.publicUrl}/v3/${project.id}/backups/detail`;
-    const middle = (await services.backupQueries.list(project.id, { exact: {}, fuzzy: {}, metadata: undefined, allTenants: false, sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: Math.floor(o.rows / 2), marker: undefined, withCount: false })).items[0].id;
+    const middle = (await services.backups.page(project.id, { exact: {}, fuzzy: {}, metadata: undefined, allTenants: false, sort: [{ key: 'created_at', dir: 'desc' }], limit: 1, offset: Math.floor(o.rows / 2), marker: undefined, withCount: false })).items[0].id;
     const cases: Record<string, string> = {
       'limit=100': `${base}?limit=100`,
       'limit=100&with_count=true': `${base}?limit=100&with_count=true`,

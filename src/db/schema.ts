@@ -206,6 +206,8 @@ export interface BackupTable {
   bytes_logical?: number | null;
   /** Bytes the backup added to the store after dedup and compression; null likewise. */
   bytes_stored?: number | null;
+  /** A random tag every write of the row changes (migration 0150): what a kept rendering of the backup is keyed by. */
+  revision: number;
 }
 
 export interface BackupPolicyTable {

@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
-import fastJson, { type Schema } from 'fast-json-stringify';
 import { pino, type Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../common/errors.js';
@@ -13,6 +12,7 @@ import { registerMetrics } from './metrics.js';
 import { registerBackupAgeMetric } from './backup-age-metric.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestLog } from './request-log.js';
+import { serializerOf } from './serializers.js';
 import { trackRoutes } from './route-table.js';
 import './types.js';
 import { identityRoutes } from './routes/identity.js';
@@ -51,17 +51,6 @@ export interface AppOptions {
 }
 
 export type ReplyObserver = (reply: { method: string; url: string; route: string; schema: FastifySchema | undefined; status: number; body: unknown }) => void;
-
-/** Schemas are module constants: each compiles once per process, whichever app serves it. */
-const serializers = new WeakMap<object, (data: unknown) => string>();
-function serializerOf(schema: unknown): (data: unknown) => string {
-  let serialize = serializers.get(schema as object);
-  if (!serialize) {
-    serialize = fastJson(schema as Schema);
-    serializers.set(schema as object, serialize);
-  }
-  return serialize;
-}
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({

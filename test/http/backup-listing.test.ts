@@ -182,6 +182,55 @@ for (const db of DB_KINDS) {
       }
     });
 
+    it('lists every write of a backup at once, whoever makes it, as the show of its API version does', async () => {
+      const fresh = await projectWithUser(server, 'list-fresh');
+      const backups = Array.from({ length: 4 }, (_, i) => record(fresh.projectId, i, { status: 'available' }));
+      for (const b of backups) await server.services.backups.insert(b);
+      const versions: Array<[string, Record<string, string>]> = [
+        ['v2', {}],
+        ['v3', { 'OpenStack-API-Version': 'volume 3.0' }],
+        ['v3', { 'OpenStack-API-Version': 'volume 3.43' }],
+      ];
+      /** Each listing's items are, field for field, what the show of the same version answers. */
+      const listedAsShown = async (why: string) => {
+        for (const [prefix, headers] of versions) {
+          for (const path of ['backups/detail', 'backups']) {
+            const listed = await call(server, 'GET', `/${prefix}/${fresh.projectId}/${path}`, { token: fresh.token, headers });
+            assert.equal(listed.status, 200, listed.text);
+            const ids = (await server.services.database.db.selectFrom('backups').select('id').where('project_id', '=', fresh.projectId).orderBy('created_at', 'desc').execute()).map((b) => b.id);
+            assert.deepEqual(listed.body.backups.map((b: { id: string }) => b.id), ids, `${why}: ${prefix} ${JSON.stringify(headers)} ${path}`);
+            for (const item of listed.body.backups as Array<{ id: string }>) {
+              const shown = (await call(server, 'GET', `/${prefix}/${fresh.projectId}/backups/${item.id}`, { token: fresh.token, headers })).body.backup;
+              const expected = path === 'backups' ? { id: shown.id, name: shown.name, links: shown.links } : shown;
+              assert.deepEqual(item, expected, `${why}: ${prefix} ${JSON.stringify(headers)} ${path}`);
+            }
+          }
+        }
+      };
+      await listedAsShown('as inserted');
+      await listedAsShown('listed again');
+
+      const db = server.services.database.db;
+      // The user's update, a job's progress (which keeps updated_at), a status move, a row gone.
+      const renamed = await call(server, 'PUT', `/v3/${fresh.projectId}/backups/${backups[0].id}`, {
+        token: fresh.token,
+        headers: { 'OpenStack-API-Version': 'volume 3.43' },
+        body: { backup: { name: 'renamed', metadata: { k: 'v' } } },
+      });
+      assert.equal(renamed.status, 200, renamed.text);
+      await db.updateTable('backups').set({ service_metadata: JSON.stringify({ progress: '42' }) }).where('id', '=', backups[1].id).execute();
+      assert.equal(await server.services.backups.moveBackup(backups[2].id, 'available', 'deleting'), true);
+      await db.deleteFrom('backups').where('id', '=', backups[3].id).execute();
+      await listedAsShown('after the writes');
+
+      const v2 = (await call(server, 'GET', `/v2/${fresh.projectId}/backups/detail`, { token: fresh.token })).body.backups as Array<{ id: string; name: string; status: string; service_metadata: string }>;
+      const of = (b: Backup) => v2.find((x) => x.id === b.id);
+      assert.equal(of(backups[0])?.name, 'renamed');
+      assert.equal(JSON.parse(of(backups[1])?.service_metadata ?? '{}').progress, '42');
+      assert.equal(of(backups[2])?.status, 'deleting');
+      assert.equal(of(backups[3]), undefined);
+    });
+
     it('negotiates microversions: echoes the legacy header, 406 above the maximum, 400 when malformed', async () => {
       const legacy = await call(server, 'GET', `/v3/${owner.projectId}/backups`, { token: owner.token, headers: { 'X-OpenStack-Volume-API-Version': '3.40' } });
       assert.equal(legacy.headers.get('openstack-api-version'), 'volume 3.40');

@@ -2,7 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../../src/container.js';
-import { paginate, type ResourceQuery, type ResourceSortKey } from '../../src/services/common/listing.js';
+import { paginate, type Page, type ResourceQuery, type ResourceSortKey } from '../../src/services/common/listing.js';
+import type { Backup } from '../../src/services/backups/backup-repository.js';
 import { InvalidInput, NotFound } from '../../src/services/common/errors.js';
 import { backupRecord, startServices } from '../support/services.js';
 import { DB_KINDS } from '../support/server.js';
@@ -53,7 +54,16 @@ for (const kind of DB_KINDS) {
     });
     after(async () => close());
 
-    it('walks every order page by page, by marker and by offset, as the whole listing sliced', async () => {
+    /** The page of ids and revisions a listing that keeps rendered views reads is the same page. */
+    const sameRevisions = async (projectId: string, q: ResourceQuery, page: Page<Backup>) => {
+      const revisions = await s.backups.pageRevisions(projectId, q);
+      assert.deepEqual(revisions.items.map((b) => b.id), page.items.map((b) => b.id));
+      assert.ok(revisions.items.every((b) => Number.isSafeInteger(b.revision)));
+      assert.equal(revisions.nextMarker, page.nextMarker);
+      assert.equal(revisions.total, page.total);
+    };
+
+    it('walks every order page by page, by marker and by offset, as the whole listing sliced (ids and revisions alike)', async () => {
       for (const sort of ORDERS) {
         const whole = await s.backups.page(PROJECT, query({ sort, withCount: true }));
         assert.equal(whole.items.length, ROWS);
@@ -67,6 +77,7 @@ for (const kind of DB_KINDS) {
             const expected = paginate(whole.items, query({ sort, limit, marker }));
             assert.deepEqual(page.items.map((b) => b.id), expected.items.map((b) => b.id), `${JSON.stringify(sort)} limit ${limit} after ${marker}`);
             assert.equal(page.nextMarker, expected.nextMarker);
+            await sameRevisions(PROJECT, query({ sort, limit, marker }), page);
             walked.push(...page.items.map((b) => b.id));
             marker = page.nextMarker;
             if (!marker) break;
@@ -80,6 +91,7 @@ for (const kind of DB_KINDS) {
           assert.deepEqual(page.items.map((b) => b.id), expected.items.map((b) => b.id), `${JSON.stringify(sort)} marker ${marker} offset ${offset}`);
           assert.equal(page.nextMarker, expected.nextMarker);
           assert.equal(page.total, ROWS);
+          await sameRevisions(PROJECT, q, page);
         }
       }
     });

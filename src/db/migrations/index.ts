@@ -21,6 +21,7 @@ import * as m0110 from './0110_backup_figures.js';
 import * as m0111 from './0111_credential_status.js';
 import * as m0130 from './0130_listing_indexes.js';
 import * as m0140 from './0140_backup_counts.js';
+import * as m0150 from './0150_backup_revisions.js';
 
 /** Every migration in order; names sort in the order they apply. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0111_credential_status': m0111,
   '0130_listing_indexes': m0130,
   '0140_backup_counts': m0140,
+  '0150_backup_revisions': m0150,
 };
 
 export const migrationProvider: MigrationProvider = {

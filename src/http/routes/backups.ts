@@ -5,31 +5,40 @@ import { cinderBackupRequest, cinderRestoreTarget, parseBackupAction, parseBacku
 import { BACKUP_LISTING } from '../../services/backups/backup-queries.js';
 import { atLeast } from '../microversion.js';
 import { backupDetail, backupSummary } from '../views/cinder-backups.js';
-import { nextPageLinks } from '../views/cinder-links.js';
+import { contextKey, nextPageLinks } from '../views/cinder-links.js';
+import { listingJson, RenderedViews } from '../views/rendered-views.js';
+import { serializerOf } from '../serializers.js';
+import type { BackupRevision } from '../../services/backups/backup-repository.js';
 import { CINDER_PREFIXES, callerOf, listingQuery, viewContext, type Query } from './cinder-context.js';
 import { ProjectParams } from '../schemas/cinder-common.js';
-import { BackupActionBody, BackupListingQuery, BackupParams, BackupReplies as R, CreateBackupBody, ImportRecordBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
+import { BackupActionBody, BackupDetail, BackupListingQuery, BackupParams, BackupSummary, BackupReplies as R, CreateBackupBody, ImportRecordBody, RestoreBackupBody, UpdateBackupBody } from '../schemas/cinder-backups.js';
 
 type Params = { project_id: string; backup_id: string };
+
+/** What listings keep of rendered backups: some 4,000 detail views. */
+const RENDERED_VIEW_BYTES = 4 * 1024 * 1024;
+const renderDetail = serializerOf(BackupDetail);
+const renderSummary = serializerOf(BackupSummary);
 const tags = ['backups'];
 
 /** The Cinder-compatible ("native OpenStack") backup routes, at /v2 and /v3. */
 export function backupRoutes(services: Services): FastifyPluginAsync {
   const { publicUrl } = services.config;
   return async (app) => {
+    // A listing page renders only the backups written since it was last rendered.
+    const views = new RenderedViews(RENDERED_VIEW_BYTES);
     for (const prefix of CINDER_PREFIXES) {
       const listing = (detail: boolean) => async (request: FastifyRequest<{ Params: Params; Querystring: Query }>, reply: FastifyReply) => {
         const ctx = viewContext(publicUrl, request, reply);
         // Backups' fuzzy filters came with 3.31 (volumes' with 3.34).
         const q = listingQuery(request, ctx, BACKUP_LISTING, '3.31');
-        const page = await services.backupQueries.list(ctx.projectId, q);
-        const view = detail ? backupDetail : backupSummary;
+        const [view, render] = detail ? [backupDetail, renderDetail] : [backupSummary, renderSummary];
+        const variant = `${detail ? 'detail' : 'summary'} ${contextKey(ctx)}`;
+        const keyOf = (b: BackupRevision) => `${variant} ${b.id} ${b.revision}`;
+        const page = await services.backupQueries.listRevised(ctx.projectId, q, (b) => views.get(keyOf(b)));
+        const items = page.items.map((b) => ('kept' in b ? b.kept : views.put(keyOf(b), Buffer.from(render(view(b.backup, ctx))))));
         const next = nextPageLinks(ctx, detail ? 'backups/detail' : 'backups', request.query, page.nextMarker);
-        return {
-          backups: page.items.map((b) => view(b, ctx)),
-          ...(next ? { backups_links: next } : {}),
-          ...(q.withCount ? { count: page.total } : {}),
-        };
+        return reply.type('application/json; charset=utf-8').send(listingJson('backups', items, next, q.withCount ? page.total : undefined));
       };
       app.get(`${prefix}/backups`, { schema: { tags, summary: 'List backups (summary)', params: ProjectParams, querystring: BackupListingQuery, response: R.list } }, listing(false));
       app.get(`${prefix}/backups/detail`, { schema: { tags, summary: 'List backups with details', params: ProjectParams, querystring: BackupListingQuery, response: R.detail } }, listing(true));

@@ -8,6 +8,11 @@ export interface CinderViewContext {
   admin: boolean;
 }
 
+/** All of a view context, as text: views kept between requests are kept under it (rendered-views.ts). */
+export function contextKey(ctx: CinderViewContext): string {
+  return `${ctx.publicUrl} ${ctx.projectId} ${ctx.version.major}.${ctx.version.minor} ${ctx.admin}`;
+}
+
 function apiPrefix(v: Microversion): string {
   return v.major === 2 ? 'v2' : 'v3';
 }

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { randomInt } from 'node:crypto';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Target } from '../../common/state-machine.js';
 import type { Db } from '../../db/connect.js';
-import type { BackupTable } from '../../db/schema.js';
+import type { BackupTable, Database } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
 import type { Page, ResourceQuery } from '../common/listing.js';
 import { listingDialect, metadataFilters, orderOf, pageInSql, type OrderColumn } from '../common/sql-listing.js';
@@ -32,7 +33,10 @@ export interface Backup {
   updatedAt: Date | null;
 }
 
-export function toBackup(row: BackupTable): Backup {
+/** A backup's row as the catalogue record in the store keeps it: all but its revision, which only the database has. */
+export type BackupRecordRow = Omit<BackupTable, 'revision'>;
+
+export function toBackup(row: BackupRecordRow): Backup {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -60,7 +64,7 @@ export function toBackup(row: BackupTable): Backup {
   };
 }
 
-export function toRow(b: Backup): BackupTable {
+export function toRow(b: Backup): BackupRecordRow {
   return {
     id: b.id,
     project_id: b.projectId,
@@ -88,6 +92,17 @@ export function toRow(b: Backup): BackupTable {
   };
 }
 
+/** A backup's row to insert: a new row is a new revision (migration 0150), never one its id had before. */
+export function insertableRow(b: Backup): BackupTable {
+  return { ...toRow(b), revision: randomInt(2 ** 48 - 1) };
+}
+
+/** A backup of a listing page as its id and revision: the revision changes with every write of the row. */
+export interface BackupRevision {
+  id: string;
+  revision: number;
+}
+
 const ORDER_COLUMNS = {
   name: { column: 'name', nullable: true },
   status: { column: 'status', nullable: false },
@@ -111,12 +126,12 @@ export class BackupRepository {
   }
 
   async insert(b: Backup, executor: Executor = this.db): Promise<void> {
-    await executor.insertInto('backups').values(toRow(b)).execute();
+    await executor.insertInto('backups').values(insertableRow(b)).execute();
   }
 
   /** Many backups at once (imports and seeding), in batches the engines' parameter limits allow. */
   async insertMany(backups: readonly Backup[], executor: Executor = this.db): Promise<void> {
-    for (let i = 0; i < backups.length; i += 1000) await executor.insertInto('backups').values(backups.slice(i, i + 1000).map(toRow)).execute();
+    for (let i = 0; i < backups.length; i += 1000) await executor.insertInto('backups').values(backups.slice(i, i + 1000).map(insertableRow)).execute();
   }
 
   async get(id: string, executor: Executor = this.db): Promise<Backup | undefined> {
@@ -149,18 +164,36 @@ export class BackupRepository {
 
   /** One page of the project's backups (every project's for null) that match the query, in its order. */
   async page(projectId: string | null, q: ResourceQuery): Promise<Page<Backup>> {
-    let s = this.db.selectFrom('backups').selectAll();
+    const page = await this.pageOf(projectId, q, (s) => s.selectAll());
+    return { ...page, items: page.items.map(toBackup) };
+  }
+
+  /** The same page as ids and revisions (and what the order reads): all a caller that kept the backups' views needs. */
+  async pageRevisions(projectId: string | null, q: ResourceQuery): Promise<Page<BackupRevision>> {
+    const order = orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id);
+    const page = await this.pageOf(projectId, q, (s) => s.select(['id', 'revision', ...order.map((t) => t.column as keyof typeof ORDER_COLUMNS)]));
+    return { ...page, items: page.items.map((row) => ({ id: row.id, revision: row.revision })) };
+  }
+
+  /** The backups of `ids` that exist, with their revisions, in no particular order. */
+  async revised(ids: readonly string[]): Promise<Array<{ backup: Backup; revision: number }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('backups').selectAll().where('id', 'in', ids).execute();
+    return rows.map((row) => ({ backup: toBackup(row), revision: row.revision }));
+  }
+
+  private async pageOf<O extends object>(projectId: string | null, q: ResourceQuery, select: (s: SelectQueryBuilder<Database, 'backups', object>) => SelectQueryBuilder<Database, 'backups', O>): Promise<Page<O>> {
+    let s = select(this.db.selectFrom('backups'));
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
     for (const [field, value] of Object.entries(q.fuzzy)) s = s.where(this.dialect.contains(field, value));
     for (const f of metadataFilters(q, this.dialect)) s = s.where(f);
     const unfiltered = Object.keys(q.exact).length === 0 && Object.keys(q.fuzzy).length === 0 && !q.metadata;
-    const page = await pageInSql(s, q, {
+    return pageInSql(s, q, {
       order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id),
       dialect: this.dialect,
       id: 'id',
       count: unfiltered ? () => this.count(projectId) : undefined,
     });
-    return { ...page, items: page.items.map(toBackup) };
   }
 }

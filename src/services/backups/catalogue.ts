@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js';
 import { listProjects, openRepository, type ManifestHeader } from '../../engine/index.js';
 import { NotFoundError, type BlockStore } from '../../stores/block-store.js';
 import { withoutStorePath } from '../../stores/container-name.js';
-import { BackupRepository, toBackup, toRow, type Backup } from './backup-repository.js';
+import { BackupRepository, insertableRow, toBackup, toRow, type Backup, type BackupRecordRow } from './backup-repository.js';
 
 /**
  * The backup records kept in the store beside the engine's manifests, so that the store alone
@@ -24,7 +24,7 @@ export async function deleteCatalogueRecord(store: BlockStore, projectId: string
 
 async function readRecord(store: BlockStore, projectId: string, backupId: string): Promise<Backup | undefined> {
   try {
-    return toBackup(JSON.parse((await store.get(recordKey(projectId, backupId))).toString('utf8')) as ReturnType<typeof toRow>);
+    return toBackup(JSON.parse((await store.get(recordKey(projectId, backupId))).toString('utf8')) as BackupRecordRow);
   } catch (err) {
     // No record (or an unreadable one): the manifest alone still describes the backup.
     if (err instanceof NotFoundError || err instanceof SyntaxError) return undefined;
@@ -96,7 +96,7 @@ export async function reindex(db: Kysely<Database>, store: BlockStore, now: Date
       // Records of earlier releases kept the store's path as the container.
       await db
         .insertInto('backups')
-        .values({ ...toRow({ ...record, container: withoutStorePath(record.container), status: 'available', failReason: null }), ...storedBytes(header) })
+        .values({ ...insertableRow({ ...record, container: withoutStorePath(record.container), status: 'available', failReason: null }), ...storedBytes(header) })
         .execute();
       result.restored++;
     }
