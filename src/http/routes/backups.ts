@@ -36,7 +36,7 @@ export function backupRoutes(services: Services): FastifyPluginAsync {
         const variant = `${detail ? 'detail' : 'summary'} ${contextKey(ctx)}`;
         const keyOf = (b: BackupRevision) => `${variant} ${b.id} ${b.revision}`;
         const page = await services.backupQueries.listRevised(ctx.projectId, q, (b) => views.get(keyOf(b)));
-        const items = page.items.map((b) => ('kept' in b ? b.kept : views.put(keyOf(b), Buffer.from(render(view(b.backup, ctx))))));
+        const items = page.items.map((b) => ('kept' in b ? b.kept : views.put(keyOf(b), render(view(b.backup, ctx)))));
         const next = nextPageLinks(ctx, detail ? 'backups/detail' : 'backups', request.query, page.nextMarker);
         return reply.type('application/json; charset=utf-8').send(listingJson('backups', items, next, q.withCount ? page.total : undefined));
       };

@@ -23,8 +23,12 @@ export class RenderedViews {
     return json;
   }
 
-  /** Keeps `json` under `key` and returns it. */
-  put(key: string, json: Buffer): Buffer {
+  /** Keeps the UTF-8 bytes of `text` under `key` and returns them. */
+  put(key: string, text: string): Buffer {
+    // Outside Node's shared 8 KB pool, which Buffer.from uses for short text: a kept view would
+    // hold its whole slab in memory.
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    json.write(text);
     const before = this.kept.get(key);
     if (before !== undefined) {
       this.kept.delete(key);
