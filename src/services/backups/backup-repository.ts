@@ -5,7 +5,7 @@ import type { Db } from '../../db/connect.js';
 import type { BackupTable, Database } from '../../db/schema.js';
 import { BACKUP_MACHINE, type BackupStatus } from './backup-state.js';
 import type { Page, ResourceQuery } from '../common/listing.js';
-import { listingDialect, metadataFilters, orderOf, pageInSql, type OrderColumn } from '../common/sql-listing.js';
+import { listingDialect, metadataFilters, orderOf, pageInSql, type OrderColumn, type OrderTerm } from '../common/sql-listing.js';
 
 export interface Backup {
   id: string;
@@ -170,8 +170,7 @@ export class BackupRepository {
 
   /** The same page as ids and revisions (and what the order reads): all a caller that kept the backups' views needs. */
   async pageRevisions(projectId: string | null, q: ResourceQuery): Promise<Page<BackupRevision>> {
-    const order = orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id);
-    const page = await this.pageOf(projectId, q, (s) => s.select(['id', 'revision', ...order.map((t) => t.column as keyof typeof ORDER_COLUMNS)]));
+    const page = await this.pageOf(projectId, q, (s, order) => s.select(['id', 'revision', ...order.map((t) => t.column as keyof typeof ORDER_COLUMNS)]));
     return { ...page, items: page.items.map((row) => ({ id: row.id, revision: row.revision })) };
   }
 
@@ -182,15 +181,21 @@ export class BackupRepository {
     return rows.map((row) => ({ backup: toBackup(row), revision: row.revision }));
   }
 
-  private async pageOf<O extends object>(projectId: string | null, q: ResourceQuery, select: (s: SelectQueryBuilder<Database, 'backups', object>) => SelectQueryBuilder<Database, 'backups', O>): Promise<Page<O>> {
-    let s = select(this.db.selectFrom('backups'));
+  /** The page, selecting what `select` picks; the marker's row must carry the columns of `order`. */
+  private async pageOf<O extends object>(
+    projectId: string | null,
+    q: ResourceQuery,
+    select: (s: SelectQueryBuilder<Database, 'backups', object>, order: OrderTerm[]) => SelectQueryBuilder<Database, 'backups', O>,
+  ): Promise<Page<O>> {
+    const order = orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id);
+    let s = select(this.db.selectFrom('backups'), order);
     if (projectId) s = s.where('project_id', '=', projectId);
     for (const [field, value] of Object.entries(q.exact)) s = s.where(field as 'name' | 'status' | 'volume_id' | 'project_id', '=', value);
     for (const [field, value] of Object.entries(q.fuzzy)) s = s.where(this.dialect.contains(field, value));
     for (const f of metadataFilters(q, this.dialect)) s = s.where(f);
     const unfiltered = Object.keys(q.exact).length === 0 && Object.keys(q.fuzzy).length === 0 && !q.metadata;
     return pageInSql(s, q, {
-      order: orderOf(q, ORDER_COLUMNS, ORDER_COLUMNS.id),
+      order,
       dialect: this.dialect,
       id: 'id',
       count: unfiltered ? () => this.count(projectId) : undefined,
