@@ -17,6 +17,15 @@ import { ENTRY_FIELDS, NEXT_CHUNK, STOP, type ScanMessage, type ScanSetup } from
 /** Stored only when compression saves at least 1/32: restore then skips a useless decompress. */
 const worthIt = (packed: number, raw: number): boolean => packed < raw - (raw >> 5);
 
+/**
+ * A block is first compressed in two samples of this size, at its start and its middle; when
+ * neither shrinks, it is stored raw without compressing the whole. Incompressible data (an
+ * encrypted volume, media) then costs two small trials instead of a whole compression (5 against
+ * 25 µs a 64 KiB block, measured), and compressible data one more small trial. A block that only
+ * looks incompressible at both samples is stored raw: a little space, never a wrong byte.
+ */
+const SAMPLE_BYTES = 1024;
+
 class PackFiller {
   private readonly buffers: Buffer[];
   private readonly free: number[];
@@ -90,6 +99,10 @@ async function scan(setup: ScanSetup): Promise<void> {
   const chunk = kept('chunk', chunkSize, Buffer.allocUnsafeSlow);
   const zeros = kept('zeros', blockSize, Buffer.alloc);
   const bound = binding.compressBound(blockSize);
+  const sampled = kept('sample', binding.compressBound(SAMPLE_BYTES), Buffer.allocUnsafeSlow);
+  const shrinksAt = (raw: Buffer, at: number): boolean => worthIt(cctx.compress(sampled, raw.subarray(at, at + SAMPLE_BYTES), level), SAMPLE_BYTES);
+  /** Whether zstd shrinks either sample of `raw`; blocks too small to sample are compressed whole. */
+  const mayShrink = (raw: Buffer): boolean => raw.length < 4 * SAMPLE_BYTES || shrinksAt(raw, 0) || shrinksAt(raw, raw.length >> 1);
   const packs = (filling = new PackFiller(setup));
   const dataMap = new Uint8Array(setup.dataBlocks);
   const hasData = (block: number): boolean => ((dataMap[block >> 3] >> (block & 7)) & 1) === 1;
@@ -129,7 +142,7 @@ async function scan(setup: ScanSetup): Promise<void> {
         ids.set(createHash('sha256').update(raw).digest(), block * ID_BYTES);
         if (!table.claim(block)) continue;
         const pack = await packs.room(bound);
-        const packed = cctx.compress(pack.subarray(packs.size, packs.size + bound), raw, level);
+        const packed = mayShrink(raw) ? cctx.compress(pack.subarray(packs.size, packs.size + bound), raw, level) : raw.length;
         if (worthIt(packed, raw.length)) packs.add(block, packed, raw.length, FLAG_ZSTD);
         else {
           copyBytes(pack, raw, packs.size);

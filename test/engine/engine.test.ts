@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,7 +19,7 @@ import {
   serviceMetadata,
   type Progress,
 } from '../../src/engine/index.js';
-import { decodeIndex } from '../../src/engine/format.js';
+import { decodeIndex, FLAG_ZSTD } from '../../src/engine/format.js';
 import type { BlockStore } from '../../src/stores/block-store.js';
 import { FsBlockStore } from '../../src/stores/fs-store.js';
 import { filesUnder, makeVolume, repoAt, scribble, sha256, SMALL, storeBytes, tempDir } from './helpers.js';
@@ -366,6 +366,32 @@ describe('engine: backup and restore', () => {
       await runRestore(repo, { backupId: id, target });
       assert.equal(sha256(target), sha256(source));
     }
+  });
+
+  it('stores a block raw when zstd shrinks neither of its samples, and compresses one that either sample shows compressible', async (t) => {
+    const dir = tempDir(t);
+    const storeDir = path.join(dir, 'store');
+    const repo = repoAt(storeDir, 'proj-a', { ...SMALL, blockSize: 65536 });
+    const block = 65536;
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog while backups run '.repeat(1100)).subarray(0, block);
+    const random = randomBytes(block);
+    const blocks = [
+      random, // incompressible throughout: raw
+      Buffer.concat([random.subarray(0, block / 2), text.subarray(0, block / 2)]), // random start, text from the middle
+      Buffer.concat([random.subarray(0, 1024), text.subarray(1024)]), // a random first sample, text after it
+      text,
+    ];
+    const vol = path.join(dir, 'vol.img');
+    fs.writeFileSync(vol, Buffer.concat(blocks));
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
+    const entries = filesUnder(storeDir, /\/dindex\//).flatMap((f) => decodeIndex(fs.readFileSync(f), f));
+    const stored = blocks.map((b) => entries.find((e) => e.id.equals(createHash('sha256').update(b).digest())));
+    assert.ok(stored.every((e) => e !== undefined), 'every block is stored');
+    assert.deepEqual(stored.map((e) => e!.flags), [0, FLAG_ZSTD, FLAG_ZSTD, FLAG_ZSTD]);
+    assert.equal(stored[0]!.length, block, 'the random block is stored as it is');
+    assert.ok(stored.slice(1).every((e) => e!.length < block * 0.75), `compressed: ${stored.map((e) => e!.length).join(', ')}`);
+    await runRestore(repo, { backupId: 'b', target: path.join(dir, 'out.img') });
+    assert.equal(sha256(path.join(dir, 'out.img')), sha256(vol));
   });
 
   it('never deduplicates across projects', async (t) => {
