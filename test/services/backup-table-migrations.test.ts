@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from '../../src/db/migrations/index.js';
 import type { Database } from '../../src/db/schema.js';
@@ -16,18 +16,26 @@ import { BackupRepository, insertableRow, toRow, type BackupRecordRow } from '..
 import { backupRecord } from '../support/services.js';
 import { DB_KINDS, freshPostgresDatabase, tempDir } from '../support/server.js';
 
-async function dialectOf(kind: (typeof DB_KINDS)[number]): Promise<Dialect> {
-  return kind === 'sqlite'
-    ? new SqliteDialect({ database: new SQLite(path.join(tempDir('vbs-migration-'), 'vbs.sqlite')) })
-    : new PostgresDialect({ pool: new pg.Pool({ connectionString: await freshPostgresDatabase(), max: 2 }) });
-}
-
 async function to(step: Promise<{ error?: unknown }>): Promise<void> {
   const { error } = await step;
   if (error) throw error;
 }
 
-/** Backups written as the code of `migration`'s time wrote them: without the columns later migrations add. */
+/** A fresh database of `kind` and its migrator, for `use`; closed after it. */
+async function withMigrator(kind: (typeof DB_KINDS)[number], use: (db: Kysely<Database>, migrator: Migrator) => Promise<void>): Promise<void> {
+  const dialect =
+    kind === 'sqlite'
+      ? new SqliteDialect({ database: new SQLite(path.join(tempDir('vbs-migration-'), 'vbs.sqlite')) })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: await freshPostgresDatabase(), max: 2 }) });
+  const db = new Kysely<Database>({ dialect });
+  try {
+    await use(db, new Migrator({ db, provider: migrationProvider }));
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Backups written as the code of an earlier migration wrote them: without the columns later migrations add. */
 async function insertBefore(db: Kysely<Database>, rows: BackupRecordRow[]): Promise<void> {
   await (db as unknown as Kysely<{ backups: BackupRecordRow }>).insertInto('backups').values(rows).execute();
 }
@@ -35,9 +43,7 @@ async function insertBefore(db: Kysely<Database>, rows: BackupRecordRow[]): Prom
 for (const kind of DB_KINDS) {
   describe(`migration 0140: backup counts (${kind})`, () => {
     it('counts the backups already there, follows later writes, and comes off cleanly', async () => {
-      const db = new Kysely<Database>({ dialect: await dialectOf(kind) });
-      try {
-        const migrator = new Migrator({ db, provider: migrationProvider });
+      await withMigrator(kind, async (db, migrator) => {
         await to(migrator.migrateTo('0130_listing_indexes'));
         const [p1, p2] = ['1'.repeat(32), '2'.repeat(32)];
         await insertBefore(db, [backupRecord(p1), backupRecord(p1), backupRecord(p2)].map(toRow));
@@ -53,17 +59,13 @@ for (const kind of DB_KINDS) {
         assert.equal((await db.selectFrom('backups').selectAll().execute()).length, 2);
         await to(migrator.migrateToLatest());
         assert.deepEqual(await counts(), { [p2]: 2 });
-      } finally {
-        await db.destroy();
-      }
+      });
     });
   });
 
   describe(`migration 0150: backup revisions (${kind})`, () => {
     it('gives the backups already there a revision, changes it at every write by any writer, and comes off cleanly', async () => {
-      const db = new Kysely<Database>({ dialect: await dialectOf(kind) });
-      try {
-        const migrator = new Migrator({ db, provider: migrationProvider });
+      await withMigrator(kind, async (db, migrator) => {
         await to(migrator.migrateTo('0140_backup_counts'));
         const project = '3'.repeat(32);
         const [old, later] = [backupRecord(project), backupRecord(project)];
@@ -95,9 +97,7 @@ for (const kind of DB_KINDS) {
         await to(migrator.migrateTo('0140_backup_counts'));
         await db.updateTable('backups').set({ name: 'after' }).where('id', '=', old.id).execute();
         assert.equal((await db.selectFrom('backups').select('name').where('id', '=', old.id).executeTakeFirstOrThrow()).name, 'after');
-      } finally {
-        await db.destroy();
-      }
+      });
     });
   });
 }
