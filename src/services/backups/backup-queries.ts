@@ -21,9 +21,10 @@ export class BackupQueryService {
   ) {}
 
   /**
-   * The same page for a caller that keeps what it made of backups by revision (which every write
-   * of a backup changes): `kept` gives what it holds of one, and only the others are read whole. A
-   * backup deleted between the two reads leaves the page; one written between them comes as written.
+   * One page of the project's backups (every project's with all_tenants), for a caller that keeps
+   * what it made of backups by revision (which every write of a backup changes): `kept` gives what
+   * it holds of one, and only the others are read whole. A backup deleted between the two reads
+   * leaves the page; one written between them comes as written.
    */
   async listRevised<K>(projectId: string, q: ResourceQuery, kept: (b: BackupRevision) => K | undefined): Promise<Page<Revised<K>>> {
     const page = await this.backups.pageRevisions(q.allTenants ? null : projectId, q);
