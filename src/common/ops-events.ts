@@ -13,8 +13,12 @@ export interface JobDetails {
   bytes_stored?: number;
   /** A backup: bytes of non-zero blocks the store already held, so not stored again. */
   bytes_deduplicated?: number;
-  /** A restore: bytes of the image it wrote. */
+  /** A restore: bytes of the image it restored (the volume's size). */
   bytes_written?: number;
+  /** A restore: bytes it fetched from the store. */
+  bytes_fetched?: number;
+  /** A restore over an existing volume: bytes of the backup's data the volume already held, neither fetched nor written. */
+  bytes_unchanged?: number;
   [fact: string]: string | number | boolean | null | string[] | undefined;
 }
 

@@ -5,8 +5,8 @@
  *   const repo = openRepository(store, projectId);          // one namespace per project
  *   const r = await runBackup(repo, { source, backupId, volumeId, onProgress, signal });
  *   serviceMetadata(r.header)                               // {Type, AT, SS, CS, ...}
- *   await runRestore(repo, { backupId, target });           // a new sparse image, renamed over the target
- *   await removeRestoreLeftovers(target);                   // recovery: the image a killed restore was building
+ *   await runRestore(repo, { backupId, target });           // a new sparse image renamed into place, or an existing one rewritten where it differs
+ *   await removeRestoreLeftovers(target);                   // recovery: the new image a killed restore was building
  *   await runVerify(repo, backupId);                        // throws CorruptBackupError
  *   await repo.deleteBackup(backupId);                      // other backups untouched
  *   await runGc(repo, { graceMs });                         // mark and sweep

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import { closeScanThreads } from './scanner.js';
-import type { UnpackEntries, UnpackResult, UnpackTask } from './unpack-protocol.js';
+import type { CompareResult, CompareTask, UnpackEntries, UnpackResult, UnpackTask } from './unpack-protocol.js';
 
 let shared: Piscina | undefined;
 
@@ -31,6 +31,10 @@ export function startWorkers(): void {
 
 export function unpackInWorker(task: Omit<UnpackTask, 'kind' | 'table' | 'ids'>, entries: UnpackEntries): Promise<UnpackResult> {
   return pool().run({ kind: 'unpack', ...task, table: entries.table, ids: entries.ids } satisfies UnpackTask) as Promise<UnpackResult>;
+}
+
+export function compareInWorker(task: Omit<CompareTask, 'kind'>): Promise<CompareResult> {
+  return pool().run({ kind: 'compare', ...task } satisfies CompareTask) as Promise<CompareResult>;
 }
 
 /** Stops the worker threads, the pool's and the kept scan threads (they would otherwise keep the process alive until idle). */

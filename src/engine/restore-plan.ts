@@ -142,9 +142,10 @@ export function planVerify(repo: Repository, m: Manifest): Plan & { units: Unit[
 /**
  * Restore: window by window of the volume, each window's blocks from every pack that holds
  * some; `window` is a unit's output size. Units are made as they are taken, so memory holds
- * the windows in flight, not a plan of the whole volume.
+ * the windows in flight, not a plan of the whole volume. Blocks marked in `same` (a byte per
+ * block) by the time their window is taken are left out: the volume already holds them.
  */
-export function planRestore(repo: Repository, m: Manifest): Plan & { window: number } {
+export function planRestore(repo: Repository, m: Manifest, same?: Uint8Array): Plan & { window: number } {
   const { blockSize, blockCount } = m.header;
   const perWindow = Math.max(1, Math.floor(MAX_RANGE / blockSize));
   const { missing, zeroRuns, locs } = locate(repo, m);
@@ -154,7 +155,7 @@ export function planRestore(repo: Repository, m: Manifest): Plan & { window: num
       const groups = new ByPack();
       for (let i = first; i < Math.min(blockCount, first + perWindow); i += 1) {
         const loc = locs[i];
-        if (loc) groups.add(loc, i * blockSize)[0].targets.push((i - first) * blockSize);
+        if (loc && !same?.[i]) groups.add(loc, i * blockSize)[0].targets.push((i - first) * blockSize);
       }
       const reads = [...groups.packs].flatMap(([pack, wanted]) => coalesce(pack, wanted.values()));
       for (let r = 0; r < reads.length; r += READS_PER_UNIT) {

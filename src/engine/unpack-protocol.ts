@@ -31,6 +31,23 @@ export interface UnpackResult {
   bad: Array<{ entry: number; reason: string }>;
 }
 
+/** Blocks of a volume to hash and compare with the ids a backup has for them (restore-compare.ts). */
+export interface CompareTask {
+  kind: 'compare';
+  /** The volume's bytes, in a buffer shared with the caller, from `offset`. */
+  data: SharedArrayBuffer;
+  offset: number;
+  /** (offset in the data, length) of each block, one pair after another. */
+  table: Uint32Array;
+  /** The blocks' ids in the backup, back to back. */
+  ids: Uint8Array;
+}
+
+export interface CompareResult {
+  /** The blocks (their places in the table) whose bytes have the backup's id. */
+  same: number[];
+}
+
 /** The entries of one unpack task, written as the worker reads them (see `UnpackTask.table`). */
 export class UnpackEntries {
   readonly table: Uint32Array;

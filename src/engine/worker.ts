@@ -1,17 +1,19 @@
 /**
  * The read side's CPU work, run on the engine's worker threads so every core decompresses and
  * checks: restore, verify and gc hand over stored blocks in SharedArrayBuffers they own and
- * reuse (no copies between threads, no fresh memory per range). Backups scan on threads of
- * their own (scan-worker.ts).
+ * reuse (no copies between threads, no fresh memory per range), and a restore over an existing
+ * volume hands over the volume's blocks to compare with the backup's. Backups scan on threads
+ * of their own (scan-worker.ts).
  */
 import { createHash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { copyBytes } from '../common/bytes.js';
 import { FLAG_ZSTD, ID_BYTES } from './format.js';
-import { ENTRY_FIELDS, type UnpackResult, type UnpackTask } from './unpack-protocol.js';
+import { ENTRY_FIELDS, type CompareResult, type CompareTask, type UnpackResult, type UnpackTask } from './unpack-protocol.js';
 
 const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
+const digestOf = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
 /** The checked plaintext of one entry (in `first` when given), or why it is bad. */
 function unpackOne(stored: Buffer, length: number, rawLength: number, flags: number, id: Buffer, first: Buffer | null): Buffer | string {
@@ -33,12 +35,29 @@ function unpackOne(stored: Buffer, length: number, rawLength: number, flags: num
     if (first && stored.length === first.length) copyBytes(first, stored);
   }
   if (raw.length !== rawLength) return `has ${raw.length} bytes, expected ${rawLength}`;
-  if (!createHash('sha256').update(raw).digest().equals(id)) return 'does not match its SHA-256 digest';
+  if (!digestOf(raw).equals(id)) return 'does not match its SHA-256 digest';
   return first ?? raw;
 }
 
-/** Piscina's entry point: checks (and, with an output, places) every entry of the task. */
-export default function unpackBlocks(t: UnpackTask): UnpackResult {
+/** Piscina's entry point. */
+export default function run(t: UnpackTask | CompareTask): UnpackResult | CompareResult {
+  return t.kind === 'compare' ? compareBlocks(t) : unpackBlocks(t);
+}
+
+/** Which of the task's blocks already hold the bytes their ids name. */
+function compareBlocks(t: CompareTask): CompareResult {
+  const data = Buffer.from(t.data, t.offset);
+  const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);
+  const same: number[] = [];
+  for (let i = 0; 2 * i < t.table.length; i += 1) {
+    const at = t.table[2 * i];
+    if (digestOf(data.subarray(at, at + t.table[2 * i + 1])).equals(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES))) same.push(i);
+  }
+  return { same };
+}
+
+/** Checks (and, with an output, places) every entry of the task. */
+function unpackBlocks(t: UnpackTask): UnpackResult {
   const reads = t.reads.map((r) => Buffer.from(r.data, r.offset, r.length));
   const out: Buffer | null = t.output ? Buffer.from(t.output, t.outputOffset ?? 0) : null;
   const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);

@@ -1,8 +1,9 @@
 /**
  * Crash safety: a real child process runs backup, restore, delete or gc and is killed with
  * SIGKILL at a random moment. After each kill every backup with a manifest verifies and
- * restores, an interrupted backup has no manifest and shows as interrupted, and a killed
- * restore leaves no half volume under the target's name.
+ * restores, an interrupted backup has no manifest and shows as interrupted, a killed restore
+ * into a new volume leaves no half volume under the target's name, and a killed restore over an
+ * existing volume is finished by running it again.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -62,6 +63,7 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
   let kills = 0;
   let interrupted = 0;
   let detected = 0;
+  let inPlaceKills = 0;
   for (let round = 0; round < 24; round += 1) {
     const op = ops[round % ops.length];
     const live = [...sums.keys()];
@@ -75,7 +77,9 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
       id = `b${round}`;
       args = [storeDir, 'backup', vol, id];
     } else if (op === 'restore') {
-      target = path.join(dir, `restore-${round}.img`);
+      // Every other restore goes over one existing image, in place, the one before into a new one.
+      target = path.join(dir, round % 8 === 5 ? 'existing.img' : `restore-${round}.img`);
+      if (!fs.existsSync(target) && round % 8 === 5) makeVolume(target, 'rrth'.repeat(64), 64 * 1024);
       args = [storeDir, 'restore', pick, target];
     } else if (op === 'delete') {
       if (live.length < 2) continue;
@@ -100,7 +104,12 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
     if (op === 'delete' && !manifests.has(pick)) sums.delete(pick);
     if (op === 'restore') {
       if (r.completed) assert.equal(sha256(target), sums.get(pick));
-      else if (fs.existsSync(target)) assert.equal(sha256(target), sums.get(pick), 'a target that exists is complete');
+      else if (round % 8 === 5) {
+        // Partly restored in place: the restore run again (as a takeover does) finishes it.
+        inPlaceKills += 1;
+        await runRestore(repoAt(storeDir, 'crash', SMALL), { backupId: pick, target });
+        assert.equal(sha256(target), sums.get(pick), 'a restore run again over a killed one');
+      } else if (fs.existsSync(target)) assert.equal(sha256(target), sums.get(pick), 'a target that exists is complete');
     }
     assert.deepEqual([...manifests].sort(), [...sums.keys()].sort(), `round ${round} (${op})`);
     for (const backupId of manifests) await runVerify(repo, backupId);
@@ -119,5 +128,5 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
   assert.deepEqual(filesUnder(storeDir, /\.tmp-/), [], 'gc cleared temp files of killed writes');
   assert.ok(interrupted === 0 || detected > 0, `none of ${interrupted} interrupted backups showed as interrupted`);
   assert.ok(kills >= 6, `only ${kills} of 24 operations were killed mid-way`);
-  t.diagnostic(`${kills} kills, ${interrupted} interrupted backups, ${detected} detected by their marker`);
+  t.diagnostic(`${kills} kills, ${interrupted} interrupted backups, ${detected} detected by their marker, ${inPlaceKills} restores killed in place`);
 });

@@ -1,9 +1,11 @@
 /**
  * A restore's work follows the backup's data, not the volume's size: over an existing volume
- * it reads nothing of the old image, writes only the backup's data blocks and leaves holes
- * where the backup has zeros; a restore that fails leaves the old image as it was.
+ * it reads only the volume's data, fetches and writes only the blocks that differ and leaves
+ * holes where the backup has zeros; a restore that fails half-way leaves the volume partly
+ * restored, and running it again finishes it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,7 +95,54 @@ describe('engine: restore follows the data', () => {
     assert.ok(got.subarray(4 * EXTENT).equals(Buffer.alloc(12 * EXTENT)));
   });
 
-  it('a restore that finds a damaged block leaves the existing volume as it was, and no temporary image', async (t) => {
+  it('over a volume that already holds the backup: nothing fetched, nothing written', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    makeVolume(vol, `rrt${'h'.repeat(5)}dzr`);
+    const repo = repoAt(path.join(dir, 'store'), 'proj-a', {});
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
+    const target = path.join(dir, 'target.img');
+    // Holes where the volume has holes, and where it has written zeros (a zero block to the backup).
+    execFileSync('cp', ['--sparse=always', vol, target]);
+    fs.utimesSync(target, new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const before = fs.statSync(target, { bigint: true });
+
+    const res = await runRestore(repo, { backupId: 'b', target });
+    assert.equal(res.bytesFetched, 0);
+    const after = fs.statSync(target, { bigint: true });
+    assert.equal(after.mtimeNs, before.mtimeNs, 'the volume was not written');
+    assert.equal(after.ctimeNs, before.ctimeNs, 'nor its size or blocks changed');
+    assert.equal(sha256(target), sha256(vol));
+  });
+
+  it('over a volume that differs in a few blocks: fetches and writes those, frees its stale data', async (t) => {
+    const dir = tempDir(t);
+    const vol = path.join(dir, 'vol.img');
+    const spec = `${'r'.repeat(40)}${'h'.repeat(8)}${'t'.repeat(16)}`;
+    makeVolume(vol, spec);
+    const repo = repoAt(path.join(dir, 'store'), 'proj-a', {});
+    await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
+    const target = path.join(dir, 'target.img');
+    fs.copyFileSync(vol, target);
+    // Two extents changed, data written where the backup has a hole, and a longer volume.
+    const fd = fs.openSync(target, 'r+');
+    for (const extent of [3, 50]) fs.writeSync(fd, randomBytes(EXTENT), 0, EXTENT, extent * EXTENT);
+    fs.writeSync(fd, randomBytes(2 * EXTENT), 0, 2 * EXTENT, 42 * EXTENT);
+    fs.writeSync(fd, randomBytes(EXTENT), 0, EXTENT, (spec.length + 2) * EXTENT);
+    fs.closeSync(fd);
+
+    const res = await runRestore(repo, { backupId: 'b', target });
+    assert.equal(sha256(target), sha256(vol));
+    assert.ok(res.bytesFetched > 0, 'the changed blocks came from the store');
+    // Two 64 KiB extents of stored blocks, one of them compressible text, with what a read spans around them.
+    assert.ok(res.bytesFetched < 4 * 256 * 1024, `fetched ${res.bytesFetched} bytes of a ${spec.length * EXTENT}-byte volume`);
+    assert.deepEqual(rangesOf(target), [
+      { from: 0, to: 40 * EXTENT },
+      { from: 48 * EXTENT, to: 64 * EXTENT },
+    ]);
+  });
+
+  it('a restore that finds a damaged block says the volume is partly restored; once repaired, a second run finishes it', async (t) => {
     const dir = tempDir(t);
     const vol = path.join(dir, 'vol.img');
     makeVolume(vol, 'r'.repeat(256)); // 16 MiB of distinct 4 KiB blocks: several windows, written one by one
@@ -106,16 +155,27 @@ describe('engine: restore follows the data', () => {
       .map((f) => [f, decodeIndex(fs.readFileSync(f), 'index').find((e) => e.id.equals(last))] as const)
       .find(([, e]) => e !== undefined)!;
     const packFile = filesUnder(storeDir, new RegExp(`f${path.basename(indexFile).slice(1)}$`)).find((p) => p.includes('/dpacks/'))!;
-    const bytes = fs.readFileSync(packFile);
+    const intact = fs.readFileSync(packFile);
+    const bytes = Buffer.from(intact);
     bytes[entry!.offset + Math.floor(entry!.length / 2)] ^= 0x01;
     fs.writeFileSync(packFile, bytes);
 
     const target = path.join(dir, 'target.img');
     makeVolume(target, 'rh'.repeat(128));
-    const before = sha256(target);
-    await assert.rejects(runRestore(repo, { backupId: 'b', target }), CorruptBackupError);
-    assert.equal(sha256(target), before);
+    await assert.rejects(runRestore(repo, { backupId: 'b', target }), (err: Error) => {
+      assert.ok(err instanceof CorruptBackupError);
+      assert.match(err.message, new RegExp(`${last.toString('hex')}.*${target} is partly restored`));
+      return true;
+    });
     assert.deepEqual(filesUnder(dir, /partial/), []);
+    const firstWindow = fs.readFileSync(target).subarray(0, 4 * 1024 * 1024);
+    assert.ok(firstWindow.equals(fs.readFileSync(vol).subarray(0, 4 * 1024 * 1024)), 'the windows before the damage were restored');
+
+    // The pack repaired, the run again fetches only what still differs: the last window.
+    fs.writeFileSync(packFile, intact);
+    const res = await runRestore(repo, { backupId: 'b', target });
+    assert.equal(sha256(target), sha256(vol));
+    assert.ok(res.bytesFetched <= 4 * 1024 * 1024 + 256 * 1024, `the second run fetched ${res.bytesFetched} bytes`);
   });
 
   it("removes a killed restore's temporary images of the one target, no other file", async (t) => {

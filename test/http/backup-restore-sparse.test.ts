@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bytesReadByProcess, rangesOf, sameBytes } from '../support/sparse-files.js';
+import { bytesReadByProcess, headOf, rangesOf, sameBytes } from '../support/sparse-files.js';
 import { DB_KINDS, call, projectWithUser, startServer, type TestServer } from '../support/server.js';
 import { allocatedBytes, createAvailableVolume, GiB, writeAt } from '../support/volumes.js';
 import { until } from '../support/wait.js';
@@ -17,16 +17,7 @@ import { until } from '../support/wait.js';
 type Member = Awaited<ReturnType<typeof projectWithUser>>;
 
 /** The file's first MiB. */
-function head(file: string): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(1024 * 1024);
-    fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+const head = (file: string): Buffer => headOf(file, 1024 * 1024);
 
 for (const db of DB_KINDS) {
   describe(`restores follow the data (${db})`, () => {

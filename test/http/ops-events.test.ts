@@ -151,6 +151,9 @@ for (const db of DB_KINDS) {
       assert.equal(restored.end.progress, 100);
       const end = events('job.end', r.body.job_id)[0];
       assert.equal(end?.bytes_written, 1024 * MiB, JSON.stringify(end));
+      // Restored over the volume it was taken from: every block was already there.
+      assert.equal(end?.bytes_fetched, 0, JSON.stringify(end));
+      assert.equal(end?.bytes_unchanged, 4 * MiB, JSON.stringify(end));
     });
 
     it('logs a backup\'s start and end, and a failed backup\'s failure, as JSON events; requests are not logged at info', async () => {

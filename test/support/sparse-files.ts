@@ -1,4 +1,4 @@
-/** Sparse image files in tests: where they hold data, and whether two hold the same bytes. */
+/** Sparse image files in tests: where they hold data, their first bytes, and whether two hold the same bytes. */
 import fs from 'node:fs';
 import { dataRanges, type Range } from '../../src/common/data-ranges.js';
 
@@ -7,6 +7,18 @@ export function rangesOf(file: string): Range[] {
   const fd = fs.openSync(file, 'r');
   try {
     return dataRanges(fd, 0, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The file's first `length` bytes (zeros past its end). */
+export function headOf(file: string, length: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    fs.readSync(fd, buf, 0, length, 0);
+    return buf;
   } finally {
     fs.closeSync(fd);
   }

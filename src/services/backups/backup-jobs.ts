@@ -263,10 +263,12 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
         if (p.newVolume) await fs.mkdir(path.dirname(target), { recursive: true });
         // A run taken over from a node that died leaves the image it was building beside the volume.
         if (job.attempts > 1) await removeRestoreLeftovers(target);
-        // The image is replaced whole once restored (zeros after the backup's end in a larger
-        // volume): a restore that fails or is killed leaves the old one as it was.
+        // A new volume's image is made whole, then renamed into place. An existing volume is
+        // restored in place where it differs (zeros after the backup's end in a larger volume):
+        // one that fails is left error_restoring, partly restored, and a run taken over from a
+        // node that died writes what still differs.
         const restored = await runRestore(repo, { backupId: backup.id, target, size: volume.size * GiB, signal, onProgress: (pr) => progress(pr.percent) });
-        report({ bytes_written: restored.bytes, bytes_fetched: restored.bytesFetched });
+        report({ bytes_written: restored.bytes, bytes_fetched: restored.bytesFetched, bytes_unchanged: restored.bytesUnchanged });
         await d.db.transaction().execute(async (tx) => {
           await d.volumes.moveVolume(
             volume.id,
@@ -286,7 +288,8 @@ export function registerBackupJobs(runner: JobRunner, d: BackupJobDeps): void {
     },
     onAbandoned: async (job: Job) => {
       const p = job.payload as unknown as RestorePayload;
-      // The image a killed restore was building beside the volume's; the volume's own is intact.
+      // The image a killed restore into a new volume was building beside it; an existing
+      // volume may be partly restored, and failRestore leaves it error_restoring.
       await removeRestoreLeftovers(d.driver.path('volume', p.volumeId)).catch(() => undefined);
       await failRestore(p);
     },
