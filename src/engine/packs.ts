@@ -167,7 +167,10 @@ export class PackWriter {
   private size = 0;
   private buffer: Buffer | undefined;
   private readonly spare: Buffer[] = [];
+  /** Every write not yet done, its index included. */
   private pending = new Set<Promise<void>>();
+  /** Writes whose pack is not yet written: at most `maxPending`. */
+  private packing = new Set<Promise<void>>();
   private failure: Error | undefined;
   private abandoned = false;
   bytesWritten = 0;
@@ -212,7 +215,7 @@ export class PackWriter {
   /**
    * Writes a pack of the `size` stored bytes at the start of `buffer`, which `entries` describe;
    * waits while `maxPending` packs are being written. `release` is called once the buffer is
-   * no longer needed, whether the write succeeded or not.
+   * no longer needed (the pack is written, or failed), before its index is written.
    */
   async write(buffer: Buffer, size: number, entries: IndexEntry[], release: () => void): Promise<void> {
     const index = encodeIndex(entries);
@@ -228,7 +231,7 @@ export class PackWriter {
       body = Buffer.concat([buffer.subarray(0, size), index, trailer]);
     }
     try {
-      while (this.pending.size >= this.maxPending) await Promise.race(this.pending);
+      while (this.packing.size >= this.maxPending) await Promise.race(this.packing);
       if (this.failure) throw this.failure;
       if (this.abandoned) throw new Error('the pack writer was abandoned');
     } catch (err) {
@@ -236,17 +239,23 @@ export class PackWriter {
       throw err;
     }
     const packId = newPackId(this.owner);
-    const job = (async () => {
-      await this.store.put(keys.pack(this.project, packId), body);
-      await this.store.put(keys.index(this.project, packId), index);
-      this.bytesWritten += body.length + index.length;
-      // Entries read back from the index bytes are far smaller than one Buffer per block id.
-      this.written.push({ id: packId, modified: new Date(), entries: decodeIndex(index, `pack index ${packId}`) });
-    })()
+    // The index has bytes of its own: the buffer takes the next pack while the index is written.
+    // Writing both before handing the buffer back, a scan thread waited for its buffer a good
+    // part of a full backup (each write ends with two fsyncs, one of them the directory's).
+    const packed = this.store.put(keys.pack(this.project, packId), body).finally(release);
+    const job = packed
+      .then(async () => {
+        await this.store.put(keys.index(this.project, packId), index);
+        this.bytesWritten += body.length + index.length;
+        // Entries read back from the index bytes are far smaller than one Buffer per block id.
+        this.written.push({ id: packId, modified: new Date(), entries: decodeIndex(index, `pack index ${packId}`) });
+      })
       .catch((err: unknown) => {
         this.failure ??= err as Error;
-      })
-      .finally(release);
+      });
+    const slot = packed.catch(() => undefined);
+    this.packing.add(slot);
+    void slot.finally(() => this.packing.delete(slot));
     this.pending.add(job);
     void job.finally(() => this.pending.delete(job));
   }
