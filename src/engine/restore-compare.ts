@@ -53,8 +53,9 @@ async function readAll(handle: fs.FileHandle, direct: fs.FileHandle | undefined,
 
 /**
  * Compares the volume open as `handle` (the file `file`) with the backup `m`, marking in `same`
- * (a byte per block) the blocks it already holds. `buffers` hands out `window`-byte buffers of
- * shared memory (at least `window` bytes), aligned for direct reads where the file system has them.
+ * (a byte per block) the blocks it already holds. `buffers` hands out buffers of shared memory
+ * of at least `window` bytes, aligned for direct reads where the file system has them; all are
+ * given back when this returns or throws.
  */
 export async function compareTarget(
   handle: fs.FileHandle,
@@ -116,20 +117,25 @@ export async function compareTarget(
 
   try {
     const pending = windows.entries();
+    let failed = false;
     const next = async (): Promise<void> => {
-      for (let w = pending.next(); !w.done; w = pending.next()) {
+      for (let w = pending.next(); !w.done && !failed; w = pending.next()) {
         signal?.throwIfAborted();
         const buffer = await buffers.take();
         try {
           await compareWindow(w.value[0], w.value[1], buffer);
+        } catch (err) {
+          failed = true;
+          throw err;
         } finally {
           buffers.give(buffer);
         }
       }
     };
+    // Settled, not raced: every buffer is back and no read runs once this goes on.
     const results = await Promise.allSettled(Array.from({ length: AT_ONCE }, next));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected) throw (rejected as PromiseRejectedResult).reason;
   } finally {
     await direct?.close();
   }

@@ -356,8 +356,7 @@ async function restoreInPlace(r: Restoring, same: Uint8Array): Promise<{ fetched
     await writer.open(handle, opts.target, opts.target);
     // The buffers that take stored bytes later: aligned as direct reads of the volume want.
     const buffers = inputBuffers(r.repo, readCapacity(m.header.blockSize));
-    const state = await compareTarget(handle, opts.target, m, same, buffers, plan.window, opts.signal);
-    buffers.shelve();
+    const state = await compareTarget(handle, opts.target, m, same, buffers, plan.window, opts.signal).finally(() => buffers.shelve());
     unchanged = state.bytesSame;
     await punchHoles(opts.target, handle, state.stale);
     fetched = await writeUnits(r, state.bytesSame, `; ${opts.target} is partly restored`);
