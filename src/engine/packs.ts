@@ -241,7 +241,7 @@ export class PackWriter {
     const packId = newPackId(this.owner);
     // The index has bytes of its own: the buffer takes the next pack while the index is written.
     // Writing both before handing the buffer back, a scan thread waited for its buffer a good
-    // part of a full backup (each write ends with two fsyncs, one of them the directory's).
+    // part of a full backup.
     const packed = this.store.put(keys.pack(this.project, packId), body).finally(release);
     const job = packed
       .then(async () => {
