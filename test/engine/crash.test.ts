@@ -69,6 +69,8 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
     const live = [...sums.keys()];
     const pick = live[Math.floor(Math.random() * live.length)];
     const delay = Math.floor(duration[op] * (0.15 + 0.8 * Math.random()));
+    // Every other restore goes over one existing image, in place, the one before into a new one.
+    const inPlace = op === 'restore' && round % 8 === 5;
     let args: string[];
     let id = '';
     let target = '';
@@ -77,9 +79,8 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
       id = `b${round}`;
       args = [storeDir, 'backup', vol, id];
     } else if (op === 'restore') {
-      // Every other restore goes over one existing image, in place, the one before into a new one.
-      target = path.join(dir, round % 8 === 5 ? 'existing.img' : `restore-${round}.img`);
-      if (!fs.existsSync(target) && round % 8 === 5) makeVolume(target, 'rrth'.repeat(64), 64 * 1024);
+      target = path.join(dir, inPlace ? 'existing.img' : `restore-${round}.img`);
+      if (inPlace && !fs.existsSync(target)) makeVolume(target, 'rrth'.repeat(64), 64 * 1024);
       args = [storeDir, 'restore', pick, target];
     } else if (op === 'delete') {
       if (live.length < 2) continue;
@@ -104,7 +105,7 @@ it('survives SIGKILL at random moments during backup, restore, delete and gc', {
     if (op === 'delete' && !manifests.has(pick)) sums.delete(pick);
     if (op === 'restore') {
       if (r.completed) assert.equal(sha256(target), sums.get(pick));
-      else if (round % 8 === 5) {
+      else if (inPlace) {
         // Partly restored in place: the restore run again (as a takeover does) finishes it.
         inPlaceKills += 1;
         await runRestore(repoAt(storeDir, 'crash', SMALL), { backupId: pick, target });
