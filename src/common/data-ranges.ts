@@ -48,3 +48,16 @@ export function dataRanges(fd: number, start: number, end: number): Range[] {
   }
   return ranges;
 }
+
+/**
+ * One bit per `blockSize` block of the open file's first `size` bytes, set where the block holds
+ * data (is not wholly in a hole), in shared memory so threads can read it: block `b` is bit
+ * `b & 7` of byte `b >> 3`.
+ */
+export function dataBlockMap(fd: number, size: number, blockSize: number): Uint8Array {
+  const map = new Uint8Array(new SharedArrayBuffer(Math.ceil(Math.ceil(size / blockSize) / 8)));
+  for (const { from, to } of dataRanges(fd, 0, size)) {
+    for (let block = Math.floor(from / blockSize); block * blockSize < to; block += 1) map[block >> 3] |= 1 << (block & 7);
+  }
+  return map;
+}

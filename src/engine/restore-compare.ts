@@ -7,7 +7,7 @@
  */
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
-import { dataRanges } from '../common/data-ranges.js';
+import { dataBlockMap } from '../common/data-ranges.js';
 import { ID_BYTES, ZERO_ID, type Manifest } from './format.js';
 import { compareInWorker } from './pool.js';
 import type { Slots } from './slots.js';
@@ -69,15 +69,12 @@ export async function compareTarget(
   const { blockSize, blockCount, volumeSize } = m.header;
   const perWindow = Math.max(1, Math.floor(window / blockSize));
   const lengthOf = (block: number): number => Math.min(blockSize, volumeSize - block * blockSize);
-  const hasData = new Uint8Array(blockCount);
-  for (const { from, to } of dataRanges(handle.fd, 0, volumeSize)) {
-    for (let b = Math.floor(from / blockSize); b * blockSize < to; b += 1) hasData[b] = 1;
-  }
+  const dataMap = dataBlockMap(handle.fd, volumeSize, blockSize);
   const stale: Array<[number, number]> = [];
   /** Windows (their first block) with blocks to compare, and those blocks. */
   const windows = new Map<number, number[]>();
   for (let b = 0; b < blockCount; b += 1) {
-    if (!hasData[b]) continue;
+    if (((dataMap[b >> 3] >> (b & 7)) & 1) === 0) continue;
     if (m.ids.compare(ZERO_ID, 0, ID_BYTES, b * ID_BYTES, (b + 1) * ID_BYTES) === 0) {
       const last = stale[stale.length - 1];
       if (last && last[0] + last[1] === b * blockSize) last[1] += lengthOf(b);

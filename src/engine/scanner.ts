@@ -4,7 +4,7 @@
  * back, and stops them all on the first failure or a cancel.
  */
 import { Worker } from 'node:worker_threads';
-import { dataRanges } from '../common/data-ranges.js';
+import { dataBlockMap } from '../common/data-ranges.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { BufferShelf } from './buffer-shelf.js';
 import { EngineError } from './errors.js';
@@ -33,15 +33,6 @@ const BUFFERS_PER_THREAD = 2;
 function failure(message: ScanMessage & { kind: 'failed' }): Error {
   if (!message.code) return new EngineError(message.message);
   return Object.assign(new Error(message.message), { code: message.code });
-}
-
-/** One bit per block of the source, set where the block holds data; asked once, on the main thread (see data-ranges.ts). */
-function dataBlocks(fd: number, size: number, blockSize: number): SharedArrayBuffer {
-  const map = new Uint8Array(new SharedArrayBuffer(Math.ceil(Math.ceil(size / blockSize) / 8)));
-  for (const { from, to } of dataRanges(fd, 0, size)) {
-    for (let block = Math.floor(from / blockSize); block * blockSize < to; block += 1) map[block >> 3] |= 1 << (block & 7);
-  }
-  return map.buffer as SharedArrayBuffer;
 }
 
 interface Thread {
@@ -151,7 +142,8 @@ export class ScanThreads {
 
   async scan(opts: ScanOptions): Promise<ScanResult> {
     this.keep = opts.table.ids.byteLength + opts.table.slots.byteLength <= MAX_KEPT_TABLE_BYTES;
-    const dataMap = dataBlocks(opts.fd, opts.size, opts.blockSize);
+    // Asked once, on the main thread (see data-ranges.ts).
+    const dataMap = dataBlockMap(opts.fd, opts.size, opts.blockSize).buffer as SharedArrayBuffer;
     const used = this.threads.slice(0, Math.ceil(opts.size / opts.chunkSize));
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const ids = Buffer.from(opts.table.ids);
