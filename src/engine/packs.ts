@@ -4,7 +4,7 @@
  * pack objects (one store write and one fsync per ~16 MiB instead of one per block).
  */
 import type { BlockStore } from '../stores/block-store.js';
-import { copyId, decodeIndex, encodeIndex, entryKey, ID_BYTES, keys, newPackId, type IndexEntry } from './format.js';
+import { copyId, decodeIndex, encodeIndex, entryKey, ID_BYTES, indexLength, keys, newPackId, type IndexEntry } from './format.js';
 import { IdTable, type KnownIds } from './id-table.js';
 
 export interface PackInfo {
@@ -156,6 +156,9 @@ export class PackIndex {
     return keys.pack(this.project, packId);
   }
 }
+
+/** A pack buffer's bytes: a full pack, one more block (compressed, it can grow a little) and the index copy. */
+export const packBufferBytes = (packTarget: number, blockSize: number): number => packTarget + 2 * blockSize + indexLength(packTarget / 1024) + 4;
 
 /**
  * Collects stored blocks and writes them as packs: pack object first, its index after, so an

@@ -14,11 +14,12 @@ import { syncDir } from '../common/files.js';
 import { punchHoles } from '../common/punch-holes.js';
 import { NotFoundError } from '../stores/block-store.js';
 import { CorruptBackupError } from './errors.js';
-import { shelfOf, ShelvedBuffers } from './buffer-shelf.js';
+import { shelfOf, ShelvedBuffers, storeMemory, storeShelf } from './buffer-shelf.js';
 import { startWorkers, unpackInWorker } from './pool.js';
 import { closeScanThreads } from './scanner.js';
 import { progressReporter, type ProgressListener } from './progress.js';
 import type { Manifest } from './format.js';
+import { packBufferBytes } from './packs.js';
 import type { Repository } from './repository.js';
 import { compareTarget } from './restore-compare.js';
 import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Plan, type Read, type Unit, type Wanted } from './restore-plan.js';
@@ -99,12 +100,20 @@ async function readRange(repo: Repository, read: Read, input: Buffer): Promise<B
   return input.subarray(0, got.length);
 }
 
-/** The buffers stored bytes are read into: shared with the worker threads, aligned for the store's direct reads. */
+/**
+ * The buffers stored bytes are read into: shared with the worker threads, aligned for the store's
+ * direct reads, and pieces of the backups' pack buffers where two fit in one (buffer-shelf.ts).
+ */
 function inputBuffers(repo: Repository, capacity: number): ShelvedBuffers {
-  return new ShelvedBuffers(shelfOf(repo.store, INPUTS), capacity, () => {
-    const allocated = repo.store.allocate?.(capacity, { shared: true });
-    return allocated?.buffer instanceof SharedArrayBuffer ? allocated : Buffer.from(new SharedArrayBuffer(capacity));
-  });
+  const shelf = storeShelf(repo.store);
+  const whole = packBufferBytes(repo.settings.packSize, repo.settings.blockSize);
+  return new ShelvedBuffers(shelf, INPUTS, () => shelf.takePiece(capacity, whole, () => storeMemory(repo.store, whole)) ?? shelf.take(capacity, () => storeMemory(repo.store, capacity)));
+}
+
+/** The buffers checked units are written from: of the writer's kind of memory. */
+function outputBuffers(writer: VolumeWriter, window: number): ShelvedBuffers {
+  const shelf = shelfOf(writer.memoryKind());
+  return new ShelvedBuffers(shelf, OUTPUTS, () => shelf.take(window, () => writer.allocate(window)));
 }
 
 /**
@@ -137,7 +146,7 @@ async function readUnits(
     gathering = taken;
     return taken;
   };
-  const outputs = out && new ShelvedBuffers(shelfOf(out.writer.memoryKind(), OUTPUTS), out.window, () => out.writer.allocate(out.window));
+  const outputs = out && outputBuffers(out.writer, out.window);
   const turns = new Slots(CHECK_TURNS, () => true);
   const checks = new Set<Promise<void>>();
 

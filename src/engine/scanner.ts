@@ -6,10 +6,10 @@
 import { Worker } from 'node:worker_threads';
 import { dataBlockMap } from '../common/data-ranges.js';
 import type { BlockStore } from '../stores/block-store.js';
-import { BufferShelf } from './buffer-shelf.js';
+import { storeMemory, storeShelf } from './buffer-shelf.js';
 import { EngineError } from './errors.js';
-import { ID_BYTES, indexLength, type IndexEntry } from './format.js';
-import type { PackWriter } from './packs.js';
+import { ID_BYTES, type IndexEntry } from './format.js';
+import { packBufferBytes, type PackWriter } from './packs.js';
 import { CONTROL_WORDS, ENTRY_FIELDS, STOP, type ScanMessage, type ScanSetup, type ScanSource } from './scan-protocol.js';
 
 export interface ScanOptions extends ScanSource {
@@ -61,17 +61,6 @@ const MAX_IDLE = 4;
  */
 const MAX_KEPT_TABLE_BYTES = 8 << 20;
 
-/**
- * Pack buffers kept for the next scans, per store (its aligned memory is its own): the threads
- * hold on to the ones they filled until they collect, so fresh ones per scan would add up.
- */
-let packShelves = new WeakMap<BlockStore, BufferShelf>();
-function packShelf(store: BlockStore): BufferShelf {
-  let shelf = packShelves.get(store);
-  if (!shelf) packShelves.set(store, (shelf = new BufferShelf(MAX_IDLE * BUFFERS_PER_THREAD)));
-  return shelf;
-}
-
 function startThread(): Thread {
   const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
     // The thread's data lives in shared buffers; its own heap stays small.
@@ -116,14 +105,10 @@ export function keptScanThreads(): number[] {
   return idle.map((t) => t.worker.threadId);
 }
 
-/**
- * Ends the kept threads and lets their pack buffers go (closeEngine, and a restore, which needs
- * its own memory: kept for backups, they would hold some 35 MB beside it).
- */
+/** Ends the kept threads (closeEngine, and a restore, which needs the memory they hold). */
 export async function closeScanThreads(): Promise<void> {
   const all = idle.splice(0);
   for (const thread of all) clearTimeout(thread.idleTimer);
-  packShelves = new WeakMap();
   await Promise.all(all.map((t) => t.worker.terminate()));
 }
 
@@ -147,9 +132,8 @@ export class ScanThreads {
     const used = this.threads.slice(0, Math.ceil(opts.size / opts.chunkSize));
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const ids = Buffer.from(opts.table.ids);
-    // Room for a full pack, one more block (compressed, it can grow a little) and the index copy.
-    const capacity = opts.packTarget + 2 * opts.blockSize + indexLength(opts.packTarget / 1024) + 4;
-    const shelf = packShelf(opts.store);
+    const capacity = packBufferBytes(opts.packTarget, opts.blockSize);
+    const shelf = storeShelf(opts.store);
     let firstError: Error | undefined;
     let bytesDone = 0;
     let bytesRead = 0;
@@ -166,7 +150,7 @@ export class ScanThreads {
       const { worker } = thread;
       thread.ready = false;
       let ended = false;
-      const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => shelf.take(capacity, () => opts.store.allocate?.(capacity, { shared: true }) ?? Buffer.from(new SharedArrayBuffer(capacity))));
+      const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => shelf.take(capacity, () => storeMemory(opts.store, capacity)));
       // Slots whose pack the writer has: they go back to the thread, or after the scan to the shelf, once written.
       const writing = new Set<number>();
       const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;

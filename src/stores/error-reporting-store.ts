@@ -11,7 +11,7 @@ function failure(err: unknown): boolean {
 /**
  * A block store that reports the failures of the store it wraps (after that store's own
  * retries) and otherwise is that store: the optional capabilities the engine looks for
- * (`getRange`, `allocate`, `listKeys`, `freeBytes`, gc's `removeStaleTemp`) are there exactly when the
+ * (`getRange`, `allocate`, `divide`, `listKeys`, `freeBytes`, gc's `removeStaleTemp`) are there exactly when the
  * wrapped store has them.
  */
 export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener): BlockStore {
@@ -33,9 +33,10 @@ export function reportStoreErrors(inner: BlockStore, onError: StoreErrorListener
     list: (prefix) => listWatched(() => inner.list(prefix), onError),
     close: () => inner.close(),
   };
-  const { getRange, allocate, listKeys, freeBytes } = inner;
+  const { getRange, allocate, divide, listKeys, freeBytes } = inner;
   if (getRange) store.getRange = (key, offset, length, into) => watch('get', () => getRange.call(inner, key, offset, length, into));
   if (allocate) store.allocate = (size, options) => allocate.call(inner, size, options);
+  if (divide) store.divide = (buffer, size) => divide.call(inner, buffer, size);
   if (listKeys) store.listKeys = (prefix) => listWatched(() => listKeys.call(inner, prefix), onError);
   if (freeBytes) store.freeBytes = () => freeBytes.call(inner);
   const withTemp = inner as { removeStaleTemp?(olderThanMs: number): Promise<number> };

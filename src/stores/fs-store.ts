@@ -108,6 +108,21 @@ export class FsBlockStore implements BlockStore {
     return buffer;
   }
 
+  /** Pieces at aligned offsets, each with the room after it that a widened direct read fills. */
+  divide(buffer: Buffer, size: number): Buffer[] {
+    const region = this.aligned.get(buffer);
+    if (!region) return Array.from({ length: Math.floor(buffer.length / size) }, (_, k) => buffer.subarray(k * size, (k + 1) * size));
+    const room = size + 2 * DIRECT_ALIGN;
+    const step = Math.ceil(room / DIRECT_ALIGN) * DIRECT_ALIGN;
+    const pieces: Buffer[] = [];
+    for (let at = 0; at + room <= region.length; at += step) {
+      const piece = region.subarray(at, at + size);
+      this.aligned.set(piece, region.subarray(at, at + room));
+      pieces.push(piece);
+    }
+    return pieces;
+  }
+
   /**
    * Writes the aligned head of `data` to `file` with direct I/O; how many bytes that was (0 when
    * the buffer is not aligned, or the file system refuses): the caller writes the rest.

@@ -155,6 +155,25 @@ export function blockStoreConformance(name: string, makeFixture: () => Promise<S
       }
     });
 
+    it('reads long ranges into the pieces it divides its buffers into, each read staying in its own piece', async (t) => {
+      if (!store.getRange || !store.divide || !store.allocate) {
+        t.skip('this store does not divide its buffers');
+        return;
+      }
+      const size = 3 * 1024 * 1024 + 4321;
+      const data = randomBytes(size);
+      await store.put('ranged/pieces', data);
+      const length = 1024 * 1024 + 17;
+      const pieces = store.divide(store.allocate(2 * length + 64 * 1024, { shared: true }), length);
+      assert.equal(pieces.length, 2, 'two pieces fit');
+      assert.ok(pieces.every((p) => p.length === length && p.buffer instanceof SharedArrayBuffer));
+      // An unaligned range widens to aligned ends when read directly: the first piece's read must not spill into the second.
+      const second = await store.getRange('ranged/pieces', size - length - 3, length, pieces[1]);
+      const first = await store.getRange('ranged/pieces', 4097, length, pieces[0]);
+      assert.ok(first.equals(data.subarray(4097, 4097 + length)), 'the range read into the first piece');
+      assert.ok(second.equals(data.subarray(size - length - 3, size - 3)), 'the second piece holds its range still');
+    });
+
     it('overwrites an object as a whole, leaving no trace of the longer old content', async () => {
       await store.put('k', randomBytes(256 * 1024));
       const replacement = Buffer.from('short');
