@@ -52,7 +52,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 export function registerEngineCommands(program: Command): void {
   program
     .command('verify <backup-id>')
-    .description('read every block of a backup from the store and check its SHA-256')
+    .description('read every block of a backup from the store and check its digest')
     .action((backupId: string) =>
       withStore(async (maintenance, store) => {
         const project = await maintenance.projectOfBackup(backupId);

@@ -119,6 +119,7 @@ export async function runBackup(repo: Repository, opts: BackupOptions): Promise<
         level: settings.level,
         packTarget: settings.packSize,
         table,
+        idHash: repo.index.idHash(settings.newIdHash),
         store: repo.store,
         writer,
         signal: opts.signal,

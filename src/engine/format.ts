@@ -17,7 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 
 export const ID_BYTES = 32;
-/** The id of an all-zero block in a manifest: never stored (SHA-256 cannot plausibly be all zeros). */
+/** The id of an all-zero block in a manifest: never stored (no digest can plausibly be all zeros). */
 export const ZERO_ID = Buffer.alloc(ID_BYTES);
 
 const MANIFEST_MAGIC = Buffer.from('VBSMANIFEST1\n');
@@ -25,6 +25,12 @@ const INDEX_MAGIC = Buffer.from('VBSINDEX1\n');
 const INDEX_ENTRY = ID_BYTES + 4 + 4 + 4 + 1;
 
 export const FLAG_ZSTD = 1;
+/**
+ * The block's id is its BLAKE3 digest; without this flag, its SHA-256 digest (every block
+ * stored before the flag existed, and a project's blocks for as long as it holds such blocks,
+ * so they keep deduplicating). Versions before the flag read such blocks as damaged.
+ */
+export const FLAG_BLAKE3 = 2;
 
 export class FormatError extends Error {}
 

@@ -39,7 +39,7 @@ function capacityFor(count: number): number {
 /** Enters id `ref` (its words at `at`) unless an equal one is there; true when it was not. */
 function insert(slots: Int32Array, ref: number, ids: Int32Array, words: Int32Array, at: number): boolean {
   const mask = slots.length - 1;
-  // SHA-256 ids are uniform: their first word is as good a hash as any.
+  // Block ids are digests, uniform: their first word is as good a hash as any.
   let slot = words[at] & mask;
   for (;;) {
     let held = Atomics.load(slots, slot);

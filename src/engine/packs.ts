@@ -4,7 +4,8 @@
  * pack objects (one store write and one fsync per ~16 MiB instead of one per block).
  */
 import type { BlockStore } from '../stores/block-store.js';
-import { copyId, decodeIndex, encodeIndex, entryKey, ID_BYTES, indexLength, keys, newPackId, type IndexEntry } from './format.js';
+import type { IdHash } from './block-id.js';
+import { copyId, decodeIndex, encodeIndex, entryKey, FLAG_BLAKE3, ID_BYTES, indexLength, keys, newPackId, type IndexEntry } from './format.js';
 import { IdTable, type KnownIds } from './id-table.js';
 
 export interface PackInfo {
@@ -46,6 +47,8 @@ export class PackIndex {
   private refreshing: Promise<void> = Promise.resolve();
   /** The known-id table last handed out, and the packs it holds. */
   private known?: { packs: Set<PackInfo>; ids: KnownIds };
+  /** Entries named by SHA-256 (no FLAG_BLAKE3): while there are any, the project's new blocks are too. */
+  private sha256Entries = 0;
 
   constructor(
     private readonly store: BlockStore,
@@ -78,6 +81,11 @@ export class PackIndex {
     } else ids = IdTable.known(packs.map(packIds));
     this.known = { packs: new Set(packs), ids };
     return ids;
+  }
+
+  /** How the project's new blocks are named: as its stored ones, `fresh` when it holds only BLAKE3 ones or none. */
+  idHash(fresh: IdHash): IdHash {
+    return this.sha256Entries > 0 ? 'sha256' : fresh;
   }
 
   /** Blocks the index knows: for the cache's bound on memory. */
@@ -122,8 +130,11 @@ export class PackIndex {
   }
 
   add(pack: PackInfo): void {
+    // Added again (a backup's own packs, then a listing): counted once.
+    if (this.packs.has(pack.id)) this.forget(pack.id);
     this.packs.set(pack.id, pack);
     for (const entry of pack.entries) {
+      if (!(entry.flags & FLAG_BLAKE3)) this.sha256Entries += 1;
       const k = entryKey(entry);
       if (!this.blocks.has(k)) this.blocks.set(k, { pack, entry });
     }
@@ -135,6 +146,7 @@ export class PackIndex {
     this.packs.delete(packId);
     const orphaned = new Set<string>();
     for (const entry of pack.entries) {
+      if (!(entry.flags & FLAG_BLAKE3)) this.sha256Entries -= 1;
       const k = entryKey(entry);
       if (this.blocks.get(k)?.pack === pack) {
         this.blocks.delete(k);

@@ -3,6 +3,7 @@
  * operations (runBackup, runRestore, runVerify, runGc) are functions taking a Repository, which
  * depends on none of them: each builds on it, and none is tied to the others through it.
  */
+import type { IdHash } from './block-id.js';
 import os from 'node:os';
 import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
@@ -26,6 +27,8 @@ export interface EngineSettings {
   heartbeatMs: number;
   /** A marker not refreshed for this long belongs to an interrupted backup. */
   staleAfterMs: number;
+  /** How a project that holds no SHA-256 blocks names new ones (block-id.ts); one that does keeps SHA-256. */
+  newIdHash: IdHash;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -36,6 +39,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   scanThreads: Math.max(1, Math.min(4, os.availableParallelism())),
   heartbeatMs: 60_000,
   staleAfterMs: 10 * 60_000,
+  newIdHash: 'blake3',
 };
 
 export interface InterruptedBackup {

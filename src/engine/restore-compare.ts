@@ -53,7 +53,8 @@ async function readAll(handle: fs.FileHandle, direct: fs.FileHandle | undefined,
 
 /**
  * Compares the volume open as `handle` (the file `file`) with the backup `m`, marking in `same`
- * (a byte per block) the blocks it already holds. `buffers` hands out buffers of shared memory
+ * (a byte per block) the blocks it already holds; `flagsOf` gives a block's index flags (which
+ * digest its id is). `buffers` hands out buffers of shared memory
  * of at least `window` bytes, aligned for direct reads where the file system has them; all are
  * given back when this returns or throws.
  */
@@ -62,6 +63,7 @@ export async function compareTarget(
   file: string,
   m: Manifest,
   same: Uint8Array,
+  flagsOf: (block: number) => number,
   buffers: Slots<Buffer>,
   window: number,
   signal?: AbortSignal,
@@ -98,11 +100,10 @@ export async function compareTarget(
       await readAll(handle, direct, buffer, (blocks[k] - first) * blockSize, length, blocks[k] * blockSize);
       k = end;
     }
-    const table = new Uint32Array(2 * blocks.length);
+    const table = new Uint32Array(3 * blocks.length);
     const ids = Buffer.allocUnsafeSlow(blocks.length * ID_BYTES);
     blocks.forEach((b, k) => {
-      table[2 * k] = (b - first) * blockSize;
-      table[2 * k + 1] = lengthOf(b);
+      table.set([(b - first) * blockSize, lengthOf(b), flagsOf(b)], 3 * k);
       m.ids.copy(ids, k * ID_BYTES, b * ID_BYTES, (b + 1) * ID_BYTES);
     });
     const { same: equal } = await compareInWorker({ data: buffer.buffer as SharedArrayBuffer, offset: buffer.byteOffset, table, ids });

@@ -145,7 +145,7 @@ export function planVerify(repo: Repository, m: Manifest): Plan & { units: Unit[
  * the windows in flight, not a plan of the whole volume. Blocks marked in `same` (a byte per
  * block) by the time their window is taken are left out: the volume already holds them.
  */
-export function planRestore(repo: Repository, m: Manifest, same?: Uint8Array): Plan & { window: number } {
+export function planRestore(repo: Repository, m: Manifest, same?: Uint8Array): Plan & { window: number; flagsOf: (block: number) => number } {
   const { blockSize, blockCount } = m.header;
   const perWindow = Math.max(1, Math.floor(MAX_RANGE / blockSize));
   const { missing, zeroRuns, locs } = locate(repo, m);
@@ -165,5 +165,5 @@ export function planRestore(repo: Repository, m: Manifest, same?: Uint8Array): P
       }
     }
   }
-  return { units: units(), missing, zeroRuns, window: perWindow * blockSize };
+  return { units: units(), missing, zeroRuns, window: perWindow * blockSize, flagsOf: (block) => locs[block]?.entry.flags ?? 0 };
 }

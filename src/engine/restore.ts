@@ -1,6 +1,6 @@
 /**
  * Restore and verify: read every block a backup references in coalesced ranges of its packs
- * (units of work: restore-plan.ts), decompress and check its SHA-256 on the worker threads,
+ * (units of work: restore-plan.ts), decompress and check its digest on the worker threads,
  * and only then write it (volume-writer.ts). A block that fails its check is never written;
  * the error names the backup and the block.
  */
@@ -22,7 +22,7 @@ import type { Manifest } from './format.js';
 import { packBufferBytes } from './packs.js';
 import type { Repository } from './repository.js';
 import { compareTarget } from './restore-compare.js';
-import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Plan, type Read, type Unit, type Wanted } from './restore-plan.js';
+import { planRestore, planVerify, readCapacity, READS_PER_UNIT, type Read, type Unit, type Wanted } from './restore-plan.js';
 import { Slots } from './slots.js';
 import { UnpackEntries } from './unpack-protocol.js';
 import { VolumeWriter } from './volume-writer.js';
@@ -263,7 +263,7 @@ interface Restoring {
   opts: RestoreOptions;
   writer: VolumeWriter;
   m: Manifest;
-  plan: Plan & { window: number };
+  plan: ReturnType<typeof planRestore>;
   report: ReturnType<typeof progressReporter>;
 }
 
@@ -365,7 +365,7 @@ async function restoreInPlace(r: Restoring, same: Uint8Array): Promise<{ fetched
     await writer.open(handle, opts.target, opts.target);
     // The buffers that take stored bytes later: aligned as direct reads of the volume want.
     const buffers = inputBuffers(r.repo, readCapacity(m.header.blockSize));
-    const state = await compareTarget(handle, opts.target, m, same, buffers, plan.window, opts.signal).finally(() => buffers.shelve());
+    const state = await compareTarget(handle, opts.target, m, same, plan.flagsOf, buffers, plan.window, opts.signal).finally(() => buffers.shelve());
     unchanged = state.bytesSame;
     await punchHoles(opts.target, handle, state.stale);
     fetched = await writeUnits(r, state.bytesSame, `; ${opts.target} is partly restored`);

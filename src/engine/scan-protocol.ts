@@ -1,4 +1,5 @@
 /** What the main thread and the scan threads of a backup (scan-worker.ts) tell each other. */
+import type { IdHash } from './block-id.js';
 import type { IdTableMemory } from './id-table.js';
 
 /** What a backup's scan reads and how it stores what it finds. */
@@ -12,6 +13,8 @@ export interface ScanSource {
   level: number;
   packTarget: number;
   table: IdTableMemory;
+  /** How the project's blocks are named (block-id.ts). */
+  idHash: IdHash;
 }
 
 export interface ScanSetup extends ScanSource {

@@ -5,11 +5,11 @@
  * and hands the buffer back. Every byte is touched on this thread only: the main thread does
  * no per-block work, and no block is copied between threads.
  */
-import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import binding from 'zstd-napi/binding.js';
 import { copyBytes } from '../common/bytes.js';
+import { blockId, idFlag } from './block-id.js';
 import { FLAG_ZSTD, ID_BYTES, indexLength } from './format.js';
 import { IdTable } from './id-table.js';
 import { ENTRY_FIELDS, NEXT_CHUNK, STOP, type ScanMessage, type ScanSetup } from './scan-protocol.js';
@@ -94,6 +94,7 @@ const cctx = new binding.CCtx();
 
 async function scan(setup: ScanSetup): Promise<void> {
   const { fd, size, blockSize, chunkSize, level, packTarget } = setup;
+  const idFlags = idFlag(setup.idHash);
   const control = new Int32Array(setup.control);
   const table = new IdTable(setup.table);
   const ids = Buffer.from(setup.table.ids);
@@ -140,14 +141,14 @@ async function scan(setup: ScanSetup): Promise<void> {
         // All-zero blocks keep the zero id and are never stored: a memcmp is far cheaper than a hash.
         if (raw.equals(zeros.subarray(0, raw.length))) continue;
         const block = first + i;
-        ids.set(createHash('sha256').update(raw).digest(), block * ID_BYTES);
+        ids.set(blockId(raw, idFlags), block * ID_BYTES);
         if (!table.claim(block)) continue;
         const pack = await packs.room(bound);
         const packed = mayShrink(raw) ? cctx.compress(pack.subarray(packs.size, packs.size + bound), raw, level) : raw.length;
-        if (worthIt(packed, raw.length)) packs.add(block, packed, raw.length, FLAG_ZSTD);
+        if (worthIt(packed, raw.length)) packs.add(block, packed, raw.length, FLAG_ZSTD | idFlags);
         else {
           copyBytes(pack, raw, packs.size);
-          packs.add(block, raw.length, raw.length, 0);
+          packs.add(block, raw.length, raw.length, idFlags);
         }
         if (packs.size >= packTarget) packs.seal();
       }

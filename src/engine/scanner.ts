@@ -153,7 +153,7 @@ export class ScanThreads {
       const buffers = Array.from({ length: BUFFERS_PER_THREAD }, () => shelf.take(capacity, () => storeMemory(opts.store, capacity)));
       // Slots whose pack the writer has: they go back to the thread, or after the scan to the shelf, once written.
       const writing = new Set<number>();
-      const { fd, source, size, blockSize, chunkSize, level, packTarget, table } = opts;
+      const { fd, source, size, blockSize, chunkSize, level, packTarget, table, idHash } = opts;
       const setup: ScanSetup = {
         fd,
         source,
@@ -163,6 +163,7 @@ export class ScanThreads {
         level,
         packTarget,
         table,
+        idHash,
         dataBlocks: dataMap,
         control: control.buffer as SharedArrayBuffer,
         packs: buffers.map((b) => {

@@ -20,7 +20,7 @@ export interface UnpackTask {
   reads: UnpackRead[];
   /** The entries, one after another (ENTRY_FIELDS numbers and the targets each): no object per block crosses threads. */
   table: Uint32Array;
-  /** The entries' expected SHA-256 digests, back to back. */
+  /** The entries' ids (the digests they must have), back to back. */
   ids: Uint8Array;
   /** Where the plaintext goes: a buffer shared with the caller, from `outputOffset`; null: checked, not kept. */
   output: SharedArrayBuffer | null;
@@ -37,7 +37,7 @@ export interface CompareTask {
   /** The volume's bytes, in a buffer shared with the caller, from `offset`. */
   data: SharedArrayBuffer;
   offset: number;
-  /** (offset in the data, length) of each block, one pair after another. */
+  /** (offset in the data, length, index flags) of each block, one triple after another: the flags say how its id was made. */
   table: Uint32Array;
   /** The blocks' ids in the backup, back to back. */
   ids: Uint8Array;

@@ -5,15 +5,14 @@
  * volume hands over the volume's blocks to compare with the backup's. Backups scan on threads
  * of their own (scan-worker.ts).
  */
-import { createHash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { copyBytes } from '../common/bytes.js';
-import { FLAG_ZSTD, ID_BYTES } from './format.js';
+import { blockId } from './block-id.js';
+import { FLAG_BLAKE3, FLAG_ZSTD, ID_BYTES } from './format.js';
 import { ENTRY_FIELDS, type CompareResult, type CompareTask, type UnpackResult, type UnpackTask } from './unpack-protocol.js';
 
 const dctx = new binding.DCtx();
 let scratch = Buffer.alloc(0);
-const digestOf = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
 /** The checked plaintext of one entry (in `first` when given), or why it is bad. */
 function unpackOne(stored: Buffer, length: number, rawLength: number, flags: number, id: Buffer, first: Buffer | null): Buffer | string {
@@ -35,7 +34,7 @@ function unpackOne(stored: Buffer, length: number, rawLength: number, flags: num
     if (first && stored.length === first.length) copyBytes(first, stored);
   }
   if (raw.length !== rawLength) return `has ${raw.length} bytes, expected ${rawLength}`;
-  if (!digestOf(raw).equals(id)) return 'does not match its SHA-256 digest';
+  if (!blockId(raw, flags).equals(id)) return `does not match its ${flags & FLAG_BLAKE3 ? 'BLAKE3' : 'SHA-256'} digest`;
   return first ?? raw;
 }
 
@@ -49,9 +48,9 @@ function compareBlocks(t: CompareTask): CompareResult {
   const data = Buffer.from(t.data, t.offset);
   const ids = Buffer.from(t.ids.buffer, t.ids.byteOffset, t.ids.byteLength);
   const same: number[] = [];
-  for (let i = 0; 2 * i < t.table.length; i += 1) {
-    const at = t.table[2 * i];
-    if (digestOf(data.subarray(at, at + t.table[2 * i + 1])).equals(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES))) same.push(i);
+  for (let i = 0; 3 * i < t.table.length; i += 1) {
+    const [at, length, flags] = t.table.subarray(3 * i, 3 * i + 3);
+    if (blockId(data.subarray(at, at + length), flags).equals(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES))) same.push(i);
   }
   return { same };
 }

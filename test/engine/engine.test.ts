@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,7 +19,8 @@ import {
   serviceMetadata,
   type Progress,
 } from '../../src/engine/index.js';
-import { decodeIndex, FLAG_ZSTD } from '../../src/engine/format.js';
+import { blockId } from '../../src/engine/block-id.js';
+import { decodeIndex, FLAG_BLAKE3, FLAG_ZSTD } from '../../src/engine/format.js';
 import type { BlockStore } from '../../src/stores/block-store.js';
 import { FsBlockStore } from '../../src/stores/fs-store.js';
 import { filesUnder, makeVolume, repoAt, scribble, sha256, SMALL, storeBytes, tempDir } from './helpers.js';
@@ -385,9 +386,9 @@ describe('engine: backup and restore', () => {
     fs.writeFileSync(vol, Buffer.concat(blocks));
     await runBackup(repo, { source: vol, backupId: 'b', volumeId: 'v' });
     const entries = filesUnder(storeDir, /\/dindex\//).flatMap((f) => decodeIndex(fs.readFileSync(f), f));
-    const stored = blocks.map((b) => entries.find((e) => e.id.equals(createHash('sha256').update(b).digest())));
+    const stored = blocks.map((b) => entries.find((e) => e.id.equals(blockId(b, FLAG_BLAKE3))));
     assert.ok(stored.every((e) => e !== undefined), 'every block is stored');
-    assert.deepEqual(stored.map((e) => e!.flags), [0, FLAG_ZSTD, FLAG_ZSTD, FLAG_ZSTD]);
+    assert.deepEqual(stored.map((e) => e!.flags), [FLAG_BLAKE3, FLAG_ZSTD | FLAG_BLAKE3, FLAG_ZSTD | FLAG_BLAKE3, FLAG_ZSTD | FLAG_BLAKE3]);
     assert.equal(stored[0]!.length, block, 'the random block is stored as it is');
     assert.ok(stored.slice(1).every((e) => e!.length < block * 0.75), `compressed: ${stored.map((e) => e!.length).join(', ')}`);
     await runRestore(repo, { backupId: 'b', target: path.join(dir, 'out.img') });

@@ -67,7 +67,7 @@ for (const db of DB_KINDS) {
       assert.equal(failed.job_type, 'bksRestoreBackup');
       assert.equal(failed.error_code, 'VolumeBackup.0200');
       assert.match(failed.fail_reason, new RegExp(backupId));
-      assert.match(failed.fail_reason, /block [0-9a-f]{64} .*does not match its SHA-256 digest|block [0-9a-f]{64} .*cannot be decompressed/);
+      assert.match(failed.fail_reason, /block [0-9a-f]{64} .*does not match its BLAKE3 digest|block [0-9a-f]{64} .*cannot be decompressed/);
       assert.equal(await volumeStatus(target), 'error_restoring');
       const backup = (await call(server, 'GET', `/v3/${m.projectId}/backups/${backupId}`, { token: m.token })).body.backup;
       assert.equal(backup.status, 'available');
