@@ -87,19 +87,15 @@ export class ShelvedBuffers extends Slots<Buffer> {
 
 const shelves = new WeakMap<object, BufferShelf>();
 
-/** The shelf of buffers made by `owner`, created on first use. */
-export function shelfOf(owner: object): BufferShelf {
+/** The shelf of buffers made by `owner`, created on first use; `divide` cuts them into pieces. */
+export function shelfOf(owner: object, divide?: (buffer: Buffer, size: number) => Buffer[]): BufferShelf {
   let shelf = shelves.get(owner);
-  if (!shelf) shelves.set(owner, (shelf = new BufferShelf()));
+  if (!shelf) shelves.set(owner, (shelf = new BufferShelf(KEEP, divide)));
   return shelf;
 }
 
 /** The shelf of a store's shared memory: the backups' pack buffers and the restores' read buffers (its aligned memory is its own). */
-export function storeShelf(store: BlockStore): BufferShelf {
-  let shelf = shelves.get(store);
-  if (!shelf) shelves.set(store, (shelf = new BufferShelf(KEEP, store.divide ? (b, size) => store.divide!(b, size) : slices)));
-  return shelf;
-}
+export const storeShelf = (store: BlockStore): BufferShelf => shelfOf(store, store.divide?.bind(store));
 
 /** `size` bytes of shared memory from `store`, as it reads and writes fastest. */
 export function storeMemory(store: BlockStore, size: number): Buffer {

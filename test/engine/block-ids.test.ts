@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { closeEngine, runBackup, runRestore, runVerify } from '../../src/engine/index.js';
-import { decodeIndex, FLAG_BLAKE3, type IndexEntry } from '../../src/engine/format.js';
+import { blockId } from '../../src/engine/block-id.js';
+import { decodeIndex, FLAG_BLAKE3, FLAG_ZSTD, type IndexEntry } from '../../src/engine/format.js';
 import { filesUnder, makeVolume, repoAt, sha256, SMALL, tempDir } from './helpers.js';
 
 after(() => closeEngine());
@@ -17,6 +18,13 @@ const entriesOf = (storeDir: string, project: string): IndexEntry[] =>
   filesUnder(storeDir, new RegExp(`/dindex/d${project}/`)).flatMap((f) => decodeIndex(fs.readFileSync(f), f));
 
 describe('engine: block ids', () => {
+  it('names a block by the BLAKE3 or the SHA-256 digest its flag says, as the published test vectors give them', () => {
+    const abc = Buffer.from('abc');
+    assert.equal(blockId(abc, FLAG_BLAKE3).toString('hex'), '6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85');
+    assert.equal(blockId(abc, 0).toString('hex'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal(blockId(abc, FLAG_BLAKE3 | FLAG_ZSTD).toString('hex'), blockId(abc, FLAG_BLAKE3).toString('hex'), 'the compression flag does not change the id');
+  });
+
   it('a project holding SHA-256 blocks keeps SHA-256 and deduplicates against them; a new one names its blocks by BLAKE3', async (t) => {
     const dir = tempDir(t);
     const vol = path.join(dir, 'vol.img');
