@@ -11,6 +11,21 @@ export async function writeAll(handle: fs.FileHandle, data: Buffer, position: nu
   }
 }
 
+/**
+ * Reads into all of `out` from `position`, or up to the end of the file; how many bytes came.
+ * `align`: a direct read, which comes short only at the end of the file (and could not go on
+ * from an unaligned position).
+ */
+export async function readAll(handle: fs.FileHandle, out: Buffer, position: number, align = 1): Promise<number> {
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
+    done += bytesRead;
+    if (bytesRead === 0 || bytesRead % align !== 0) break;
+  }
+  return done;
+}
+
 /** fsyncs a directory, so the entries created or renamed in it survive a crash. */
 export async function syncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');

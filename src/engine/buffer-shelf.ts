@@ -10,15 +10,12 @@
  * all came back is whole again. Kept apart, a restore after backups held its own 32 MB beside
  * the 35 MB of pack buffers the backups left for the collector.
  */
+import { slicesOf } from '../common/bytes.js';
 import type { BlockStore } from '../stores/block-store.js';
 import { Slots } from './slots.js';
 
 /** Buffers of one size a shelf keeps at most: what one job uses. */
 const KEEP = 8;
-
-/** Views of `buffer` of `size` bytes each, as many as fit. */
-const slices = (buffer: Buffer, size: number): Buffer[] =>
-  Array.from({ length: Math.floor(buffer.length / size) }, (_, k) => buffer.subarray(k * size, (k + 1) * size));
 
 export class BufferShelf {
   private readonly free = new Map<number, Buffer[]>();
@@ -28,7 +25,7 @@ export class BufferShelf {
   /** `keep`: buffers of one size kept at most; more are left to the collector. `divide` cuts a buffer into pieces. */
   constructor(
     private readonly keep = KEEP,
-    private readonly divide: (buffer: Buffer, size: number) => Buffer[] = slices,
+    private readonly divide: (buffer: Buffer, size: number) => Buffer[] = slicesOf,
   ) {}
 
   /** A kept buffer of `size` bytes, or `make()`'s. */

@@ -3,10 +3,10 @@
  * operations (runBackup, runRestore, runVerify, runGc) are functions taking a Repository, which
  * depends on none of them: each builds on it, and none is tied to the others through it.
  */
-import type { IdHash } from './block-id.js';
 import os from 'node:os';
 import type { BlockStore } from '../stores/block-store.js';
 import { NotFoundError } from '../stores/block-store.js';
+import type { IdHash } from './block-id.js';
 import { BackupNotFoundError } from './errors.js';
 import { checkName, decodeManifest, decodeMarker, keys, type Manifest, type ManifestHeader } from './format.js';
 import { sharedPackIndex } from './index-cache.js';

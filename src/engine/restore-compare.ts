@@ -8,6 +8,8 @@
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import { dataBlockMap } from '../common/data-ranges.js';
+import { readAll } from '../common/files.js';
+import { DIRECT_ALIGN } from '../stores/direct-io.js';
 import { ID_BYTES, ZERO_ID, type Manifest } from './format.js';
 import { compareInWorker } from './pool.js';
 import type { Slots } from './slots.js';
@@ -28,35 +30,26 @@ export interface TargetState {
 }
 
 /** Reads all of `length` bytes at `position` into `into` from `at`, directly where `direct` takes it. */
-async function readAll(handle: fs.FileHandle, direct: fs.FileHandle | undefined, into: Buffer, at: number, length: number, position: number): Promise<void> {
+async function readWindowPiece(handle: fs.FileHandle, direct: fs.FileHandle | undefined, into: Buffer, at: number, length: number, position: number): Promise<void> {
+  const piece = into.subarray(at, at + length);
   if (direct) {
     try {
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await direct.read(into, at + done, length - done, position + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      if (done === length) return;
+      if ((await readAll(direct, piece, position, DIRECT_ALIGN)) === length) return;
     } catch (err) {
       // A piece direct I/O does not take (the volume's unaligned last block): the page cache does.
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
     }
   }
-  for (let done = 0; done < length; ) {
-    const { bytesRead } = await handle.read(into, at + done, length - done, position + done);
-    // Past the end the volume reads as zeros, which is what the restore makes of it.
-    if (bytesRead === 0) return void into.fill(0, at + done, at + length);
-    done += bytesRead;
-  }
+  // Past the end the volume reads as zeros, which is what the restore makes of it.
+  piece.fill(0, await readAll(handle, piece, position));
 }
 
 /**
  * Compares the volume open as `handle` (the file `file`) with the backup `m`, marking in `same`
  * (a byte per block) the blocks it already holds; `flagsOf` gives a block's index flags (which
- * digest its id is). `buffers` hands out buffers of shared memory
- * of at least `window` bytes, aligned for direct reads where the file system has them; all are
- * given back when this returns or throws.
+ * digest its id is). `buffers` hands out buffers of shared memory of at least `window` bytes,
+ * aligned for direct reads where the file system has them; all are given back when this
+ * returns or throws.
  */
 export async function compareTarget(
   handle: fs.FileHandle,
@@ -97,7 +90,7 @@ export async function compareTarget(
       let end = k + 1;
       while (end < blocks.length && blocks[end] === blocks[end - 1] + 1) end += 1;
       const length = blocks.slice(k, end).reduce((s, b) => s + lengthOf(b), 0);
-      await readAll(handle, direct, buffer, (blocks[k] - first) * blockSize, length, blocks[k] * blockSize);
+      await readWindowPiece(handle, direct, buffer, (blocks[k] - first) * blockSize, length, blocks[k] * blockSize);
       k = end;
     }
     const table = new Uint32Array(3 * blocks.length);

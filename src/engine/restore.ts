@@ -358,10 +358,13 @@ async function restoreInPlace(r: Restoring, same: Uint8Array): Promise<{ fetched
   try {
     // Past the backup's end the volume is not the backup's: data there is cut off and the
     // volume grown back as a hole. A volume already right is left alone, its times too.
-    const current = (await handle.stat()).size;
+    let current = (await handle.stat()).size;
     const final = Math.max(size, opts.size ?? 0);
-    if (current > size && dataRanges(handle.fd, size, current).length > 0) await resize(handle, opts.target, size);
-    if ((await handle.stat()).size !== final) await resize(handle, opts.target, final);
+    if (current > size && dataRanges(handle.fd, size, current).length > 0) {
+      await resize(handle, opts.target, size);
+      current = size;
+    }
+    if (current !== final) await resize(handle, opts.target, final);
     await writer.open(handle, opts.target, opts.target);
     // The buffers that take stored bytes later: aligned as direct reads of the volume want.
     const buffers = inputBuffers(r.repo, readCapacity(m.header.blockSize));

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { freeBytesAt, syncDir, writeAll } from '../common/files.js';
+import { slicesOf } from '../common/bytes.js';
+import { freeBytesAt, readAll, syncDir, writeAll } from '../common/files.js';
 import { NotFoundError, StoreUnavailableError, type BlockStore, type StoredObject } from './block-store.js';
 import { LOCAL_CONTAINER } from './container-name.js';
 import { alignedBuffer, closeDirectProbe, DIRECT_ALIGN, openDirectProbe } from './direct-io.js';
@@ -111,7 +112,7 @@ export class FsBlockStore implements BlockStore {
   /** Pieces at aligned offsets, each with the room after it that a widened direct read fills. */
   divide(buffer: Buffer, size: number): Buffer[] {
     const region = this.aligned.get(buffer);
-    if (!region) return Array.from({ length: Math.floor(buffer.length / size) }, (_, k) => buffer.subarray(k * size, (k + 1) * size));
+    if (!region) return slicesOf(buffer, size);
     const room = size + 2 * DIRECT_ALIGN;
     const step = Math.ceil(room / DIRECT_ALIGN) * DIRECT_ALIGN;
     const pieces: Buffer[] = [];
@@ -341,21 +342,6 @@ export class FsBlockStore implements BlockStore {
     closeDirectProbe(this.probe ?? undefined);
     this.probe = null;
   }
-}
-
-/**
- * Reads into all of `out` from `position`, or up to the end of the file; how many bytes came.
- * `align`: a direct read, which comes short only at the end of the file (and could not go on
- * from an unaligned position).
- */
-async function readAll(handle: fs.FileHandle, out: Buffer, position: number, align = 1): Promise<number> {
-  let done = 0;
-  while (done < out.length) {
-    const { bytesRead } = await handle.read(out, done, out.length - done, position + done);
-    done += bytesRead;
-    if (bytesRead === 0 || bytesRead % align !== 0) break;
-  }
-  return done;
 }
 
 
